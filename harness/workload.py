@@ -1,0 +1,204 @@
+"""The workload protocol: what a workload declares, and the shape every backend offers.
+
+A workload is a package exposing ``WORKLOAD = Workload(...)`` in its ``__init__``. Its
+implementations live in one module per backend; each module defines
+
+    def prepare(inputs, params, steps) -> Kernel
+
+which does whatever one-off work that backend needs (JIT compile, device transfer, code
+generation), timing named sub-steps with ``with steps("name"): ...``, and returns a Kernel
+whose ``call()`` is one evaluation. The harness times everything else: making inputs,
+importing the module, ``prepare``, the first call, and the steady state.
+
+Importing this module is cheap: implementation modules are only imported when a backend
+is actually run, so a missing optional dependency makes that backend unavailable instead
+of breaking start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+BACKENDS: tuple[str, ...] = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
+REQUIRED_PRESETS: tuple[str, ...] = ("quick", "default", "full")
+
+Params = Mapping[str, Any]
+
+
+class WorkloadError(ValueError):
+    """A workload declaration is inconsistent."""
+
+
+class BackendUnavailable(RuntimeError):
+    """A backend cannot run here; the message says why and what would fix it."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a backend's result is compared with the reference result.
+
+    ``rtol == atol == 0`` means exact equality. A tolerance always carries the reason it
+    is needed (reassociated sums, fused multiply-add, float32 on the device...).
+    """
+
+    rtol: float = 0.0
+    atol: float = 0.0
+    reason: str = ""
+
+    @classmethod
+    def exact(cls, reason: str = "") -> Comparison:
+        return cls(0.0, 0.0, reason)
+
+    @classmethod
+    def tolerance(cls, *, rtol: float, atol: float = 0.0, reason: str) -> Comparison:
+        if not reason:
+            raise WorkloadError("a tolerance must say why it is needed (reason=...)")
+        return cls(rtol, atol, reason)
+
+    @property
+    def is_exact(self) -> bool:
+        return self.rtol == 0.0 and self.atol == 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        kind = "exact" if self.is_exact else "tolerance"
+        return {"kind": kind, "rtol": self.rtol, "atol": self.atol, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Work:
+    """Work done by one call, so that rates can be reported (``amount / seconds``).
+
+    ``unit`` is a base unit: ``"FLOP"``, ``"B"`` (bytes moved), ``"points"``...
+    """
+
+    amount: float
+    unit: str
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass
+class Kernel:
+    """A backend made ready to evaluate: what ``prepare`` returns.
+
+    call:       one evaluation, the thing that is timed.
+    fetch:      turns call's return value into host data (NumPy arrays, or a dict or
+                tuple of them) for the correctness check; not timed in evaluation.
+    time_loops: optional custom timer ``loops -> seconds`` for devices whose work is
+                asynchronous (CUDA events); by default the harness times ``call`` with
+                ``time.perf_counter``.
+    info:       facts about how it ran (device name, block size...) stored in the entry.
+    """
+
+    call: Callable[[], Any]
+    fetch: Callable[[Any], Any] = _identity
+    time_loops: Callable[[int], float] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+Clock = Callable[[], float]
+
+
+class StepTimer:
+    """Times named construction steps. The clock is a parameter so tests can fake it."""
+
+    def __init__(self, clock: Clock = time.perf_counter) -> None:
+        self._clock = clock
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = self._clock()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + (self._clock() - start)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Everything the harness needs to list, check, run and report a workload.
+
+    presets:         preset name -> list of parameter sets ("cases"). ``quick`` runs in
+                     seconds (tests, CI), ``default`` is what ``nox -s bench`` runs,
+                     ``full`` is a scaling study over sizes. More presets are welcome.
+    make_inputs:     params -> inputs, deterministic (seeded), shared by every backend.
+    implementations: backend name -> module path of the module defining ``prepare``.
+    comparison:      how results are compared with the reference backend's result.
+    reference:       the backend whose result is the reference (``numpy`` by default).
+    work:            (params, inputs) -> Work per call, where a rate is meaningful.
+    parameters:      parameter name -> what it means (shown by ``harness list``).
+    comparisons:     per-backend overrides of ``comparison`` (each with its reason).
+    """
+
+    name: str
+    description: str
+    presets: Mapping[str, Sequence[Mapping[str, Any]]]
+    make_inputs: Callable[[Params], Any]
+    implementations: Mapping[str, str]
+    comparison: Comparison
+    reference: str = "numpy"
+    work: Callable[[Params, Any], Work] | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    comparisons: Mapping[str, Comparison] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.implementations) - set(BACKENDS))
+        if unknown:
+            raise WorkloadError(
+                f"workload {self.name!r} names unknown backends {unknown}; "
+                f"choose from: {', '.join(BACKENDS)}"
+            )
+        missing = [p for p in REQUIRED_PRESETS if p not in self.presets]
+        if missing:
+            raise WorkloadError(f"workload {self.name!r} lacks the presets {missing}")
+        empty = [p for p, cases in self.presets.items() if not cases]
+        if empty:
+            raise WorkloadError(f"workload {self.name!r} has empty presets {empty}")
+        if self.reference not in self.implementations:
+            raise WorkloadError(
+                f"workload {self.name!r}: reference backend {self.reference!r} "
+                "has no implementation"
+            )
+
+    @property
+    def backends(self) -> list[str]:
+        """This workload's backends, in the canonical order."""
+        return [b for b in BACKENDS if b in self.implementations]
+
+    def cases(self, preset: str) -> list[dict[str, Any]]:
+        if preset not in self.presets:
+            raise WorkloadError(
+                f"workload {self.name!r} has no preset {preset!r}; "
+                f"choose from: {', '.join(self.presets)}"
+            )
+        return [dict(case) for case in self.presets[preset]]
+
+    def comparison_for(self, backend: str) -> Comparison:
+        return self.comparisons.get(backend, self.comparison)
+
+    def load(self, backend: str) -> Any:
+        """Import the backend's implementation module, or raise BackendUnavailable."""
+        if backend not in self.implementations:
+            raise BackendUnavailable(f"workload {self.name!r} has no {backend} implementation")
+        module_name = self.implementations[backend]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise BackendUnavailable(_import_reason(backend, module_name, error)) from error
+        if not callable(getattr(module, "prepare", None)):
+            raise WorkloadError(f"{module_name} defines no prepare(inputs, params, steps)")
+        return module
+
+
+def _import_reason(backend: str, module_name: str, error: ImportError) -> str:
+    if backend == "cython" and error.name == module_name:
+        return f"Cython extension {module_name} not built: run `pip install -e .`"
+    return f"cannot import {module_name}: {error}"

@@ -1,0 +1,1 @@
+"""Built-in workloads: one package per workload, one module per backend."""

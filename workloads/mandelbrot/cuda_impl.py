@@ -1,0 +1,56 @@
+"""numba-cuda: one thread per point; transfers and kernel timed apart, kernel with CUDA events."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda
+
+from harness.cuda_timing import cuda_event_timer, device_info
+from harness.workload import Kernel, StepTimer
+
+from .inputs import MandelbrotInputs
+
+THREADS_PER_BLOCK = 256
+
+
+@cuda.jit(cache=True)
+def calculate_z_kernel(q_real, q_imag, maxiter, output):  # type: ignore[no-untyped-def]
+    i = cuda.grid(1)
+    if i < q_real.size:
+        c_real = q_real[i]
+        c_imag = q_imag[i]
+        z_real = 0.0
+        z_imag = 0.0
+        output[i] = 0
+        for iteration in range(maxiter):
+            next_real = z_real * z_real - z_imag * z_imag + c_real
+            z_imag = z_real * z_imag + z_imag * z_real + c_imag
+            z_real = next_real
+            if z_real * z_real + z_imag * z_imag > 4.0:
+                output[i] = iteration
+                break
+
+
+def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
+    with steps("to_arrays"):
+        q_real, q_imag = inputs.as_arrays()
+    with steps("to_device"):
+        d_real = cuda.to_device(q_real)
+        d_imag = cuda.to_device(q_imag)
+        d_output = cuda.device_array(q_real.size, dtype=np.int64)
+        cuda.synchronize()
+    blocks = (q_real.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
+    maxiter = inputs.maxiter
+    launch = calculate_z_kernel[blocks, THREADS_PER_BLOCK]
+
+    def call() -> object:
+        launch(d_real, d_imag, maxiter, d_output)
+        cuda.synchronize()
+        return d_output
+
+    return Kernel(
+        call=call,
+        fetch=lambda device_array: device_array.copy_to_host(),
+        time_loops=cuda_event_timer(lambda: launch(d_real, d_imag, maxiter, d_output)),
+        info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks},
+    )
