@@ -16,7 +16,7 @@ import math
 import os
 import statistics
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,7 @@ class Entry:
     evaluation: Evaluation | None = None
     calls_per_evaluation: dict[str, int] | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -206,6 +207,7 @@ class Entry:
             "evaluation": self.evaluation.to_json() if self.evaluation else None,
             "calls_per_evaluation": self.calls_per_evaluation,
             "info": dict(self.info),
+            "profile": self.profile,
         }
         data.update(self.extra)
         return data
@@ -229,6 +231,7 @@ class Entry:
             ),
             calls_per_evaluation=data.get("calls_per_evaluation"),
             info=dict(data.get("info", {})),
+            profile=data.get("profile"),
             extra={k: v for k, v in data.items() if k not in names},
         )
 
@@ -324,6 +327,3 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 def _plain(obj: Any) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
-
-def median_of(values: Sequence[float]) -> float:
-    return statistics.median(values)
