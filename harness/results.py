@@ -144,7 +144,7 @@ class Evaluation:
     warmups: int
     loops: int
     timer: str = "perf_counter"
-    pyperf_file: str | None = None
+    pyperf_file: str | None = None  # relative to the results file's folder
     rate: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

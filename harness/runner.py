@@ -326,7 +326,7 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
         warmups=plan.warmups,
         loops=int(metadata.get("loops", plan.loops or 1)),
         timer=str(metadata.get("harness_timer", "perf_counter")),
-        pyperf_file=str(path),
+        pyperf_file=f"{path.parent.name}/{path.name}",
         rate=rate,
     )
 
