@@ -246,7 +246,7 @@ def open_run(args: argparse.Namespace) -> tuple[Run, Path]:
                 f"{args.resume} was run with preset {run.metadata.get('preset')!r}; "
                 f"resume it with --preset {run.metadata.get('preset')}"
             )
-        run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         return run, args.resume
     metadata = machine.collect(ROOT, args.preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
     path = args.output or default_results_path(metadata)

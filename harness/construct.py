@@ -9,6 +9,7 @@ the spec names, so a crash leaves the parent a clean "no output" rather than hal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -97,17 +98,16 @@ def thread_facts() -> dict[str, Any]:
     import numba
 
     facts: dict[str, Any] = {"numba_threads": numba.get_num_threads()}
-    try:
+    with contextlib.suppress(ValueError):  # raised when no parallel region ran yet
         facts["threading_layer"] = numba.threading_layer()
-    except ValueError:
-        pass  # no parallel region ran, so no layer was chosen
     return facts
 
 
 def save_reference(path: Path, result: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
-    np.savez(temporary, **flatten(result))
+    parts: dict[str, Any] = flatten(result)
+    np.savez(temporary, **parts)
     temporary.replace(path)
 
 

@@ -48,7 +48,7 @@ def device_info() -> dict[str, Any]:
     if simulated():
         return {"device": "CUDA simulator", "simulated": True}
     device = cuda.get_current_device()
-    free, total = cuda.current_context().get_memory_info()
+    _, total = cuda.current_context().get_memory_info()
     name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
     return {
         "device": name,

@@ -57,7 +57,7 @@ def collect(root: Path, preset: str, argv: list[str], gpu_name: str | None) -> d
     """Everything a reader needs to know where and how a run was made."""
     numba_threads = os.environ.get("NUMBA_NUM_THREADS")
     return {
-        "utc_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "utc_time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git": git_state(root),
         "machine": machine_name(),
         "cpu_model": cpu_model(),

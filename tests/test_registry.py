@@ -16,7 +16,7 @@ def test_user_directories_add_workloads(fixture_workloads):
 
 def test_select_names_the_valid_choices():
     available = discover()
-    with pytest.raises(WorkloadError, match="unknown workload 'mandelbrat'; choose from: .*mandelbrot"):
+    with pytest.raises(WorkloadError, match=r"unknown workload 'mandelbrat'; choose from: .*mandelbrot"):
         select(available, ["mandelbrat"])
     assert select(available, ["mandelbrot", "mandelbrot"]) == [available["mandelbrot"]]
 
