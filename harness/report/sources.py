@@ -33,6 +33,12 @@ def run_time(run: Run) -> str:
     return str(run.metadata.get("utc_time", ""))
 
 
+def run_identity(run: Run) -> tuple[str, str, str]:
+    """Copies of one run (the same file found twice, or copied) count once in the history."""
+    git = run.metadata.get("git") or {}
+    return (str(run.metadata.get("machine")), run_time(run), str(git.get("commit")))
+
+
 def results_in_directory(directory: Path) -> tuple[list[tuple[Path, Run]], list[str]]:
     """Every loadable results file under ``directory``, oldest first; skipped files apart."""
     runs: list[tuple[Path, Run]] = []
@@ -67,7 +73,8 @@ def collect_results(arguments: Sequence[Path]) -> ReportInput:
             primary = primary or found[0]
         else:
             raise ReportError(f"results {argument} do not exist; run `python -m harness run` first")
-        runs += [item for item in found if item[0].resolve() not in {p.resolve() for p, _ in runs}]
+        seen = {run_identity(run) for _, run in runs}
+        runs += [item for item in found if run_identity(item[1]) not in seen]
     if primary is None:
         raise ReportError(
             f"no harness results found in {', '.join(map(str, arguments))}; "
