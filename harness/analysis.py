@@ -78,9 +78,9 @@ class BreakEven:
     @property
     def text(self) -> str:
         if self.kind == "after":
-            return f"after {self.calls:,} calls"
+            return f"after {self.calls:,} call{'s' if self.calls != 1 else ''}"
         if self.kind == "until":
-            return f"only for the first {self.calls:,} calls"
+            return f"only for the first {self.calls:,} call{'s' if self.calls != 1 else ''}"
         return self.kind
 
 

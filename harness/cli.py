@@ -63,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", type=Path, metavar="RESULTS", help="continue a run, skipping finished entries")
     run.add_argument("--budget", type=float, help="evaluation seconds per entry (default: by preset)")
     run.add_argument("--timeout", type=float, help="seconds per entry before it is killed (default: by preset)")
-    run.add_argument("--report", type=Path, metavar="DIR",
-                     help="when the run ends, write DIR/index.html from it and the history in results/")
+    run.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="when the run ends, write DIR/index.html from it and the history in results/",
+    )
     run.set_defaults(handler=command_run)
 
     report = commands.add_parser("report", help="write the HTML report from saved results")
@@ -76,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="results files or directories; the first names the run reported on (a directory: "
         "its newest run), all feed the history (default: results/)",
     )
-    report.add_argument("--output", type=Path, default=Path("reports"),
-                        help="folder for index.html, or an .html file (default: reports/)")
+    report.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports"),
+        help="folder for index.html, or an .html file (default: reports/)",
+    )
     report.set_defaults(handler=command_report)
     return parser
 

@@ -137,32 +137,32 @@ def evaluation_section(prefix: str, entries: Sequence[Entry]) -> Section:
         Axis("seconds per call (s)", seconds=True),
         alt="box plot of evaluation seconds per call for each backend",
     )
-    rows = []
-    for entry in entries:
-        assert entry.evaluation is not None
-        seconds = entry.evaluation.seconds
-        warning = reliability_warning(entry)
-        rows.append(
-            [
-                case_label(entry.params),
-                entry_label(entry),
-                format_seconds(seconds.median),
-                format_seconds(seconds.min),
-                format_seconds(seconds.max),
-                format_percent(seconds.relative_spread),
-                str(len(seconds.values)),
-                "unreliable (see warning)" if warning else "ok",
-            ]
+    rows = [_evaluation_row(entry) for entry in entries]
+    unreliable = sum(1 for row in rows if row[-1] != "ok")
+    if unreliable:
+        section.warnings.append(
+            f"{unreliable} of {len(rows)} entries are unreliable as measured; the reliability "
+            "column says why and what to do"
         )
-        if warning:
-            section.warnings.append(f"{entry.label}: {warning}")
     section.tables.append(
-        Table(
-            ["case", "backend", "median", "min", "max", "spread", "values", "reliability"],
-            rows,
-        )
+        Table(["case", "backend", "median", "min", "max", "spread", "values", "reliability"], rows)
     )
     return section
+
+
+def _evaluation_row(entry: Entry) -> list[str]:
+    assert entry.evaluation is not None
+    seconds = entry.evaluation.seconds
+    return [
+        case_label(entry.params),
+        entry_label(entry),
+        format_seconds(seconds.median),
+        format_seconds(seconds.min),
+        format_seconds(seconds.max),
+        format_percent(seconds.relative_spread),
+        str(len(seconds.values)),
+        reliability_warning(entry) or "ok",
+    ]
 
 
 # -- scaling ------------------------------------------------------------------------------
@@ -286,6 +286,8 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
             reference_line=1.0,
             alt="bars of each backend's rate divided by numpy's rate, per case",
         )
+    case_order = [case_label(group[0].params) for group in cases.values()]
+    rows.sort(key=lambda row: case_order.index(row[0]))
     section.tables.append(Table(["case", "backend", "rate", "relative to numpy"], rows))
     return section
 
