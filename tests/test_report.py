@@ -8,18 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from harness.cli import main
-from harness.report.render import build_report, report_path, write_report
-from harness.report.sources import ReportError, ReportInput, collect_results
-from harness.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
-from tests.report_helpers import (
+from report_helpers import (
     GENERATED_AT,
     HISTORY_FIXTURE,
     RUN_FIXTURE,
     outline,
     svg_text,
 )
+
+from harness.cli import main
+from harness.report.render import build_report, report_path, write_report
+from harness.report.sources import ReportError, ReportInput, collect_results
+from harness.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
 
 HOSTILE = "<script>alert(1)</script>"
 WORKLOAD_SECTIONS = (
