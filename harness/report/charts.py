@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 
@@ -114,7 +114,7 @@ def is_wide(values: Sequence[float]) -> bool:
 
 @contextmanager
 def _figure(width: float, height: float) -> Iterator[Figure]:
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(cast(Any, STYLE)):  # stubs want a literal key per setting
         yield Figure(figsize=(width, height), layout="constrained")
 
 

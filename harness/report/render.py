@@ -95,6 +95,7 @@ def write_report(report: ReportInput, output: Path) -> Path:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             stream.write(html)
+        os.chmod(temporary, 0o644)  # a report is for reading: CI artifacts, web servers
         os.replace(temporary, path)
     except OSError as error:
         raise ReportError(f"cannot write the report to {path}: {error.strerror}") from error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,12 +201,19 @@ def _history_section(index: int, workload: str, runs: Sequence[tuple[Path, Run]]
             if entry.workload == workload and case_key(entry.params) == chosen_case:
                 machine = str(run.metadata.get("machine", "unknown machine"))
                 points[(machine, entry.backend, entry.threads)].append((position, entry))
+    runs_with_case = {position for found in points.values() for position, _ in found}
+    first_entry = next(entry for found in points.values() for _, entry in found)
+    if len(runs_with_case) < 2:
+        return section.not_measured(
+            f"{workload} ({case_label(first_entry.params)}) is in one run only; trends need "
+            "the same case in runs of several commits or machines"
+        )
     machines = sorted({m for m, _, _ in points})
     series, rows = [], []
     for (machine, _backend, _threads), found in sorted(points.items(), key=_series_order):
         series.append(_trend_series(machine, machines.index(machine), found))
         rows.append(_trend_row(machine, found))
-    section.intro += f" Case: {case_label(dict(_params(chosen_case)))}."
+    section.intro += f" Case: {case_label(first_entry.params)}."
     ticks = list(range(len(runs)))
     step = max(1, -(-len(runs) // MAX_TICK_LABELS))
     section.chart = line_chart(
@@ -228,10 +234,6 @@ def _history_section(index: int, workload: str, runs: Sequence[tuple[Path, Run]]
     if len(machines) > 1:
         section.notes.append(f"Machines kept apart: {', '.join(machines)}.")
     return section
-
-
-def _params(key: str) -> dict[str, Any]:
-    return dict(json.loads(key))
 
 
 def _history_case(workload: str, runs: Sequence[tuple[Path, Run]]) -> str:
