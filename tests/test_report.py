@@ -351,3 +351,42 @@ def test_importing_harness_loads_no_report_libraries() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_run_with_report_writes_it_even_when_an_entry_fails(
+    fixture_workloads: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "faulty.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "--workload",
+            "faulty",
+            "--preset",
+            "quick",
+            "--budget",
+            "0.3",
+            "--timeout",
+            "5",
+            "--backend",
+            "numpy",
+            "--backend",
+            "python",
+            "--output",
+            str(output),
+            "--report",
+            str(tmp_path / "reports"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    html = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "this backend always raises" in html
+    assert f"report about: {output}" in html
