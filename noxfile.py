@@ -45,7 +45,16 @@ def install_project(session: nox.Session, extras: str) -> None:
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (default preset; pass options after --, e.g. -- --preset quick)."""
     install_project(session, "cuda")
-    session.run("python", "-m", "harness", "run", *session.posargs)
+    # --report writes reports/index.html (this run plus the history in results/) before
+    # the run exits, so the report exists even when an entry failed (exit 1 fails bench)
+    session.run("python", "-m", "harness", "run", "--report", "reports", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def report(session: nox.Session) -> None:
+    """Rebuild reports/index.html from results/ (or: -- RESULTS... --output DIR)."""
+    install_project(session, "cuda")
+    session.run("python", "-m", "harness", "report", *session.posargs)
 
 
 @nox.session(reuse_venv=True)

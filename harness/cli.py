@@ -63,7 +63,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", type=Path, metavar="RESULTS", help="continue a run, skipping finished entries")
     run.add_argument("--budget", type=float, help="evaluation seconds per entry (default: by preset)")
     run.add_argument("--timeout", type=float, help="seconds per entry before it is killed (default: by preset)")
+    run.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="when the run ends, write DIR/index.html from it and the history in results/",
+    )
     run.set_defaults(handler=command_run)
+
+    report = commands.add_parser("report", help="write the HTML report from saved results")
+    report.add_argument(
+        "results",
+        nargs="*",
+        type=Path,
+        metavar="RESULTS",
+        help="results files or directories; the first names the run reported on (a directory: "
+        "its newest run), all feed the history (default: results/)",
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports"),
+        help="folder for index.html, or an .html file (default: reports/)",
+    )
+    report.set_defaults(handler=command_report)
     return parser
 
 
@@ -234,6 +257,8 @@ def command_run(args: argparse.Namespace) -> int:
     save(run, path)
     console.summary(run)
     console.note(f"results: {path}")
+    if args.report:
+        console.note(f"report: {write_run_report(path, args.report)}")
     return exit_code(run)
 
 
@@ -265,6 +290,29 @@ def default_results_path(metadata: dict[str, Any]) -> Path:
 def record_gpu(run: Run, entry: Any) -> None:
     if entry.backend == "cuda" and entry.status == "ok" and not entry.info.get("simulated", True):
         run.metadata["gpu"] = entry.info.get("device")
+
+
+# -- report -------------------------------------------------------------------------------
+
+
+def command_report(args: argparse.Namespace) -> int:
+    """Steps: find the runs -> build and write the HTML. Never runs a workload."""
+    from harness.report.render import write_report
+    from harness.report.sources import collect_results
+
+    report_input = collect_results(args.results or [ROOT / "results"])
+    path = write_report(report_input, args.output)
+    print(f"report: {path} ({len(report_input.runs)} runs; about {report_input.primary_path})")
+    return EXIT_OK
+
+
+def write_run_report(results: Path, output: Path) -> Path:
+    """The report about the run just made, with the history found in results/."""
+    from harness.report.render import write_report
+    from harness.report.sources import collect_results
+
+    history = [ROOT / "results"] if (ROOT / "results").is_dir() else []
+    return write_report(collect_results([results, *history]), output)
 
 
 def exit_code(run: Run) -> int:

@@ -1,0 +1,419 @@
+"""Sections about a whole run or many: the overview, the history, the environment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.analysis import case_size, reliability_warning, speedup
+from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker, thread_style
+from harness.report.labels import (
+    case_key,
+    case_label,
+    entry_label,
+    format_number,
+    format_ratio,
+    format_seconds,
+    ordered_backends,
+)
+from harness.report.model import Section, Table
+from harness.results import Entry, Run
+from harness.workload import BACKENDS
+
+MAX_TICK_LABELS = 12
+TIMED = ("ok",)
+
+
+def _timed(entries: Sequence[Entry]) -> list[Entry]:
+    return [e for e in entries if e.status in TIMED and e.evaluation is not None]
+
+
+def _cases(run: Run) -> dict[tuple[str, str], list[Entry]]:
+    cases: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in run.entries:
+        cases[(entry.workload, case_key(entry.params))].append(entry)
+    return dict(sorted(cases.items(), key=lambda item: (item[0][0], _size(item[1]))))
+
+
+def _size(entries: Sequence[Entry]) -> float:
+    return max((case_size(e) or 0.0 for e in entries), default=0.0)
+
+
+def _chosen(entries: Sequence[Entry]) -> dict[str, Entry]:
+    """Per backend, the entry a reader compares: ok first, then the most threads."""
+    chosen: dict[str, Entry] = {}
+    for entry in entries:
+        current = chosen.get(entry.backend)
+        rank = (entry.status == "ok", entry.threads or 0)
+        if current is None or rank > (current.status == "ok", current.threads or 0):
+            chosen[entry.backend] = entry
+    return chosen
+
+
+# -- overview -----------------------------------------------------------------------------
+
+
+def speedup_section(run: Run) -> Section:
+    section = Section(
+        anchor="overview-speedup",
+        title="Speedup matrix",
+        intro="Per workload and case: how many times faster per call each backend is than "
+        "python / than numpy (median seconds per call; numba_parallel at its most threads).",
+    )
+    cases = _cases(run)
+    if not _timed(run.entries):
+        return section.not_measured("no entry finished ok, so there is nothing to compare")
+    backends = ordered_backends(e.backend for e in run.entries)
+    rows, groups = [], []
+    bars: dict[str, list[float | None]] = {b: [] for b in backends}
+    for (workload, _), entries in cases.items():
+        chosen = _chosen(entries)
+        groups.append(f"{workload} | {case_label(entries[0].params)}")
+        cells = [_speedup_cell(run, chosen.get(b)) for b in backends]
+        for backend in backends:
+            entry = chosen.get(backend)
+            ok = entry is not None and entry.status == "ok"
+            bars[backend].append(speedup(run, entry, "python") if entry and ok else None)
+        rows.append([workload, case_label(entries[0].params), *cells, _best(chosen)])
+    section.tables.append(
+        Table(
+            ["workload", "case", *backends, "best backend"],
+            rows,
+            caption="Each cell: speedup over python / over numpy; '-' where that baseline "
+            "is missing; otherwise the entry's status.",
+        )
+    )
+    plotted = [Bars(b, b, values) for b, values in bars.items() if any(values)]
+    if plotted:
+        section.chart = bar_chart(
+            "Speedup over python per call",
+            groups,
+            plotted,
+            Axis("speedup over python (×)"),
+            reference_line=1.0,
+            alt="bars of each backend's speedup over python per workload and case",
+        )
+    else:
+        section.notes.append("not measured: no python entry finished ok to compare with")
+    return section
+
+
+def _speedup_cell(run: Run, entry: Entry | None) -> str:
+    if entry is None:
+        return "not run"
+    if entry.status != "ok":
+        return entry.status
+    over_python, over_numpy = speedup(run, entry, "python"), speedup(run, entry, "numpy")
+    return f"{format_ratio(over_python)} / {format_ratio(over_numpy)}"
+
+
+def _best(chosen: dict[str, Entry]) -> str:
+    timed = _timed(list(chosen.values()))
+    if not timed:
+        return "not measured"
+    best = min(timed, key=lambda e: e.evaluation.seconds.median if e.evaluation else 0.0)
+    assert best.evaluation is not None
+    return f"{entry_label(best)} ({format_seconds(best.evaluation.seconds.median)})"
+
+
+def problems_section(run: Run) -> Section:
+    section = Section(
+        anchor="overview-problems",
+        title="Entries that did not run, failed or were wrong",
+        intro="Wrong results are never timed; unavailable backends say why.",
+    )
+    rows = [
+        [e.workload, case_label(e.params), entry_label(e), e.status, _reason(e)]
+        for e in run.entries
+        if e.status != "ok"
+    ]
+    if rows:
+        section.tables.append(Table(["workload", "case", "backend", "status", "reason"], rows))
+    else:
+        section.notes.append("Every entry finished ok and matched the reference.")
+    return section
+
+
+def _reason(entry: Entry) -> str:
+    parts = [entry.reason]
+    if entry.check is not None and not entry.check.passed:
+        parts.append(
+            f"{entry.check.mismatches} of {entry.check.size} values differ; max abs diff "
+            f"{entry.check.max_abs_diff:.3g}, max rel diff {entry.check.max_rel_diff:.3g}"
+        )
+        parts.append(entry.check.message)
+    return "; ".join(p for p in parts if p) or "no reason recorded"
+
+
+def reliability_section(run: Run) -> Section:
+    section = Section(
+        anchor="overview-reliability",
+        title="Measurement warnings",
+        intro="Figures whose noise or sample size makes them unreliable, and what to do.",
+    )
+    rows = [
+        [e.workload, case_label(e.params), entry_label(e), warning]
+        for e in _timed(run.entries)
+        if (warning := reliability_warning(e))
+    ]
+    if rows:
+        section.tables.append(Table(["workload", "case", "backend", "warning"], rows))
+        section.warnings.append(
+            f"{len(rows)} of {len(_timed(run.entries))} timed entries are unreliable as measured."
+        )
+    else:
+        section.notes.append("Every timed entry has low spread and enough values.")
+    return section
+
+
+# -- history ------------------------------------------------------------------------------
+
+
+def history_sections(runs: Sequence[tuple[Path, Run]]) -> list[Section]:
+    """One trend chart per workload over the runs found, each machine its own lines."""
+    if len(runs) < 2:
+        return [
+            Section(anchor="history", title="History").not_measured(
+                f"{len(runs)} run found; trends need results of several commits or machines "
+                "in results/ (or more RESULTS arguments)"
+            )
+        ]
+    workloads = sorted({e.workload for _, run in runs for e in _timed(run.entries)})
+    sections = [_history_section(index, name, runs) for index, name in enumerate(workloads)]
+    return sections or [
+        Section(anchor="history", title="History").not_measured("no run has a timed entry")
+    ]
+
+
+def _history_section(index: int, workload: str, runs: Sequence[tuple[Path, Run]]) -> Section:
+    section = Section(
+        anchor=f"history-{index}",
+        title=f"History: {workload}",
+        intro="Median seconds per call for each run in time order (bars: min to max of its "
+        "values). Each machine has its own lines; lines never join two machines.",
+    )
+    chosen_case = _history_case(workload, runs)
+    points: dict[tuple[str, str, int | None], list[tuple[int, Entry]]] = defaultdict(list)
+    for position, (_, run) in enumerate(runs):
+        for entry in _timed(run.entries):
+            if entry.workload == workload and case_key(entry.params) == chosen_case:
+                machine = str(run.metadata.get("machine", "unknown machine"))
+                points[(machine, entry.backend, entry.threads)].append((position, entry))
+    runs_with_case = {position for found in points.values() for position, _ in found}
+    first_entry = next(entry for found in points.values() for _, entry in found)
+    if len(runs_with_case) < 2:
+        return section.not_measured(
+            f"{workload} ({case_label(first_entry.params)}) is in one run only; trends need "
+            "the same case in runs of several commits or machines"
+        )
+    machines = sorted({m for m, _, _ in points})
+    series, rows = [], []
+    for (machine, _backend, _threads), found in sorted(points.items(), key=_series_order):
+        series.append(_trend_series(machine, machines.index(machine), found))
+        rows.append(_trend_row(machine, found))
+    section.intro += f" Case: {case_label(first_entry.params)}."
+    ticks = list(range(len(runs)))
+    step = max(1, -(-len(runs) // MAX_TICK_LABELS))
+    section.chart = line_chart(
+        f"{workload}: seconds per call over runs",
+        series,
+        Axis(
+            "run (commit, oldest first)",
+            log=False,
+            ticks=ticks[::step],
+            tick_labels=[_run_label(run) for _, run in runs][::step],
+        ),
+        Axis("median seconds per call (s)", seconds=True),
+        alt=f"trend of median seconds per call over runs for {workload}",
+    )
+    section.tables.append(
+        Table(["machine", "backend", "runs", "first median", "last median", "change"], rows)
+    )
+    if len(machines) > 1:
+        section.notes.append(f"Machines kept apart: {', '.join(machines)}.")
+    return section
+
+
+def _history_case(workload: str, runs: Sequence[tuple[Path, Run]]) -> str:
+    """The case of ``workload`` present in the most runs (ties: the largest)."""
+    counts: dict[str, tuple[int, float]] = {}
+    for _, run in runs:
+        seen = {
+            case_key(e.params): case_size(e) or 0.0
+            for e in _timed(run.entries)
+            if e.workload == workload
+        }
+        for key, size in seen.items():
+            count, _ = counts.get(key, (0, 0.0))
+            counts[key] = (count + 1, size)
+    return max(counts, key=lambda key: counts[key])
+
+
+def _series_order(item: tuple[tuple[str, str, int | None], Any]) -> tuple[str, int, int]:
+    (machine, backend, threads), _ = item
+    rank = BACKENDS.index(backend) if backend in BACKENDS else len(BACKENDS)
+    return (machine, rank, threads or 0)
+
+
+def _trend_series(machine: str, machine_index: int, found: list[tuple[int, Entry]]) -> Series:
+    entry = found[0][1]
+    stats = [e.evaluation.seconds for _, e in found if e.evaluation]
+    return Series(
+        f"{entry_label(entry)} @ {machine}",
+        entry.backend,
+        [p for p, _ in found],
+        [s.median for s in stats],
+        low=[s.min for s in stats],
+        high=[s.max for s in stats],
+        linestyle=thread_style(machine_index),
+        marker=marker(machine_index),
+    )
+
+
+def _trend_row(machine: str, found: list[tuple[int, Entry]]) -> list[str]:
+    first, last = found[0][1].evaluation, found[-1][1].evaluation
+    assert first is not None and last is not None
+    change = last.seconds.median / first.seconds.median - 1
+    return [
+        machine,
+        entry_label(found[0][1]),
+        str(len(found)),
+        format_seconds(first.seconds.median),
+        format_seconds(last.seconds.median),
+        f"{change:+.1%}",
+    ]
+
+
+def _run_label(run: Run) -> str:
+    git = run.metadata.get("git") or {}
+    commit = str(git.get("short_commit") or "?")[:8] + ("+dirty" if git.get("dirty") else "")
+    return f"{commit}\n{str(run.metadata.get('utc_time', ''))[:10]}"
+
+
+# -- environment --------------------------------------------------------------------------
+
+METADATA_FIELDS = (
+    ("utc_time", "measured at (UTC)"),
+    ("machine", "machine"),
+    ("cpu_model", "CPU"),
+    ("logical_cores", "logical cores"),
+    ("platform", "platform"),
+    ("python", "Python"),
+    ("python_implementation", "implementation"),
+    ("numba_threading_layer", "Numba threading layer"),
+    ("numba_threads", "Numba threads"),
+    ("gpu", "GPU"),
+    ("preset", "preset"),
+    ("command", "command"),
+)
+
+
+def environment_section(run: Run, runs: Sequence[tuple[Path, Run]]) -> Section:
+    section = Section(
+        anchor="environment",
+        title="Machine and environment",
+        intro="Where and with what software the run this report is about was made.",
+    )
+    metadata = run.metadata
+    git = metadata.get("git") or {}
+    rows = [
+        [
+            "git commit",
+            f"{git.get('commit') or 'not recorded'}" + (" (dirty)" if git.get("dirty") else ""),
+        ]
+    ]
+    rows += [[label, _value(metadata.get(key))] for key, label in METADATA_FIELDS]
+    section.tables.append(Table(["", "value"], rows))
+    packages = metadata.get("packages") or {}
+    if packages:
+        section.tables.append(
+            Table(["package", "version"], [[k, _value(v)] for k, v in packages.items()])
+        )
+    machines: dict[str, list[Run]] = defaultdict(list)
+    for _, other in runs:
+        machines[str(other.metadata.get("machine", "unknown machine"))].append(other)
+    section.tables.append(
+        Table(
+            ["machine", "CPU", "cores", "runs found"],
+            [
+                [
+                    m,
+                    _value(r[-1].metadata.get("cpu_model")),
+                    _value(r[-1].metadata.get("logical_cores")),
+                    str(len(r)),
+                ]
+                for m, r in machines.items()
+            ],
+            caption="Every machine with results in this report.",
+        )
+    )
+    return section
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "not recorded"
+    return format_number(value)
+
+
+def method_section(run: Run) -> Section:
+    section = Section(
+        anchor="method",
+        title="How each number was measured",
+        intro="Construction: cold runs in fresh processes (import, compile, first call), then "
+        "one run with Numba's cache warm (cache load). Evaluation: pyperf worker processes, "
+        "each with warmups and then values, each value the mean of a number of loops. "
+        "Every result was compared with the reference before it was timed.",
+    )
+    rows = [_method_row(e) for e in run.entries if e.status == "ok"]
+    if not rows:
+        return section.not_measured("no entry finished ok")
+    section.tables.append(
+        Table(
+            [
+                "workload",
+                "case",
+                "backend",
+                "construction runs",
+                "processes",
+                "values per process",
+                "values",
+                "warmups",
+                "loops",
+                "timer",
+                "check",
+                "pyperf file",
+            ],
+            rows,
+        )
+    )
+    return section
+
+
+def _method_row(entry: Entry) -> list[str]:
+    evaluation, construction, check = entry.evaluation, entry.construction, entry.check
+    timing = (
+        [
+            str(evaluation.processes),
+            str(evaluation.values_per_process),
+            str(len(evaluation.seconds.values)),
+            str(evaluation.warmups),
+            str(evaluation.loops) if evaluation.loops else "calibrated",
+            evaluation.timer,
+        ]
+        if evaluation
+        else ["not measured"] * 6
+    )
+    return [
+        entry.workload,
+        case_label(entry.params),
+        entry_label(entry),
+        str(construction.runs) if construction else "not measured",
+        *timing,
+        (check.comparison.get("kind", "checked") if check.passed else "failed")
+        if check
+        else "not checked",
+        (evaluation.pyperf_file or "-") if evaluation else "-",
+    ]

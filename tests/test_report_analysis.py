@@ -1,0 +1,91 @@
+"""Break-even call counts, scaling exponents, parallel efficiency and case sizes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness.analysis import (
+    BreakEven,
+    break_even,
+    case_size,
+    parallel_efficiency,
+    scaling_exponent,
+)
+from harness.results import Entry, Evaluation, Stats
+
+
+def test_break_even_after_compile_is_paid_off() -> None:
+    # numba: 2 s compile, 1 ms a call; python: 0.1 s, 11 ms a call -> n* = 1.9 / 0.01 = 190
+    result = break_even(2.0, 0.001, 0.1, 0.011)
+    assert result == BreakEven("after", 191)
+    assert result.text == "after 191 calls"
+
+
+def test_break_even_exact_crossing_needs_one_call_more() -> None:
+    assert break_even(3.0, 1.0, 1.0, 2.0) == BreakEven("after", 3)  # equal at n=2
+
+
+def test_break_even_immediately_when_cheaper_in_both_phases() -> None:
+    assert break_even(0.1, 0.001, 0.5, 0.01).text == "immediately"
+    assert break_even(0.5, 0.01, 0.5, 0.01).kind == "immediately"
+
+
+def test_break_even_never_when_calls_are_not_faster() -> None:
+    assert break_even(2.0, 0.02, 0.1, 0.01).text == "never"
+    assert break_even(2.0, 0.01, 0.1, 0.01).text == "never"
+
+
+def test_break_even_until_when_only_construction_is_cheaper() -> None:
+    # 0 + 3n < 2 + 2n only for n < 2
+    assert break_even(0.0, 3.0, 2.0, 2.0) == BreakEven("until", 1)
+    assert break_even(0.0, 3.0, 1.0, 2.0).text == "never"  # equal at n=1: never cheaper
+
+
+@pytest.mark.parametrize("exponent", [0.5, 1.0, 2.0, 3.0])
+def test_scaling_exponent_recovers_power_law(exponent: float) -> None:
+    sizes = [100.0, 1000.0, 10000.0, 100000.0]
+    seconds = [3e-7 * n**exponent for n in sizes]
+    assert scaling_exponent(sizes, seconds) == pytest.approx(exponent)
+
+
+def test_scaling_exponent_is_least_squares_over_noise() -> None:
+    sizes = [1.0, 2.0, 4.0, 8.0]
+    seconds = [1.0, 2.2, 3.8, 8.0]
+    logs = [(math.log(n), math.log(t)) for n, t in zip(sizes, seconds, strict=True)]
+    mean_x = sum(x for x, _ in logs) / 4
+    mean_y = sum(y for _, y in logs) / 4
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in logs) / sum(
+        (x - mean_x) ** 2 for x, _ in logs
+    )
+    assert scaling_exponent(sizes, seconds) == pytest.approx(slope)
+
+
+def test_scaling_exponent_needs_two_sizes() -> None:
+    assert scaling_exponent([100.0, 100.0], [1.0, 1.1]) is None
+    assert scaling_exponent([], []) is None
+    with pytest.raises(ValueError, match="2 sizes but 1 times"):
+        scaling_exponent([1.0, 2.0], [1.0])
+
+
+def test_parallel_efficiency_relative_to_one_thread() -> None:
+    efficiency = parallel_efficiency({1: 8.0, 2: 4.4, 4: 2.5})
+    assert efficiency == pytest.approx({1: 1.0, 2: 8.0 / 4.4 / 2, 4: 0.8})
+    with pytest.raises(ValueError, match="threads=1"):
+        parallel_efficiency({2: 1.0})
+
+
+def _entry(params: dict[str, object], rate: dict[str, object] | None = None) -> Entry:
+    evaluation = Evaluation(
+        Stats.of([1.0]), processes=1, values_per_process=1, warmups=0, loops=1, rate=rate
+    )
+    return Entry(workload="w", backend="numba", params=params, evaluation=evaluation)
+
+
+def test_case_size_prefers_declared_work_then_size_parameter() -> None:
+    rated = {"value": 10.0, "unit": "points/s", "work": {"amount": 6561.0, "unit": "points"}}
+    assert case_size(_entry({"width": 160}, rated)) == 6561.0
+    assert case_size(_entry({"n": 64, "dtype": "float64"})) == 64.0
+    assert case_size(_entry({"nodes": 5000, "name": "x"})) == 5000.0
+    assert case_size(_entry({"width": 1, "height": 2})) is None
