@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", type=float, help="evaluation seconds per entry (default: by preset)")
     run.add_argument("--timeout", type=float, help="seconds per entry before it is killed (default: by preset)")
     run.set_defaults(handler=command_run)
+
+    profile = commands.add_parser("profile", help="memory, line profiles and call counts, into a results file")
+    add_selection_options(profile)
+    add_profile_options(profile)
+    profile.set_defaults(handler=command_profile)
     return parser
 
 
@@ -91,6 +96,18 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter in every case"
     )
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    from harness.profiling.command import add_profile_options as add_options
+
+    add_options(parser)
+
+
+def command_profile(args: argparse.Namespace) -> int:
+    from harness.profiling.command import command_profile as profile_entries
+
+    return profile_entries(args)
 
 
 # -- selection ---------------------------------------------------------------------------
