@@ -37,6 +37,9 @@ INSTRUMENTED_SLOWDOWN = {
     "cuda": 1.0,
 }
 CPROFILE_SLOWDOWN = 10.0
+# Evaluation calls are line-profiled for about this long (at least one call).
+LINE_PROFILE_SECONDS = 0.6
+LINE_PROFILE_MAX_CALLS = 50
 
 
 # -- memory ---------------------------------------------------------------------------
@@ -187,6 +190,7 @@ def call_findings(
     workload: Workload, backend: str, params: dict[str, Any], kernel: Kernel, call_seconds: float
 ) -> dict[str, Any]:
     """Python calls per evaluation (harness.calls) and the top callees (cProfile)."""
+    from harness.backends import simulated_cuda
     from harness.calls import count_calls
     from harness.profiling.callees import top_callees
 
@@ -195,14 +199,12 @@ def call_findings(
         kernel = workload.load(backend).prepare(workload.make_inputs(counted_params), counted_params, StepTimer())
         kernel.call()
     counts, _ = count_calls(kernel.call)
+    findings: dict[str, Any] = {"params": counted_params, "note": note, "per_evaluation": counts.to_json()}
+    if backend == "cuda" and simulated_cuda():
+        findings["note"] = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
+        return {**findings, "profiled_calls": None, "top_callees": []}
     callees, total = top_callees(kernel.call)
-    return {
-        "params": counted_params,
-        "note": note,
-        "per_evaluation": counts.to_json(),
-        "profiled_calls": total,
-        "top_callees": [callee.to_json() for callee in callees],
-    }
+    return {**findings, "profiled_calls": total, "top_callees": [callee.to_json() for callee in callees]}
 
 
 # -- lines ----------------------------------------------------------------------------
@@ -228,17 +230,40 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
         lambda: module.prepare(workload.make_inputs(params), params, StepTimer()),
     )
     evaluation_profiles: list[dict[str, Any]] = []
+    calls: list[float] = []
     if evaluation.functions:
-        evaluation_profiles, _ = profile_phase("evaluation", evaluation.functions, kernel.call)
+        evaluation_profiles, calls = profile_phase(
+            "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call)
+        )
     else:
         notes.append(f"{module.__name__} defines no line-traceable function for the evaluation")
     notes += construction.notes + evaluation.notes
-    notes.append(f"one construction and one evaluation call were profiled, at params {params}")
+    notes.append(
+        f"profiled: one construction and {len(calls)} evaluation call(s) at params {params}; "
+        "hits and seconds are totals over those calls"
+    )
     return {
         "status": "ok",
         "line_profiles": construction_profiles + evaluation_profiles,
         "line_profile_notes": notes,
+        "line_profile_evaluation_calls": len(calls),
     }
+
+
+def repeat_calls(
+    call: Callable[[], Any], seconds: float = LINE_PROFILE_SECONDS, max_calls: int = LINE_PROFILE_MAX_CALLS
+) -> list[float]:
+    """Call ``call`` until ``seconds`` have passed (at least once, at most ``max_calls``).
+
+    More than one call evens out the noise of short profiles; returns each call's seconds.
+    """
+    durations: list[float] = []
+    started = time.perf_counter()
+    while not durations or (time.perf_counter() - started < seconds and len(durations) < max_calls):
+        before = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - before)
+    return durations
 
 
 def load_traced_build(module_name: str) -> list[str]:

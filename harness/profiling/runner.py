@@ -132,5 +132,6 @@ def assemble_profile(
         "line_profiles": lines.get("line_profiles", []),
         "line_profile_notes": line_notes,
         "line_profile_params": line_params,
+        "line_profile_evaluation_calls": lines.get("line_profile_evaluation_calls", 0),
         "seconds": seconds,
     }
