@@ -48,7 +48,7 @@ def top_callees(function: Callable[[], Any], count: int = TOP_CALLEES) -> tuple[
     own_code = getattr(function, "__code__", None)
     callees = []
     for (file, lineno, name), (primitive, calls, own, cumulative, _) in stats.items():
-        if "disable" in name and "_lsprof" in name or _is_code(own_code, file, lineno, name):
+        if ("disable" in name and "_lsprof" in name) or _is_code(own_code, file, lineno, name):
             continue
         callees.append(Callee(name, file, lineno, calls, primitive, own, cumulative))
     callees.sort(key=lambda c: (-c.calls, -c.cumulative_seconds))

@@ -48,7 +48,13 @@ LINE_PROFILE_MAX_CALLS = 50
 def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     """Memory of construction and evaluation, calls per evaluation, and the line params."""
     from harness.backends import simulated_cuda
-    from harness.profiling.memory import GrowthBudget, fit_growth, memory_notes, rss_mib, sample_growth
+    from harness.profiling.memory import (
+        GrowthBudget,
+        fit_growth,
+        memory_notes,
+        rss_mib,
+        sample_growth,
+    )
 
     backend, params = spec["backend"], spec["params"]
     device = DeviceMemory.start(backend, simulated_cuda())

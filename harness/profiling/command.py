@@ -38,7 +38,13 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError, parameter_overrides, selected_backends, selected_workloads, thread_counts
+    from harness.cli import (
+        UsageError,
+        parameter_overrides,
+        selected_backends,
+        selected_workloads,
+        thread_counts,
+    )
     from harness.runner import plan_entries
 
     workloads = selected_workloads(args)
@@ -60,7 +66,7 @@ def command_profile(args: argparse.Namespace) -> int:
     )
     console = ProfileConsole()
     console.note(f"results: {path}")
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     try:
         for index, plan in enumerate(plans, start=1):
             with console.entry(plan, index, len(plans)):
@@ -118,9 +124,9 @@ def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: dict[str, An
         entry = new_entry(plan, reason, profile)
         run.add(entry)
     entry.profile = profile
-    if entry.calls_per_evaluation is None and profile and profile["calls"]:
-        if profile["calls"]["params"] == entry.params:
-            entry.calls_per_evaluation = profile["calls_per_evaluation"]
+    calls = (profile or {}).get("calls")
+    if entry.calls_per_evaluation is None and calls and calls["params"] == entry.params:
+        entry.calls_per_evaluation = calls["per_evaluation"]
     return entry
 
 
@@ -139,7 +145,7 @@ def record_profiling(run: Run, started: dt.datetime) -> None:
         {
             "utc_time": started.isoformat(timespec="seconds"),
             "command": ["python", "-m", "harness", *sys.argv[1:]],
-            "seconds": (dt.datetime.now(dt.timezone.utc) - started).total_seconds(),
+            "seconds": (dt.datetime.now(dt.UTC) - started).total_seconds(),
         }
     )
 

@@ -177,7 +177,10 @@ def _line(calls: list[int], rss: list[float]) -> tuple[float, float, float]:
 
 
 def _verdict(growing: bool, growth: float, late_growth: float, p_value: float) -> str:
-    summary = f"fitted growth {growth:.3g} MiB over the window ({late_growth:.3g} MiB in its second half), p={p_value:.2g}"
+    summary = (
+        f"fitted growth {growth:.3g} MiB over the window "
+        f"({late_growth:.3g} MiB in its second half), p={p_value:.2g}"
+    )
     if growing:
         return f"grows: {summary}"
     return (
