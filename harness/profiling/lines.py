@@ -131,9 +131,9 @@ def defined_in(value: Any, module: ModuleType) -> bool:
 
 def module_targets(module: ModuleType, exclude: Iterable[str] = ("prepare",)) -> Targets:
     """The functions ``module`` defines (or lists in ``PROFILE_FUNCTIONS``), as targets."""
-    names = getattr(module, "PROFILE_FUNCTIONS", None)
+    names: Iterable[str] | None = getattr(module, "PROFILE_FUNCTIONS", None)
     explicit = names is not None
-    candidates = list(names) if explicit else [n for n in vars(module) if n not in set(exclude)]
+    candidates = list(names) if names is not None else [n for n in vars(module) if n not in set(exclude)]
     targets = Targets()
     for name in candidates:
         value = getattr(module, name, None)
