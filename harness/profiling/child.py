@@ -197,22 +197,33 @@ def bounded_params(
 def call_findings(
     workload: Workload, backend: str, params: dict[str, Any], kernel: Kernel, call_seconds: float
 ) -> dict[str, Any]:
-    """Python calls per evaluation (harness.calls) and the top callees (cProfile)."""
+    """Python calls per evaluation (harness.calls, at ``params``) and the top callees (cProfile).
+
+    The count is made at the entry's own params, as ``harness run`` does; the cProfile
+    breakdown, which slows a call more, at the bounded params (``callee_params``).
+    """
     from harness.backends import simulated_cuda
     from harness.calls import count_calls
     from harness.profiling.callees import top_callees
 
-    counted_params, note = bounded_params(workload, params, call_seconds * CPROFILE_SLOWDOWN)
-    if counted_params != params:
-        kernel = workload.load(backend).prepare(workload.make_inputs(counted_params), counted_params, StepTimer())
-        kernel.call()
     counts, _ = count_calls(kernel.call)
-    findings: dict[str, Any] = {"params": counted_params, "note": note, "per_evaluation": counts.to_json()}
+    findings: dict[str, Any] = {"params": params, "per_evaluation": counts.to_json()}
     if backend == "cuda" and simulated_cuda():
-        findings["note"] = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
-        return {**findings, "profiled_calls": None, "top_callees": []}
+        note = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
+        return {**findings, "callee_params": None, "note": note, "profiled_calls": None, "top_callees": []}
+    callee_params, note = bounded_params(workload, params, call_seconds * CPROFILE_SLOWDOWN)
+    if callee_params != params:
+        inputs = workload.make_inputs(callee_params)
+        kernel = workload.load(backend).prepare(inputs, callee_params, StepTimer())
+        kernel.call()
     callees, total = top_callees(kernel.call)
-    return {**findings, "profiled_calls": total, "top_callees": [callee.to_json() for callee in callees]}
+    return {
+        **findings,
+        "callee_params": callee_params,
+        "note": note,
+        "profiled_calls": total,
+        "top_callees": [callee.to_json() for callee in callees],
+    }
 
 
 # -- lines ----------------------------------------------------------------------------
@@ -243,6 +254,9 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
         evaluation_profiles, calls = profile_phase(
             "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call)
         )
+        if not evaluation_profiles:
+            names = ", ".join(target.name for target in evaluation.functions)
+            notes.append(f"no line events were recorded for {names}: compiled without line tracing?")
     else:
         notes.append(f"{module.__name__} defines no line-traceable function for the evaluation")
     notes += construction.notes + evaluation.notes

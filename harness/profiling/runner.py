@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.backends import implementation_unavailable_reason
+from harness.backends import implementation_unavailable_reason, simulated_cuda
 from harness.child import run_python_module
 from harness.registry import WORKLOAD_PATH_VARIABLE
 from harness.runner import EntryPlan
@@ -61,12 +61,16 @@ class ProfileRunner:
         folder = self.scratch / f"profile-{self._counter:04d}"
         folder.mkdir(parents=True, exist_ok=True)
         started = self.clock()
-        memory = self.child(plan, folder, "memory", plan.params)
+        memory_params, note = memory_params_for(plan)
+        memory = self.child(plan, folder, "memory", memory_params)
         if memory.get("status") == "unavailable":
             return memory["reason"], None
-        line_params = memory.get("line_params", plan.params)
+        if note and memory.get("memory"):
+            memory["memory"]["notes"].insert(0, note)
+        line_params = memory.get("line_params", memory_params)
         lines = self.child(plan, folder, "lines", line_params)
-        return "", assemble_profile(memory, lines, line_params, self.clock() - started)
+        profile = assemble_profile(memory, lines, line_params, self.clock() - started)
+        return "", {**profile, "memory_params": memory_params}
 
     def child(self, plan: EntryPlan, folder: Path, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run one profiling child; its findings, or ``{"status": "failed", "reason": ...}``."""
@@ -108,6 +112,19 @@ class ProfileRunner:
         if plan.threads is not None:
             env["NUMBA_NUM_THREADS"] = str(plan.threads)
         return env
+
+
+def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:
+    """The entry's params; the quick case for CUDA under the simulator (hours otherwise)."""
+    if plan.backend != "cuda" or not simulated_cuda():
+        return plan.params, None
+    quick = {**plan.params, **plan.workload.cases("quick")[0]}
+    if quick == plan.params:
+        return plan.params, None
+    return quick, (
+        f"measured at the quick case {quick}: under the CUDA simulator kernels run as Python "
+        "threads, so memory at the entry's size would take minutes and say nothing about a GPU"
+    )
 
 
 def assemble_profile(
