@@ -206,8 +206,18 @@ def profile_line(entry: Entry) -> str:
     cells = profile_cells(entry)
     text = f"{profile['status']}  construction peak {cells[0]}, evaluation peak {cells[1]}, growth {cells[2]}"
     if profile["reason"]:
-        text += f"  ({profile['reason'].splitlines()[0][:160]})"
+        text += f"  ({last_lines(profile['reason'])})"
     return text
+
+
+def last_lines(reason: str) -> str:
+    """Each failure's cause and its last line (the exception), for one console line."""
+    parts = []
+    for failure in reason.split("; "):
+        lines = [line.strip() for line in failure.splitlines() if line.strip()]
+        cause = lines[0].split(":")[0] if lines else ""
+        parts.append(f"{cause}: {lines[-1][:120]}" if len(lines) > 1 else cause)
+    return "; ".join(parts)
 
 
 def profile_cells(entry: Entry) -> list[str]:

@@ -140,7 +140,7 @@ def assemble_profile(
     calls = memory.get("calls")
     return {
         "format_version": PROFILE_FORMAT_VERSION,
-        "status": "partial" if failures else "ok",
+        "status": ("failed" if len(failures) == 2 else "partial") if failures else "ok",
         "reason": "; ".join(failures),
         "memory": memory.get("memory"),
         "calls_per_evaluation": calls["per_evaluation"] if calls else None,
