@@ -3,7 +3,7 @@
 The memory child (normal build) measures memory, counts calls and picks the parameters
 for the line profile; the line child line-profiles at those parameters. A child that
 crashes or hangs becomes a note in the profile and the other child's findings are kept.
-The result is the ``Entry.profile`` dict documented in ``docs/profile-format.md``.
+The result is the ``Entry.profile`` dict documented in ``docs/results-format.md, section "profile"``.
 """
 
 from __future__ import annotations
