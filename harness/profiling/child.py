@@ -209,8 +209,8 @@ def call_findings(
     counts, _ = count_calls(kernel.call)
     findings: dict[str, Any] = {"params": params, "per_evaluation": counts.to_json()}
     if backend == "cuda" and simulated_cuda():
-        note = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
-        return {**findings, "callee_params": None, "note": note, "profiled_calls": None, "top_callees": []}
+        simulated = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
+        return {**findings, "callee_params": None, "note": simulated, "profiled_calls": None, "top_callees": []}
     callee_params, note = bounded_params(workload, params, call_seconds * CPROFILE_SLOWDOWN)
     if callee_params != params:
         inputs = workload.make_inputs(callee_params)
