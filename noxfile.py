@@ -43,10 +43,14 @@ def install_project(session: nox.Session, extras: str) -> None:
 
 @nox.session(reuse_venv=True)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks (default preset; pass options after --, e.g. -- --preset quick)."""
+    """Run the benchmarks (default preset; pass options after --, e.g. -- --preset quick).
+
+    Writes reports/index.html (this run plus the history in results/) before the run
+    exits, so the report exists even when an entry failed (exit 1 fails the session).
+    ``-- --profile`` adds memory and line profiles to the same results file once all
+    timing is done, in separate processes, so neither disturbs the other.
+    """
     install_project(session, "cuda")
-    # --report writes reports/index.html (this run plus the history in results/) before
-    # the run exits, so the report exists even when an entry failed (exit 1 fails bench)
     session.run("python", "-m", "harness", "run", "--report", "reports", *session.posargs)
 
 
@@ -55,6 +59,13 @@ def report(session: nox.Session) -> None:
     """Rebuild reports/index.html from results/ (or: -- RESULTS... --output DIR)."""
     install_project(session, "cuda")
     session.run("python", "-m", "harness", "report", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def profile(session: nox.Session) -> None:
+    """Memory and line profiles (default preset; e.g. -- --preset quick --into results/x.json)."""
+    install_project(session, "cuda")
+    session.run("python", "-m", "harness", "profile", *session.posargs)
 
 
 @nox.session(reuse_venv=True)

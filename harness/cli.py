@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="when the run ends, write DIR/index.html from it and the history in results/",
     )
+    run.add_argument(
+        "--profile",
+        action="store_true",
+        help="after all timing, add memory and line profiles to the same results file (separate processes)",
+    )
     run.set_defaults(handler=command_run)
 
     report = commands.add_parser("report", help="write the HTML report from saved results")
@@ -87,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for index.html, or an .html file (default: reports/)",
     )
     report.set_defaults(handler=command_report)
+
+    profile = commands.add_parser("profile", help="memory, line profiles and call counts, into a results file")
+    add_selection_options(profile)
+    add_profile_options(profile)
+    profile.set_defaults(handler=command_profile)
     return parser
 
 
@@ -114,6 +124,18 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter in every case"
     )
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    from harness.profiling.command import add_profile_options as add_options
+
+    add_options(parser)
+
+
+def command_profile(args: argparse.Namespace) -> int:
+    from harness.profiling.command import command_profile as profile_entries
+
+    return profile_entries(args)
 
 
 # -- selection ---------------------------------------------------------------------------
@@ -226,14 +248,29 @@ def command_run(args: argparse.Namespace) -> int:
     run, path = open_run(args)
     console = RunConsole()
     console.note(f"results: {path}")
-    scratch = Path(tempfile.mkdtemp(prefix="harness-run-"))
     runner = EntryRunner(
         measurement=measurement,
-        scratch=scratch,
+        scratch=Path(tempfile.mkdtemp(prefix="harness-run-")),
         pyperf_dir=path.with_suffix(".pyperf"),
         workload_dirs=[Path(d).resolve() for d in args.workload_dir],
         progress=console,
     )
+    if not time_entries(run, path, plans, runner, console):
+        return EXIT_INTERRUPTED
+    console.summary(run)
+    console.note(f"results: {path}")
+    status = exit_code(run)
+    if args.profile:
+        status = max(status, profile_after_timing(run, path, plans, args))
+        if status == EXIT_INTERRUPTED:
+            return status
+    if args.report:
+        console.note(f"report: {write_run_report(path, args.report)}")
+    return status
+
+
+def time_entries(run: Run, path: Path, plans: list[Any], runner: Any, console: Any) -> bool:
+    """Time every plan not already finished, saving after each; False if interrupted."""
     try:
         for index, plan in enumerate(plans, start=1):
             previous = run.find(plan.key)
@@ -250,16 +287,20 @@ def command_run(args: argparse.Namespace) -> int:
         run.metadata["interrupted"] = True
         save(run, path)
         console.note(f"interrupted: {path} keeps every finished entry; continue with --resume {path}")
-        return EXIT_INTERRUPTED
+        return False
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(runner.scratch, ignore_errors=True)
     run.metadata.pop("interrupted", None)
     save(run, path)
-    console.summary(run)
-    console.note(f"results: {path}")
-    if args.report:
-        console.note(f"report: {write_run_report(path, args.report)}")
-    return exit_code(run)
+    return True
+
+
+def profile_after_timing(run: Run, path: Path, plans: list[Any], args: argparse.Namespace) -> int:
+    """``run --profile``: once all timing is done, profile the same entries into the same file."""
+    from harness.profiling.command import profile_into, profile_settings
+
+    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
+    return profile_into(run, path, plans, profile_settings(args), workload_dirs)
 
 
 def open_run(args: argparse.Namespace) -> tuple[Run, Path]:

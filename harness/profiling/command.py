@@ -1,0 +1,255 @@
+"""``python -m harness profile``: select -> plan -> profile -> save into the results file.
+
+Profiles go into ``Entry.profile`` of the matching entries of ``--into RESULTS`` (an
+existing run; entries it lacks are added, marked as profiled only), or of a new results
+file (``--output``, or the default location). Timing and profiling never share a
+process: ``harness run`` times, ``harness profile --into`` the same file profiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness.profiling.runner import ProfileRunner, ProfileSettings, settings_for
+from harness.results import Entry, Run, load, save
+from harness.runner import EntryPlan
+
+EXIT_OK, EXIT_FAILURES, EXIT_INTERRUPTED = 0, 1, 130
+PROFILED_ONLY = "profiled only: this file has no timings for it (time it with `harness run`)"
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    """Options of ``profile`` beyond the shared selection options."""
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--into", type=Path, metavar="RESULTS", help="add profiles to this existing results file")
+    target.add_argument("--output", type=Path, help="new results file (default: results/<machine>/...)")
+    parser.add_argument("--timeout", type=float, help="seconds per profiling child (default: by preset)")
+    parser.add_argument(
+        "--growth-seconds", type=float, help="seconds of calls sampled for memory growth (default: by preset)"
+    )
+
+
+def command_profile(args: argparse.Namespace) -> int:
+    from harness.cli import (
+        UsageError,
+        parameter_overrides,
+        selected_backends,
+        selected_workloads,
+        thread_counts,
+    )
+    from harness.runner import plan_entries
+
+    workloads = selected_workloads(args)
+    plans = plan_entries(
+        workloads,
+        selected_backends(args.backend),
+        args.preset,
+        thread_counts(args.threads),
+        parameter_overrides(args.param, workloads),
+    )
+    if not plans:
+        raise UsageError("the selection has no entries: no selected workload implements the selected backends")
+    run, path = open_results(args)
+    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
+    return profile_into(run, path, plans, profile_settings(args), workload_dirs)
+
+
+def profile_into(
+    run: Run, path: Path, plans: list[EntryPlan], settings: ProfileSettings, workload_dirs: list[Path]
+) -> int:
+    """Profile every plan into ``run``, saving ``path`` after each entry; the exit code."""
+    scratch = Path(tempfile.mkdtemp(prefix="harness-profile-"))
+    runner = ProfileRunner(settings=settings, scratch=scratch, workload_dirs=workload_dirs)
+    console = ProfileConsole()
+    console.note(f"profiling into: {path}")
+    started = dt.datetime.now(dt.UTC)
+    try:
+        for index, plan in enumerate(plans, start=1):
+            with console.entry(plan, index, len(plans)):
+                reason, profile = runner.profile(plan)
+            entry = attach_profile(run, plan, reason, profile)
+            save(run, path)
+            console.finished(entry, index, len(plans))
+    except KeyboardInterrupt:
+        save(run, path)
+        console.note(f"interrupted: {path} keeps every finished profile")
+        return EXIT_INTERRUPTED
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    record_profiling(run, started)
+    save(run, path)
+    console.summary(run, plans)
+    console.note(f"results: {path}")
+    return exit_code(run, plans)
+
+
+def profile_settings(args: argparse.Namespace) -> ProfileSettings:
+    preset = settings_for(args.preset)
+    return ProfileSettings(
+        timeout=getattr(args, "profile_timeout", None) or args.timeout or preset.timeout,
+        growth_seconds=getattr(args, "growth_seconds", None) or preset.growth_seconds,
+    )
+
+
+def open_results(args: argparse.Namespace) -> tuple[Run, Path]:
+    """The run named by ``--into``, or a new run (with fresh metadata) to profile into."""
+    from harness import machine
+    from harness.cli import ROOT, UsageError, default_results_path
+
+    if args.into:
+        run = load(args.into)
+        if run.metadata.get("preset") not in (None, args.preset):
+            raise UsageError(
+                f"{args.into} was run with preset {run.metadata.get('preset')!r}; "
+                f"profile it with --preset {run.metadata.get('preset')}"
+            )
+        return run, args.into
+    metadata = machine.collect(ROOT, args.preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
+    path = args.output or default_results_path(metadata)
+    if path.exists():
+        raise UsageError(f"{path} exists; choose another --output or add profiles to it with --into {path}")
+    run = Run(metadata=metadata)
+    save(run, path)
+    return run, path
+
+
+def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:
+    """Put ``profile`` on the run's entry for ``plan``, adding a profiled-only entry if missing."""
+    entry = run.find(plan.key)
+    if entry is None:
+        entry = new_entry(plan, reason, profile)
+        run.add(entry)
+    entry.profile = profile
+    calls = (profile or {}).get("calls")
+    if entry.calls_per_evaluation is None and calls and calls["params"] == entry.params:
+        entry.calls_per_evaluation = calls["per_evaluation"]
+    return entry
+
+
+def new_entry(plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:
+    if reason:
+        return plan.entry(status="unavailable", reason=reason)
+    if profile is None or profile["memory"] is None:
+        why = profile["reason"] if profile else "no profile"
+        return plan.entry(status="failed", reason=why)
+    return plan.entry(status="ok", reason=PROFILED_ONLY)
+
+
+def record_profiling(run: Run, started: dt.datetime) -> None:
+    """Note in the metadata when and how the profiles were taken."""
+    run.metadata.setdefault("profiling", []).append(
+        {
+            "utc_time": started.isoformat(timespec="seconds"),
+            "command": ["python", "-m", "harness", *sys.argv[1:]],
+            "seconds": (dt.datetime.now(dt.UTC) - started).total_seconds(),
+        }
+    )
+
+
+def exit_code(run: Run, plans: list[EntryPlan]) -> int:
+    """1 when an available entry has no profile or an incomplete one."""
+    for plan in plans:
+        entry = run.find(plan.key)
+        if entry is None or entry.status == "unavailable":
+            continue
+        if entry.profile is None or entry.profile.get("status") != "ok":
+            return EXIT_FAILURES
+    return EXIT_OK
+
+
+class ProfileConsole:
+    """A status line while an entry is profiled, one line when done, a table at the end."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+    @contextmanager
+    def entry(self, plan: EntryPlan, index: int, total: int) -> Iterator[None]:
+        from rich.markup import escape
+
+        with self.console.status(escape(f"[{index}/{total}] {plan.label}: profiling")):
+            yield
+
+    def note(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.console.print(escape(text))
+
+    def finished(self, entry: Entry, index: int, total: int) -> None:
+        self.note(f"[{index}/{total}] {entry.label}: {profile_line(entry)}")
+
+    def summary(self, run: Run, plans: list[EntryPlan]) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title="Profiles")
+        for column in ("entry", "constr. peak", "eval peak", "growth /1000 calls", "growing",
+                       "calls/eval", "hottest evaluation line", "seconds"):
+            table.add_column(column, overflow="fold")
+        for plan in plans:
+            entry = run.find(plan.key)
+            if entry is not None:
+                table.add_row(escape(entry.label), *(escape(cell) for cell in profile_cells(entry)))
+        self.console.print(table)
+
+
+def profile_line(entry: Entry) -> str:
+    profile = entry.profile
+    if profile is None:
+        return f"no profile ({entry.reason})" if entry.reason else "no profile"
+    cells = profile_cells(entry)
+    text = f"{profile['status']}  construction peak {cells[0]}, evaluation peak {cells[1]}, growth {cells[2]}"
+    if profile["reason"]:
+        text += f"  ({last_lines(profile['reason'])})"
+    return text
+
+
+def last_lines(reason: str) -> str:
+    """Each failure's cause and its last line (the exception), for one console line."""
+    parts = []
+    for failure in reason.split("; "):
+        lines = [line.strip() for line in failure.splitlines() if line.strip()]
+        cause = lines[0].split(":")[0] if lines else ""
+        parts.append(f"{cause}: {lines[-1][:120]}" if len(lines) > 1 else cause)
+    return "; ".join(parts)
+
+
+def profile_cells(entry: Entry) -> list[str]:
+    """Summary cells for one entry's profile: memory, growth, calls, hottest line, seconds."""
+    profile = entry.profile or {}
+    memory = profile.get("memory") or {}
+    growth = memory.get("growth") or {}
+    slope = growth.get("slope_mib_per_1000_calls")
+    calls = profile.get("calls_per_evaluation") or {}
+    return [
+        _mib(memory.get("construction_peak_mib")),
+        _mib(memory.get("evaluation_peak_mib")),
+        "-" if slope is None else f"{slope:+.3g} MiB",
+        "-" if not growth else ("YES" if growth.get("growing") else "no"),
+        str(calls.get("total", "-")),
+        hottest_line(profile),
+        f"{profile['seconds']:.1f}" if profile.get("seconds") is not None else "-",
+    ]
+
+
+def hottest_line(profile: dict[str, Any]) -> str:
+    evaluation = [p for p in profile.get("line_profiles", []) if p["phase"] == "evaluation"]
+    if not evaluation:
+        return "-"
+    function = max(evaluation, key=lambda p: p["total_seconds"])
+    line = max(function["lines"], key=lambda line: line["seconds"])
+    return f"{function['function']}:{line['lineno']} {line['percent']:.0f}% {line['source'].strip()[:50]}"
+
+
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} MiB"

@@ -1,0 +1,161 @@
+"""End to end: ``harness profile`` on a test-local workload with a planted leak."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.results import Entry, Run, load, save
+
+INIT = textwrap.dedent(
+    '''\
+    from harness.workload import Comparison, Workload
+
+
+    def make_inputs(params):
+        return {"values": list(range(params["n"])), "work": params["work"]}
+
+
+    CASE = {"n": 40, "work": 3000}
+    WORKLOAD = Workload(
+        name="leakdemo",
+        description="a clean and a leaking implementation of the same loop",
+        presets={"quick": [CASE], "default": [CASE], "full": [CASE]},
+        make_inputs=make_inputs,
+        implementations={"numpy": "leakdemo.clean", "python": "leakdemo.leaky"},
+        comparison=Comparison.exact(),
+    )
+    '''
+)
+
+CLEAN = textwrap.dedent(
+    '''\
+    from harness.workload import Kernel
+
+
+    def twice(value):
+        return value * 2
+
+
+    def scale(values, work):
+        sum(range(work))
+        out = []
+        for value in values:
+            out.append(twice(value))
+        return out
+
+
+    def prepare(inputs, params, steps):
+        return Kernel(call=lambda: scale(inputs["values"], inputs["work"]))
+    '''
+)
+
+LEAKY = textwrap.dedent(
+    '''\
+    from harness.workload import Kernel
+
+    KEPT = []
+
+
+    def scale_and_keep(values, work):
+        sum(range(work))
+        result = [float(value) for value in range(2000)]  # about 64 KiB, touched
+        KEPT.append(result)  # the leak: every result is kept
+        return result
+
+
+    def prepare(inputs, params, steps):
+        return Kernel(call=lambda: scale_and_keep(inputs["values"], inputs["work"]))
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def workload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("workloads")
+    package = root / "leakdemo"
+    package.mkdir()
+    for name, text in (("__init__.py", INIT), ("clean.py", CLEAN), ("leaky.py", LEAKY)):
+        (package / name).write_text(text)
+    return root
+
+
+def profile(workload_dir: Path, *args: str) -> int:
+    return main(
+        ["profile", "--workload-dir", str(workload_dir), "--workload", "leakdemo", "--preset", "quick",
+         "--growth-seconds", "0.6", *args]
+    )
+
+
+@pytest.fixture(scope="module")
+def profiled(workload_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    path = tmp_path_factory.mktemp("results") / "profiled.json"
+    assert profile(workload_dir, "--output", str(path)) == 0
+    return load(path)
+
+
+def entry_for(run: Run, backend: str) -> Entry:
+    return next(e for e in run.entries if e.backend == backend)
+
+
+def test_planted_leak_is_flagged(profiled: Run) -> None:
+    leaky = entry_for(profiled, "python").profile
+    assert leaky is not None
+    growth = leaky["memory"]["growth"]
+    assert growth["growing"] is True
+    assert growth["slope_mib_per_1000_calls"] > 10  # ~64 KiB kept per call
+
+
+def test_clean_implementation_is_not_flagged(profiled: Run) -> None:
+    clean = entry_for(profiled, "numpy").profile
+    assert clean is not None
+    assert clean["memory"]["growth"]["growing"] is False
+
+
+def test_calls_per_evaluation_is_the_known_count(profiled: Run) -> None:
+    entry = entry_for(profiled, "numpy")
+    assert entry.profile is not None
+    # scale + 40 twice (Python); sum and 40 appends (built-in; range is a type, not counted)
+    assert entry.profile["calls_per_evaluation"] == {"python_calls": 41, "builtin_calls": 41, "total": 82}
+    callees = {c["function"]: c["calls"] for c in entry.profile["calls"]["top_callees"]}
+    assert callees["twice"] == 40
+    assert entry.calls_per_evaluation == entry.profile["calls_per_evaluation"]
+
+
+def test_profile_has_the_documented_shape(profiled: Run) -> None:
+    profile = entry_for(profiled, "numpy").profile
+    assert profile is not None
+    memory = profile["memory"]
+    for key in ("baseline_mib", "construction_peak_mib", "evaluation_peak_mib", "device", "notes"):
+        assert key in memory
+    assert set(memory["growth"]) >= {"calls", "rss_mib", "slope_mib_per_1000_calls", "growing"}
+    assert len(memory["growth"]["calls"]) == len(memory["growth"]["rss_mib"])
+    phases = {(p["function"], p["phase"]) for p in profile["line_profiles"]}
+    assert {("make_inputs", "construction"), ("prepare", "construction"), ("scale", "evaluation"),
+            ("twice", "evaluation")} <= phases
+    scale = next(p for p in profile["line_profiles"] if p["function"] == "scale")
+    assert any(line["source"].strip() == "out.append(twice(value))" for line in scale["lines"])
+    assert profile["seconds"] > 0
+    assert entry_for(profiled, "numpy").reason.startswith("profiled only")
+
+
+def test_into_adds_profiles_to_an_existing_run(workload_dir: Path, tmp_path: Path) -> None:
+    timed = Entry("leakdemo", "numpy", {"n": 40, "work": 3000}, info={"kept": True})
+    path = tmp_path / "timed.json"
+    save(Run(metadata={"preset": "quick"}, entries=[timed]), path)
+    assert profile(workload_dir, "--backend", "numpy", "--into", str(path)) == 0
+    run = load(path)
+    [entry] = run.entries
+    assert entry.info == {"kept": True} and entry.reason == ""
+    assert entry.profile is not None and entry.profile["status"] == "ok"
+    assert run.metadata["profiling"][0]["seconds"] > 0
+
+
+def test_into_refuses_another_preset(workload_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "timed.json"
+    save(Run(metadata={"preset": "default"}), path)
+    assert profile(workload_dir, "--into", str(path)) == 2
+    assert "--preset default" in capsys.readouterr().err
