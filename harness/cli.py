@@ -225,9 +225,9 @@ def command_list(args: argparse.Namespace) -> int:
 # -- run ----------------------------------------------------------------------------------
 
 
-def command_run(args: argparse.Namespace) -> int:
-    from harness.console import RunConsole
-    from harness.runner import EntryRunner, Measurement, measurement_for, plan_entries
+def selected_plans(args: argparse.Namespace) -> list[Any]:
+    """The entries the selection options ask for (shared by run and profile)."""
+    from harness.runner import plan_entries
 
     workloads = selected_workloads(args)
     plans = plan_entries(
@@ -239,6 +239,14 @@ def command_run(args: argparse.Namespace) -> int:
     )
     if not plans:
         raise UsageError("the selection has no entries: no selected workload implements the selected backends")
+    return plans
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from harness.console import RunConsole
+    from harness.runner import EntryRunner, Measurement, measurement_for
+
+    plans = selected_plans(args)
     preset_measurement = measurement_for(args.preset)
     measurement = Measurement(
         construction_runs=preset_measurement.construction_runs,

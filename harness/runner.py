@@ -124,17 +124,22 @@ class EntryRunner:
         return _EntryAttempt(self, plan, folder).run()
 
     def base_environment(self, plan: EntryPlan, cache_dir: Path) -> dict[str, str]:
-        env = dict(os.environ)
-        env["NUMBA_CACHE_DIR"] = str(cache_dir)
-        env["PYTHONUNBUFFERED"] = "1"
-        paths = [str(d) for d in self.workload_dirs]
-        if env.get(WORKLOAD_PATH_VARIABLE):
-            paths.append(env[WORKLOAD_PATH_VARIABLE])
-        if paths:
-            env[WORKLOAD_PATH_VARIABLE] = os.pathsep.join(paths)
-        if plan.threads is not None:
-            env["NUMBA_NUM_THREADS"] = str(plan.threads)
-        return env
+        return child_environment(plan, cache_dir, self.workload_dirs)
+
+
+def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[Path]) -> dict[str, str]:
+    """A child's environment: a run-private Numba cache, the workload path, the thread count."""
+    env = dict(os.environ)
+    env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    paths = [str(d) for d in workload_dirs]
+    if env.get(WORKLOAD_PATH_VARIABLE):
+        paths.append(env[WORKLOAD_PATH_VARIABLE])
+    if paths:
+        env[WORKLOAD_PATH_VARIABLE] = os.pathsep.join(paths)
+    if plan.threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(plan.threads)
+    return env
 
 
 class _EntryAttempt:

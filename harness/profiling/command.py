@@ -38,25 +38,9 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    from harness.cli import (
-        UsageError,
-        parameter_overrides,
-        selected_backends,
-        selected_workloads,
-        thread_counts,
-    )
-    from harness.runner import plan_entries
+    from harness.cli import selected_plans
 
-    workloads = selected_workloads(args)
-    plans = plan_entries(
-        workloads,
-        selected_backends(args.backend),
-        args.preset,
-        thread_counts(args.threads),
-        parameter_overrides(args.param, workloads),
-    )
-    if not plans:
-        raise UsageError("the selection has no entries: no selected workload implements the selected backends")
+    plans = selected_plans(args)
     run, path = open_results(args)
     workload_dirs = [Path(d).resolve() for d in args.workload_dir]
     return profile_into(run, path, plans, profile_settings(args), workload_dirs)

@@ -9,7 +9,6 @@ The result is the ``Entry.profile`` dict documented in ``docs/results-format.md,
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from typing import Any
 
 from harness.backends import implementation_unavailable_reason, simulated_cuda
 from harness.child import run_python_module
-from harness.registry import WORKLOAD_PATH_VARIABLE
-from harness.runner import EntryPlan
+from harness.runner import EntryPlan, child_environment
 
 PROFILE_FORMAT_VERSION = 1
 
@@ -88,7 +86,7 @@ class ProfileRunner:
         outcome = run_python_module(
             "harness.profiling.child",
             [str(spec_path)],
-            env=self.environment(plan, folder / "numba-cache"),
+            env=child_environment(plan, folder / "numba-cache", self.workload_dirs),
             timeout=self.settings.timeout,
             log_path=folder / f"{kind}.log",
         )
@@ -98,20 +96,6 @@ class ProfileRunner:
             return {"status": status, "reason": f"{kind} profile{limit}: {outcome.describe()}"}
         findings: dict[str, Any] = json.loads(output.read_text())
         return findings
-
-    def environment(self, plan: EntryPlan, cache_dir: Path) -> dict[str, str]:
-        """The timing children's environment: run-private Numba cache, workload path, threads."""
-        env = dict(os.environ)
-        env["NUMBA_CACHE_DIR"] = str(cache_dir)
-        env["PYTHONUNBUFFERED"] = "1"
-        paths = [str(d) for d in self.workload_dirs]
-        if env.get(WORKLOAD_PATH_VARIABLE):
-            paths.append(env[WORKLOAD_PATH_VARIABLE])
-        if paths:
-            env[WORKLOAD_PATH_VARIABLE] = os.pathsep.join(paths)
-        if plan.threads is not None:
-            env["NUMBA_NUM_THREADS"] = str(plan.threads)
-        return env
 
 
 def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:

@@ -9,26 +9,19 @@ from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
 
 from .inputs import MandelbrotInputs
+from .point import escape_count
 
 THREADS_PER_BLOCK = 256
+
+
+point_escape_count = cuda.jit(device=True)(escape_count)
 
 
 @cuda.jit(cache=True)
 def calculate_z_kernel(q_real, q_imag, maxiter, output):  # type: ignore[no-untyped-def]
     i = cuda.grid(1)
     if i < q_real.size:
-        c_real = q_real[i]
-        c_imag = q_imag[i]
-        z_real = 0.0
-        z_imag = 0.0
-        output[i] = 0
-        for iteration in range(maxiter):
-            next_real = z_real * z_real - z_imag * z_imag + c_real
-            z_imag = z_real * z_imag + z_imag * z_real + c_imag
-            z_real = next_real
-            if z_real * z_real + z_imag * z_imag > 4.0:
-                output[i] = iteration
-                break
+        output[i] = point_escape_count(q_real[i], q_imag[i], maxiter)
 
 
 def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
