@@ -19,7 +19,7 @@ from workloads.scalar_graph.ops import CONST, INPUT, PARAM
 
 from .inputs import NetworkInputs
 from .network import construct
-from .rungs import Evaluator, make_kernel
+from .rungs import Evaluator, TrainingState, make_kernel, take_snapshot
 
 Value = Any  # a float or an array of batch values
 
@@ -71,20 +71,31 @@ def make_evaluator(graph: Graph) -> Evaluator:
     def loss(samples: np.ndarray, params: np.ndarray) -> float:
         return batch_mean(evaluate_batch(graph, samples, params)[loss_node], len(samples))
 
-    def gradient(samples: np.ndarray, params: np.ndarray) -> tuple[float, np.ndarray]:
+    def gradient(samples: np.ndarray, params: np.ndarray, out: np.ndarray) -> float:
         values = evaluate_batch(graph, samples, params)
         batch = len(samples)
-        grad = np.array([batch_mean(values[node], batch) for node in gradient_nodes])
-        return batch_mean(values[loss_node], batch), grad
+        out[:] = [batch_mean(values[node], batch) for node in gradient_nodes]
+        return batch_mean(values[loss_node], batch)
 
-    def step(samples: np.ndarray, params: np.ndarray, rate: float) -> np.ndarray:
-        params -= rate * gradient(samples, params)[1]
-        return params.copy()
+    def update(samples: np.ndarray, params: np.ndarray, rate: float) -> float:
+        grad = np.empty_like(params)
+        mean_loss = gradient(samples, params, grad)
+        params -= rate * grad
+        return mean_loss
 
-    def steps(samples: np.ndarray, params: np.ndarray, rate: float, k: int) -> np.ndarray:
+    def step(samples: np.ndarray, params: np.ndarray, rate: float, snapshot: np.ndarray,
+             pending: np.ndarray) -> float:
+        mean_loss = update(samples, params, rate)
+        take_snapshot(params, snapshot, pending)
+        return mean_loss
+
+    def steps(samples: np.ndarray, params: np.ndarray, rate: float, k: int,
+              snapshot: np.ndarray, pending: np.ndarray) -> float:
+        mean_loss = 0.0
         for _ in range(k):
-            step(samples, params, rate)
-        return params.copy()
+            mean_loss = update(samples, params, rate)
+        take_snapshot(params, snapshot, pending)
+        return mean_loss
 
     return Evaluator(loss=loss, gradient=gradient, step=step, steps=steps)
 
@@ -94,5 +105,6 @@ def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
         evaluator = make_evaluator(construction.graph)
-    return make_kernel(rung, evaluator, inputs, inputs.samples, inputs.initial_params.copy(),
+    return make_kernel(rung, evaluator, inputs, inputs.samples,
+                       TrainingState.arrays(inputs.initial_params),
                        {**construction.info(), "evaluator": "vectorised graph walk"})

@@ -17,7 +17,7 @@ from workloads.scalar_graph.ops import CONST, INPUT, OPS, PARAM
 
 from .inputs import NetworkInputs
 from .network import construct
-from .rungs import Evaluator, make_kernel
+from .rungs import Evaluator, TrainingState, make_kernel, take_snapshot
 
 NodeFunction = Callable[[float, float, float], float]
 
@@ -89,20 +89,29 @@ def make_evaluator(program: Program) -> Evaluator:
     def loss(samples: list[list[float]], params: list[float]) -> float:
         return accumulate(program, samples, params, False)[0]
 
-    def gradient(samples: list[list[float]], params: list[float]) -> tuple[float, list[float]]:
-        return accumulate(program, samples, params, True)
+    def gradient(samples: list[list[float]], params: list[float], out: list[float]) -> float:
+        mean_loss, out[:] = accumulate(program, samples, params, True)
+        return mean_loss
 
-    def step(samples: list[list[float]], params: list[float], rate: float) -> list[float]:
-        _, grad = accumulate(program, samples, params, True)
+    def step(samples: list[list[float]], params: list[float], rate: float,
+             snapshot: list[float], pending: list[int]) -> float:
+        mean_loss = update(samples, params, rate)
+        take_snapshot(params, snapshot, pending)
+        return mean_loss
+
+    def steps(samples: list[list[float]], params: list[float], rate: float, k: int,
+              snapshot: list[float], pending: list[int]) -> float:
+        mean_loss = 0.0
+        for _ in range(k):
+            mean_loss = update(samples, params, rate)
+        take_snapshot(params, snapshot, pending)
+        return mean_loss
+
+    def update(samples: list[list[float]], params: list[float], rate: float) -> float:
+        mean_loss, grad = accumulate(program, samples, params, True)
         for j, g in enumerate(grad):
             params[j] -= rate * g
-        return list(params)
-
-    def steps(samples: list[list[float]], params: list[float], rate: float,
-              k: int) -> list[float]:
-        for _ in range(k):
-            step(samples, params, rate)
-        return list(params)
+        return mean_loss
 
     return Evaluator(loss=loss, gradient=gradient, step=step, steps=steps)
 
@@ -112,6 +121,6 @@ def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     with steps("compile"):
         program = compile_program(construction.graph)
         samples = inputs.samples.tolist()
-        weights = inputs.initial_params.tolist()
+        state = TrainingState.lists(inputs.initial_params)
     return make_kernel(params.get("rung", "step"), make_evaluator(program), inputs, samples,
-                       weights, {**construction.info(), "evaluator": "graph walk"})
+                       state, {**construction.info(), "evaluator": "graph walk"})

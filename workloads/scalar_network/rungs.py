@@ -1,14 +1,16 @@
-"""The diary's ladder, shared by every backend: what one call does and what it returns.
+"""The diary's ladder, shared by every backend: what one call does and what it leaves behind.
 
-loss:     one loss evaluation over the batch             -> the mean loss (float)
-gradient: one gradient over the batch                    -> (mean loss, mean gradient)
-step:     one SGD step, parameters updated in place      -> a copy of the parameters after it
-steps:    K SGD steps, parameters updated in place       -> a copy of the parameters after them
+loss:     one loss evaluation over the batch                     -> returns the mean loss
+gradient: one gradient over the batch, written to a buffer       -> returns the mean loss
+step:     one SGD step, parameters updated in place              -> returns the step's loss
+steps:    K SGD steps, parameters updated in place               -> returns the last loss
 
-The step rungs change the parameters, so every call continues training; the check uses
-the first call after ``prepare``, which starts from the shared initial parameters.
-A backend supplies four functions with the signatures of ``Evaluator``; ``make_kernel``
-wraps them so that ``Kernel.call`` is one lambda making one call into the backend.
+Every call returns a float, and arrays go to buffers allocated once in ``prepare``:
+returning a fresh array from compiled code costs hidden Python calls (Numba boxes it
+through a Python helper), and the compiled backends must make exactly one call per step.
+The step rungs keep training on every call, so the first call after ``prepare`` copies
+the parameters it reached to ``snapshot`` (guarded by the ``pending`` flag); ``fetch``
+returns that snapshot, which is what the cross-backend check compares.
 """
 
 from __future__ import annotations
@@ -23,69 +25,102 @@ from harness.workload import Kernel
 
 from .inputs import NetworkInputs
 
-Loss = Callable[..., float]
-Gradient = Callable[..., tuple[float, Any]]
-Step = Callable[..., Any]
+RungFunction = Callable[..., float]
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """This kernel's mutable parameters and the output buffers the rungs write."""
+
+    params: Any
+    gradient: Any
+    snapshot: Any
+    pending: Any
+
+    @classmethod
+    def arrays(cls, initial: np.ndarray) -> TrainingState:
+        return cls(initial.copy(), np.zeros_like(initial), initial.copy(),
+                   np.ones(1, dtype=np.int64))
+
+    @classmethod
+    def lists(cls, initial: np.ndarray) -> TrainingState:
+        return cls(initial.tolist(), [0.0] * initial.size, initial.tolist(), [1])
 
 
 @dataclass(frozen=True)
 class Evaluator:
-    """A backend's rung functions. Each takes ``*leading, samples, params`` and then
-    ``learning_rate`` (step) or ``learning_rate, k`` (steps), and then ``*trailing``."""
+    """A backend's rung functions, all returning the loss as a float:
 
-    loss: Loss
-    gradient: Gradient
-    step: Step
-    steps: Step
+    loss(*leading, samples, params, *trailing)
+    gradient(*leading, samples, params, gradient, *trailing)
+    step(*leading, samples, params, rate, snapshot, pending, *trailing)
+    steps(*leading, samples, params, rate, k, snapshot, pending, *trailing)
+
+    ``convert`` maps each array argument to what the functions take (e.g. its address);
+    ``keep_alive`` holds arrays whose addresses are bound in ``leading``.
+    """
+
+    loss: RungFunction
+    gradient: RungFunction
+    step: RungFunction
+    steps: RungFunction
     leading: tuple[Any, ...] = ()
     trailing: tuple[Any, ...] = ()
+    convert: Callable[[Any], Any] = lambda array: array
+    keep_alive: Any = None
 
 
-def fetch_loss(result: float) -> dict[str, np.ndarray]:
-    return {"loss": np.asarray(result, dtype=np.float64)}
+def take_snapshot(params: Any, snapshot: Any, pending: Any) -> None:
+    """Copy the parameters to ``snapshot`` the first time only (for the check)."""
+    if pending[0]:
+        snapshot[:] = params
+        pending[0] = 0
 
 
-def fetch_gradient(result: tuple[float, Any]) -> dict[str, np.ndarray]:
-    loss, grad = result
-    return {"loss": np.asarray(loss, dtype=np.float64), "gradient": np.asarray(grad)}
-
-
-def fetch_params(result: Any) -> dict[str, np.ndarray]:
-    return {"params": np.asarray(result, dtype=np.float64)}
-
-
-def make_call(rung: str, evaluator: Evaluator, samples: Any, params: Any,
-              learning_rate: float, k: int) -> Callable[[], Any]:
+def make_call(rung: str, evaluator: Evaluator, samples: Any, state: TrainingState,
+              learning_rate: float, k: int) -> Callable[[], float]:
     """A lambda that makes exactly one call: ``count_calls`` then sees one Python call."""
-    lead, trail = evaluator.leading, evaluator.trailing
+    lead, trail, c = evaluator.leading, evaluator.trailing, evaluator.convert
+    data, params = c(samples), c(state.params)
+    # Converted arguments may be bare addresses: the default argument keeps the arrays.
+    anchor = (evaluator.keep_alive, samples, state)
     if rung == "loss":
         loss = evaluator.loss
-        return lambda: loss(*lead, samples, params, *trail)
+        return lambda _=anchor: loss(*lead, data, params, *trail)
     if rung == "gradient":
-        gradient = evaluator.gradient
-        return lambda: gradient(*lead, samples, params, *trail)
+        gradient, out = evaluator.gradient, c(state.gradient)
+        return lambda _=anchor: gradient(*lead, data, params, out, *trail)
+    snapshot, pending = c(state.snapshot), c(state.pending)
     if rung == "step":
         step = evaluator.step
-        return lambda: step(*lead, samples, params, learning_rate, *trail)
+        return lambda _=anchor: step(*lead, data, params, learning_rate, snapshot, pending,
+                                     *trail)
     if rung == "steps":
         steps = evaluator.steps
-        return lambda: steps(*lead, samples, params, learning_rate, k, *trail)
+        return lambda _=anchor: steps(*lead, data, params, learning_rate, k, snapshot, pending,
+                                      *trail)
     raise ValueError(f"unknown rung {rung!r}; choose from: loss, gradient, step, steps")
 
 
-FETCHERS: dict[str, Callable[[Any], dict[str, np.ndarray]]] = {
-    "loss": fetch_loss,
-    "gradient": fetch_gradient,
-    "step": fetch_params,
-    "steps": fetch_params,
-}
+def make_fetch(rung: str, state: TrainingState) -> Callable[[float], dict[str, np.ndarray]]:
+    """Turns a call's loss into the check's arrays, reading the buffers the rung writes."""
+
+    def fetch(loss: float) -> dict[str, np.ndarray]:
+        result = {"loss": np.asarray(float(loss))}
+        if rung == "gradient":
+            result["gradient"] = np.array(state.gradient, dtype=np.float64)
+        elif rung in ("step", "steps"):
+            result["params"] = np.array(state.snapshot, dtype=np.float64)
+        return result
+
+    return fetch
 
 
 def make_kernel(rung: str, evaluator: Evaluator, inputs: NetworkInputs, samples: Any,
-                params: Any, info: dict[str, Any]) -> Kernel:
-    """The Kernel for one rung; ``params`` is this kernel's own (mutable) parameter copy."""
-    call = make_call(rung, evaluator, samples, params, inputs.learning_rate, inputs.k)
-    return Kernel(call=call, fetch=FETCHERS[rung],
+                state: TrainingState, info: dict[str, Any]) -> Kernel:
+    """The Kernel for one rung over this kernel's own training state."""
+    call = make_call(rung, evaluator, samples, state, inputs.learning_rate, inputs.k)
+    return Kernel(call=call, fetch=make_fetch(rung, state),
                   info={**info, "rung": rung, "k": inputs.k if rung == "steps" else 1})
 
 
