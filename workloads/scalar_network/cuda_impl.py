@@ -13,7 +13,6 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-
 from numba import cuda
 
 from harness.cuda_timing import cuda_event_timer, device_info

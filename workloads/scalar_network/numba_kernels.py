@@ -261,6 +261,12 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
     evaluator_kind = params_option(params, "evaluator", "codegen", EVALUATORS)
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
+        if parallel:
+            # Loading a cached entry point that calls a parallel function needs the thread
+            # pool's symbols (allocate_sched...) to exist already, or LLVM aborts.
+            from numba.np.ufunc.parallel import _launch_threads
+
+            _launch_threads()
         module, source_is_new = load_module(evaluator_kind, parallel, construction.graph)
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
