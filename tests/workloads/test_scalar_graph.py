@@ -21,7 +21,7 @@ def every_op_graph() -> Graph:
     two = Scalar(g, g.constant(1.0)) + 1.0  # folds to 2
     h = (a * x + b * y + 0.0).tanh() * 1.0
     r = (b * x - c).relu() + (c * y).sigmoid()
-    q = (a * a + 1.0).log() / (two + (-(-(x * x)))) + (h * h) ** 2.0 + r ** 1.5
+    q = (a * a + 1.0).log() / (two + (-(x * x)).__neg__()) + (h * h) ** 2.0 + r ** 1.5
     out = q + (a * x + b * y + 0.0).tanh() - c * (-1.0)
     g.outputs = [out.node]
     return g

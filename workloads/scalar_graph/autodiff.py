@@ -21,7 +21,10 @@ def _contributions(graph: Graph, node: int, adjoint: int) -> list[tuple[int, int
     if op == "sub":
         return [(args[0], adjoint), (args[1], add("neg", (adjoint,)))]
     if op == "mul":
-        return [(args[0], add("mul", (adjoint, args[1]))), (args[1], add("mul", (adjoint, args[0])))]
+        return [
+            (args[0], add("mul", (adjoint, args[1]))),
+            (args[1], add("mul", (adjoint, args[0]))),
+        ]
     if op == "div":
         over_b = add("div", (adjoint, args[1]))
         return [(args[0], over_b), (args[1], add("neg", (add("mul", (over_b, node)),)))]
@@ -55,8 +58,8 @@ def gradient(graph: Graph, output: int) -> list[int]:
     """Append the gradient of ``output`` with respect to every parameter to ``graph``.
 
     Returns one node per parameter index: the sum of the adjoints of that parameter's
-    nodes, or a constant 0.0 node where the output does not depend on it. Adjoints are accumulated in reverse id order, which is a
-    reverse topological order.
+    nodes, or a constant 0.0 node where the output does not depend on it. Adjoints are
+    accumulated in reverse id order, which is a reverse topological order.
     """
     adjoints: dict[int, int] = {output: graph.constant(1.0)}
     param_adjoints: dict[int, list[int]] = {}
