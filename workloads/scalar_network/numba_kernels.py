@@ -19,6 +19,7 @@ for a given thread count.
 
 from __future__ import annotations
 
+import os
 from types import ModuleType
 from typing import Any
 
@@ -252,6 +253,22 @@ def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], batc
                      convert=_address, keep_alive=tape_arrays)
 
 
+def start_thread_pool() -> None:
+    """Start Numba's thread pool before loading parallel code, with passive OpenMP waits.
+
+    Loading a cached entry point that calls a parallel function needs the pool's symbols
+    (``allocate_sched``...) to exist already, or LLVM aborts. GNU OpenMP threads spin
+    while waiting by default; on a machine shared with other processes (2 cores, load
+    above 2) a spinning thread that lost its core stalls every step, measured at 2-75 ms
+    per step instead of 0.15 ms. ``OMP_WAIT_POLICY=passive`` (unless the user set it) only
+    takes effect if the pool is not running yet.
+    """
+    from numba.np.ufunc.parallel import _launch_threads
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    _launch_threads()
+
+
 def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTimer,
                   parallel: bool) -> Kernel:
     """Shared ``prepare`` of the numba and numba_parallel backends."""
@@ -262,11 +279,7 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
         if parallel:
-            # Loading a cached entry point that calls a parallel function needs the thread
-            # pool's symbols (allocate_sched...) to exist already, or LLVM aborts.
-            from numba.np.ufunc.parallel import _launch_threads
-
-            _launch_threads()
+            start_thread_pool()
         module, source_is_new = load_module(evaluator_kind, parallel, construction.graph)
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
@@ -274,5 +287,7 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
                                chunks)
     state = TrainingState.arrays(inputs.initial_params)
     info = {**construction.info(), "evaluator": evaluator_kind, "chunks": chunks,
+            "threading_layer": numba.threading_layer() if parallel else None,
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY") if parallel else None,
             "generated_module": module.__file__, "source_was_cached": not source_is_new}
     return make_kernel(rung, evaluator, inputs, inputs.samples, state, info)
