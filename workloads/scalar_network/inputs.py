@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,7 @@ def initial_parameters(hidden: int, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(blocks), dtype=np.float64)
 
 
-def make_inputs(params: dict[str, Any]) -> NetworkInputs:
+def make_inputs(params: Mapping[str, Any]) -> NetworkInputs:
     hidden, batch = int(params["hidden"]), int(params["batch"])
     if hidden < 1 or batch < 1:
         raise ValueError("scalar_network needs hidden >= 1 and batch >= 1")

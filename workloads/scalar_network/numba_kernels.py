@@ -5,12 +5,17 @@ batch drivers (loss, gradient, SGD step, K steps), so the drivers are written on
 
 - ``codegen``: ``sample`` is the graph as straight-line code, one assignment per node.
   LLVM sees every operation and keeps values in registers: it runs fast, but every new
-  graph is a new function to compile (seconds for the default network).
+  graph is a new function to compile, and Numba's typing and lowering cost tens of
+  milliseconds of Python per statement (about 30 s for the default network; splitting the
+  function into segments of 100 nodes was tried and did not help, the cost is linear).
 - ``tape``: ``sample`` interprets the instruction tape. Its source never changes, so it
   is compiled once and for all (and cached on disk); a new graph is only new data.
 
 Both take the tape arrays as leading arguments (codegen ignores them) so the drivers have
-one signature. The module is written to the cache directory under the hash of its text,
+one signature. Python calls the rungs through ``cfunc`` entry points via ctypes, with array
+addresses bound once: a dispatcher call shows up as extra Python calls under a profiler
+(Numba reports a fake frame, and boxing a returned array calls a Python helper), the
+ctypes call does not. The module is written to the cache directory under the hash of its text,
 so ``cache=True`` works and a second construction loads machine code from disk.
 ``parallel`` splits the batch into one chunk per thread with ``prange``; each chunk sums
 its own gradient, and the chunks are then added in order, so results are deterministic

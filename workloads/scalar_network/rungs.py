@@ -79,26 +79,40 @@ def take_snapshot(params: Any, snapshot: Any, pending: Any) -> None:
 
 def make_call(rung: str, evaluator: Evaluator, samples: Any, state: TrainingState,
               learning_rate: float, k: int) -> Callable[[], float]:
-    """A lambda that makes exactly one call: ``count_calls`` then sees one Python call."""
+    """A function that makes exactly one call: ``count_calls`` then sees one Python call."""
     lead, trail, c = evaluator.leading, evaluator.trailing, evaluator.convert
     data, params = c(samples), c(state.params)
     # Converted arguments may be bare addresses: the default argument keeps the arrays.
     anchor = (evaluator.keep_alive, samples, state)
     if rung == "loss":
         loss = evaluator.loss
-        return lambda _=anchor: loss(*lead, data, params, *trail)
+
+        def call_loss(_: Any = anchor) -> float:
+            return loss(*lead, data, params, *trail)
+
+        return call_loss
     if rung == "gradient":
         gradient, out = evaluator.gradient, c(state.gradient)
-        return lambda _=anchor: gradient(*lead, data, params, out, *trail)
+
+        def call_gradient(_: Any = anchor) -> float:
+            return gradient(*lead, data, params, out, *trail)
+
+        return call_gradient
     snapshot, pending = c(state.snapshot), c(state.pending)
     if rung == "step":
         step = evaluator.step
-        return lambda _=anchor: step(*lead, data, params, learning_rate, snapshot, pending,
-                                     *trail)
+
+        def call_step(_: Any = anchor) -> float:
+            return step(*lead, data, params, learning_rate, snapshot, pending, *trail)
+
+        return call_step
     if rung == "steps":
         steps = evaluator.steps
-        return lambda _=anchor: steps(*lead, data, params, learning_rate, k, snapshot, pending,
-                                      *trail)
+
+        def call_steps(_: Any = anchor) -> float:
+            return steps(*lead, data, params, learning_rate, k, snapshot, pending, *trail)
+
+        return call_steps
     raise ValueError(f"unknown rung {rung!r}; choose from: loss, gradient, step, steps")
 
 
