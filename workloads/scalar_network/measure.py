@@ -54,7 +54,8 @@ def measure(backend: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def format_result(result: dict[str, Any], params: dict[str, Any]) -> str:
     steps = " ".join(f"{name}={seconds:.3f}" for name, seconds in result["steps"].items())
-    return (f"{result['backend']:<15} {params.get('evaluator', '-'):<8} "
+    evaluator = params["evaluator"] if result["backend"].startswith("numba") else "-"
+    return (f"{result['backend']:<15} {evaluator:<8} "
             f"hidden={params['hidden']} batch={params['batch']} rung={params['rung']} "
             f"construction={result['construction_seconds']:.3f}s ({steps}) "
             f"per_call={result['seconds_per_call'] * 1e3:.4f}ms "
