@@ -52,6 +52,33 @@ def measure(backend: str, params: dict[str, Any]) -> dict[str, Any]:
             "python_calls": counts.python_calls, "builtin_calls": counts.builtin_calls}
 
 
+def memory_profile(backend: str, params: dict[str, Any], calls: int) -> dict[str, Any]:
+    """Peak traced Python memory of ``prepare``, then process memory over ``calls`` calls.
+
+    tracemalloc sees Python allocations only (graph lists, Numba's compiler objects), not
+    LLVM's or the C compiler's (a subprocess). After construction the resident size should
+    stay flat: every rung writes into buffers allocated once.
+    """
+    import tracemalloc
+
+    import psutil
+
+    inputs = WORKLOAD.make_inputs(params)
+    module = WORKLOAD.load(backend)
+    tracemalloc.start()
+    kernel = module.prepare(inputs, params, StepTimer())
+    _, construction_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    process = psutil.Process()
+    kernel.call()
+    rss = [process.memory_info().rss]
+    for _ in range(4):
+        for _ in range(calls // 4):
+            kernel.call()
+        rss.append(process.memory_info().rss)
+    return {"construction_peak_traced_bytes": construction_peak, "rss_bytes": rss}
+
+
 def format_result(result: dict[str, Any], params: dict[str, Any]) -> str:
     steps = " ".join(f"{name}={seconds:.3f}" for name, seconds in result["steps"].items())
     evaluator = params["evaluator"] if result["backend"].startswith("numba") else "-"
@@ -71,13 +98,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--evaluator", default="codegen", choices=("codegen", "tape"))
     parser.add_argument("--pass-table", action="store_true", help="print the optimizer table")
+    parser.add_argument("--memory", type=int, default=0, metavar="CALLS",
+                        help="instead of timing: peak traced memory of prepare, and the "
+                        "resident size every CALLS/4 calls")
     args = parser.parse_args(argv)
     if args.pass_table:
         print(construct(args.hidden, args.rung, StepTimer()).pass_table())
     if args.backend:
         params = {"hidden": args.hidden, "batch": args.batch, "rung": args.rung, "k": args.k,
                   "evaluator": args.evaluator}
-        print(format_result(measure(args.backend, params), params))
+        if args.memory:
+            memory = memory_profile(args.backend, params, args.memory)
+            rss = ", ".join(f"{value / 2**20:.1f}" for value in memory["rss_bytes"])
+            print(f"{args.backend}: construction peak (traced) "
+                  f"{memory['construction_peak_traced_bytes'] / 2**20:.1f} MiB; "
+                  f"resident MiB after 1 call then every {args.memory // 4} calls: {rss}")
+        else:
+            print(format_result(measure(args.backend, params), params))
 
 
 if __name__ == "__main__":
