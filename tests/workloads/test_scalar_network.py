@@ -104,3 +104,14 @@ def test_info_reports_passes_and_sizes() -> None:
     assert {"constant_folding", "common_subexpression_elimination", "dead_node_elimination",
             "multiply_add_fusion", "algebraic_simplification"} <= names
     assert kernel.fetch(kernel.call())["gradient"].shape == (337,)
+
+
+def test_cython_without_a_c_compiler_is_unavailable(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from workloads.scalar_graph import build_cache
+
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(build_cache, "_compile_command",
+                        lambda c_file, library: [str(tmp_path / "no-such-cc"), str(c_file)])
+    case = {"hidden": 1, "batch": 2, "rung": "loss"}
+    with pytest.raises(BackendUnavailable, match="C compiler"):
+        WORKLOAD.load("cython").prepare(WORKLOAD.make_inputs(case), case, StepTimer())

@@ -26,6 +26,10 @@ class BuildError(RuntimeError):
     """Generated code failed to compile; the message holds the compiler's output."""
 
 
+class CompilerMissing(BuildError):
+    """The C compiler (or Cython) is not installed, so nothing can be built here."""
+
+
 def cache_dir(kind: str) -> Path:
     """``$SCALAR_NETWORK_CACHE_DIR/<kind>``, by default under ``~/.cache/hotloop-harness``."""
     root = os.environ.get(CACHE_ENVIRONMENT_VARIABLE)
@@ -85,7 +89,11 @@ def _compile_command(c_file: Path, library: Path) -> list[str]:
 
 
 def _run(command: list[str], what: str) -> None:
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise CompilerMissing(f"{what} needs {command[0]!r}, which is not installed: "
+                              "install a C compiler (e.g. gcc) or set CC") from error
     if completed.returncode != 0:
         raise BuildError(f"{what} failed ({' '.join(command)}):\n{completed.stderr[-4000:]}")
 

@@ -15,9 +15,9 @@ from types import ModuleType
 import Cython  # noqa: F401  (a missing Cython makes this backend unavailable)
 import numpy as np
 
-from harness.workload import Kernel, StepTimer
+from harness.workload import BackendUnavailable, Kernel, StepTimer
 from workloads.scalar_graph import Graph
-from workloads.scalar_graph.build_cache import build_cython
+from workloads.scalar_graph.build_cache import CompilerMissing, build_cython
 from workloads.scalar_graph.codegen import Dialect, indent, statements
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
@@ -124,7 +124,10 @@ def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     rung = params.get("rung", "step")
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
-        module, built_now = build(construction.graph)
+        try:
+            module, built_now = build(construction.graph)
+        except CompilerMissing as error:
+            raise BackendUnavailable(str(error)) from error
     evaluator = Evaluator(loss=module.batch_loss, gradient=module.batch_gradient,
                           step=module.sgd_step, steps=module.sgd_steps,
                           trailing=(inputs.batch, inputs.initial_params.size),
