@@ -294,5 +294,5 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
     info = {**construction.info(), "evaluator": evaluator_kind, "chunks": chunks,
             "threading_layer": numba.threading_layer() if parallel else None,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY") if parallel else None,
-            "generated_module": module.__file__, "source_was_cached": not source_is_new}
+            "generated_module": module.__file__, "generated_source_existed": not source_is_new}
     return make_kernel(rung, evaluator, inputs, inputs.samples, state, info)
