@@ -66,6 +66,15 @@ def test_training_reduces_the_loss() -> None:
     assert last < first
 
 
+def wrapper_frames() -> int:
+    """How many calls ``count_calls`` reports for a wrapper that does nothing.
+
+    1 where the wrapper's own frame is counted, 0 where the harness excludes it; the
+    tests below hold under either convention.
+    """
+    return count_calls(lambda: None)[0].python_calls
+
+
 @pytest.mark.parametrize("rung", ["step", "steps"])
 @pytest.mark.parametrize("backend", ["cython", "numba", "numba_parallel"])
 def test_compiled_backends_make_one_python_call_per_training_step(backend: str,
@@ -74,7 +83,11 @@ def test_compiled_backends_make_one_python_call_per_training_step(backend: str,
     kernel = prepare(backend, case)
     kernel.call()
     counts, _ = count_calls(kernel.call)
-    assert (counts.python_calls, counts.builtin_calls) == (1, 0)
+    # Kernel.call is a Python function making one call into compiled code, which the
+    # profiler does not see (ctypes, Cython): nothing else runs at the Python level.
+    assert counts.python_calls == wrapper_frames()
+    assert counts.builtin_calls == 0
+    assert counts.total == 1
 
 
 def test_python_backend_makes_one_call_per_node_per_sample() -> None:
@@ -83,9 +96,9 @@ def test_python_backend_makes_one_call_per_node_per_sample() -> None:
     operations = sum(n for op, n in kernel.info["graph_node_kinds"].items()
                      if op not in ("const", "input", "param"))
     counts, _ = count_calls(kernel.call)
-    # the lambda, loss(), accumulate() and its averaging comprehension, then per sample
-    # run_sample() and one call per operation node
-    assert counts.python_calls == 4 + case["batch"] * (1 + operations)
+    # loss(), accumulate() and its averaging comprehension, then per sample run_sample()
+    # and one call per operation node; plus the wrapper if the harness counts it
+    assert counts.python_calls == wrapper_frames() + 3 + case["batch"] * (1 + operations)
 
 
 def test_cython_second_construction_loads_from_the_cache(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
