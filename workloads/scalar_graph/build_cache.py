@@ -30,11 +30,26 @@ class CompilerMissing(BuildError):
     """The C compiler (or Cython) is not installed, so nothing can be built here."""
 
 
+def cache_root() -> Path:
+    """Where builds go: ``$SCALAR_NETWORK_CACHE_DIR``, else ``$NUMBA_CACHE_DIR/scalar_network``,
+    else ``~/.cache/hotloop-harness/scalar_network``.
+
+    Following ``NUMBA_CACHE_DIR`` puts the Cython builds where the harness puts Numba's
+    cache: it gives each entry a private one, empty for cold construction runs and warm
+    for the cache-load run, so both kinds of compiled code are measured the same way.
+    """
+    explicit = os.environ.get(CACHE_ENVIRONMENT_VARIABLE)
+    if explicit:
+        return Path(explicit)
+    numba_cache = os.environ.get("NUMBA_CACHE_DIR")
+    if numba_cache:
+        return Path(numba_cache) / "scalar_network"
+    return Path.home() / ".cache" / "hotloop-harness" / "scalar_network"
+
+
 def cache_dir(kind: str) -> Path:
-    """``$SCALAR_NETWORK_CACHE_DIR/<kind>``, by default under ``~/.cache/hotloop-harness``."""
-    root = os.environ.get(CACHE_ENVIRONMENT_VARIABLE)
-    base = Path(root) if root else Path.home() / ".cache" / "hotloop-harness" / "scalar_network"
-    directory = base / kind
+    """The cache folder for one kind of build (``cython``, ``numba``, ``cuda``), created."""
+    directory = cache_root() / kind
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
