@@ -147,7 +147,10 @@ SIZES = (types.intp, types.intp, types.intp)
 def tape_views(code_p, args_p, consts_p, outputs_p, n_code, n_outputs):
     return (carray(code_p, (n_code,), np.int64), carray(args_p, (n_code, 3), np.int64),
             carray(consts_p, (n_code,), np.float64), carray(outputs_p, (n_outputs,), np.int64))
+'''
 
+ENTRY_POINTS = {
+    "loss": """
 
 @cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, *SIZES), cache=True)
 def c_loss(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p,
@@ -157,7 +160,8 @@ def c_loss(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, pa
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     return accumulate(code, args, consts, outputs, samples, p, n_outputs - 1, chunks)[0]
-
+""",
+    "gradient": """
 
 @cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.voidptr, *SIZES), cache=True)
 def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p,
@@ -170,7 +174,8 @@ def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p
     loss, grad = accumulate(code, args, consts, outputs, samples, p, n_params, chunks)
     out[:] = grad
     return loss
-
+""",
+    "steps": """
 
 @cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.float64, types.intp,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
@@ -183,7 +188,8 @@ def c_steps(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, p
     snapshot = carray(snapshot_p, (n_params,), np.float64)
     pending = carray(pending_p, (1,), np.int64)
     return train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, chunks)
-
+""",
+    "step": """
 
 @cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.float64,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
@@ -196,7 +202,8 @@ def c_step(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, pa
     snapshot = carray(snapshot_p, (n_params,), np.float64)
     pending = carray(pending_p, (1,), np.int64)
     return train(code, args, consts, outputs, samples, p, rate, 1, snapshot, pending, chunks)
-'''
+""",
+}
 
 NUMBA_DIALECT = Dialect(exp="math.exp", log="math.log", tanh="math.tanh", pow="math.pow",
                         input_ref="x[{index}]", param_ref="p[{index}]")
@@ -215,8 +222,10 @@ def tape_sample() -> str:
     return TAPE_SAMPLE.format(**CODES)
 
 
-def module_source(evaluator: str, parallel: bool, graph: Graph | None) -> str:
-    """The whole generated module: header, ``sample`` of the chosen kind, and drivers."""
+def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str) -> str:
+    """The whole generated module: header, ``sample`` of the chosen kind, the drivers and
+    the one entry point this rung calls (a ``cfunc`` compiles when its module is imported,
+    so the other three would only add compile time)."""
     if evaluator not in EVALUATORS:
         raise ValueError(f"unknown evaluator {evaluator!r}; choose from: {', '.join(EVALUATORS)}")
     if evaluator == "codegen":
@@ -227,12 +236,14 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None) -> str:
         sample = tape_sample()
     drivers = DRIVERS.format(parallel=parallel, loop="prange" if parallel else "range",
                              columns=N_SAMPLE_COLUMNS)
-    return HEADER + sample + drivers
+    return HEADER + sample + drivers + ENTRY_POINTS[rung].replace("{columns}",
+                                                                  str(N_SAMPLE_COLUMNS))
 
 
-def load_module(evaluator: str, parallel: bool, graph: Graph) -> tuple[ModuleType, bool]:
+def load_module(evaluator: str, parallel: bool, graph: Graph,
+                rung: str) -> tuple[ModuleType, bool]:
     """Write (if new) and import the generated module; True if its source was new."""
-    source = module_source(evaluator, parallel, graph if evaluator == "codegen" else None)
+    source = module_source(evaluator, parallel, graph if evaluator == "codegen" else None, rung)
     return load_python_source("numba", f"scalar_{evaluator}", source)
 
 
@@ -247,13 +258,25 @@ def _address(value: Any) -> Any:
     return value.ctypes.data if isinstance(value, np.ndarray) else value
 
 
+def _entry(module: ModuleType, rung: str) -> Any:
+    """The ctypes function of one rung's entry point, or one that says it was not built."""
+    compiled = getattr(module, f"c_{rung}", None)
+    if compiled is not None:
+        return compiled.ctypes
+
+    def not_built(*args: Any) -> float:
+        raise RuntimeError(f"{module.__name__} was generated without the {rung} entry point")
+
+    return not_built
+
+
 def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], batch: int,
                    n_params: int, chunks: int) -> Evaluator:
     """The ctypes entry points, with tape addresses and sizes bound as plain integers."""
     code, _, _, outputs = tape_arrays
     leading = (*(_address(a) for a in tape_arrays), code.size, outputs.size)
-    return Evaluator(loss=module.c_loss.ctypes, gradient=module.c_gradient.ctypes,
-                     step=module.c_step.ctypes, steps=module.c_steps.ctypes,
+    return Evaluator(loss=_entry(module, "loss"), gradient=_entry(module, "gradient"),
+                     step=_entry(module, "step"), steps=_entry(module, "steps"),
                      leading=leading, trailing=(batch, n_params, chunks),
                      convert=_address, keep_alive=tape_arrays)
 
@@ -285,7 +308,8 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
     with steps("compile"):
         if parallel:
             start_thread_pool()
-        module, source_is_new = load_module(evaluator_kind, parallel, construction.graph)
+        module, source_is_new = load_module(evaluator_kind, parallel, construction.graph,
+                                             rung)
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
     evaluator = make_evaluator(module, tape_arrays, inputs.batch, inputs.initial_params.size,
