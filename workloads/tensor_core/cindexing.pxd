@@ -51,3 +51,9 @@ cdef inline double apply_binary(int code, double x, double y) noexcept nogil:
     if code == 1:
         return x * y
     return 1.0 if x < y else 0.0
+
+
+cdef inline double apply_reduce(int code, double accumulator, double x) noexcept nogil:
+    if code == 0:
+        return accumulator + x
+    return accumulator if accumulator > x else x

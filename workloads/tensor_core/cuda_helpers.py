@@ -20,6 +20,7 @@ to_index = device(indexing.to_index)
 broadcast_index = device(indexing.broadcast_index)
 apply_unary = operators.make_unary_dispatch(device)
 apply_binary = operators.make_binary_dispatch(device)
+apply_reduce = operators.make_reduce_dispatch(device)
 
 
 def to_device_tensor(tensor: object) -> tuple[object, object, object]:

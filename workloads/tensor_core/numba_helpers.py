@@ -19,6 +19,7 @@ broadcast_index = inline(indexing.broadcast_index)
 same_layout = inline(indexing.same_layout)
 apply_unary = operators.make_unary_dispatch(inline)
 apply_binary = operators.make_binary_dispatch(inline)
+apply_reduce = operators.make_reduce_dispatch(inline)
 
 
 def compile_for(dispatcher: Any, args: tuple) -> None:

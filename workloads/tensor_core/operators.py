@@ -98,3 +98,24 @@ def make_binary_dispatch(
         return lt_(x, y)
 
     return wrap(apply_binary)
+
+
+def maximum(x: float, y: float) -> float:
+    return x if x > y else y
+
+
+REDUCE_FUNCTIONS: dict[str, BinaryFunction] = {"sum": add, "max": maximum}
+
+
+def make_reduce_dispatch(
+    wrap: Callable[[Callable], Callable],
+) -> Callable[[int, float, float], float]:
+    """``apply_reduce(code, accumulator, x)``: sum or max, as ``make_unary_dispatch``."""
+    add_, maximum_ = (wrap(f) for f in REDUCE_FUNCTIONS.values())
+
+    def apply_reduce(code: int, accumulator: float, x: float) -> float:
+        if code == 0:
+            return add_(accumulator, x)
+        return maximum_(accumulator, x)
+
+    return wrap(apply_reduce)

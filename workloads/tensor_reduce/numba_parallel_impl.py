@@ -1,0 +1,143 @@
+"""Numba ``parallel=True``: ``prange`` over chunks of outputs; a call-free inner loop.
+
+Each chunk allocates its buffers once; each output finds its first input position once,
+then the reduced dim is walked with a constant stride into local accumulators (no
+function calls, no writes to shared arrays in the inner loop). Two loop shapes:
+
+- reduced dim contiguous (stride 1): one output at a time, with four interleaved partial
+  sums (or maxima) so the operations do not wait on each other;
+- reduced dim strided (a transposed view): a tile of ``TILE`` consecutive outputs is
+  walked together, so each step reads neighbouring elements (one cache line) instead of
+  one element per line.
+
+Both reorder a sum, which the workload's tolerance allows for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import get_num_threads, njit, prange
+
+from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.numba_helpers import compile_for, index_to_position, to_index
+from workloads.tensor_core.operators import SUM
+
+from .inputs import ReduceInputs
+
+CHUNKS_PER_THREAD = 4
+TILE = 64
+
+
+@njit(inline="always")
+def strided_sum(source: np.ndarray, first: int, step: int, count: int) -> float:
+    """Sum of ``count`` values from ``first`` with ``step``, in four interleaved partial sums.
+
+    With stride 1 a plain loop is used instead: the kernel's ``reassoc`` fast-math flag
+    lets LLVM vectorise it into SIMD partial sums.
+    """
+    if step == 1:
+        total = 0.0
+        for k in range(first, first + count):
+            total += source[k]
+        return total
+    s0 = s1 = s2 = s3 = 0.0
+    quads = count // 4
+    for q in range(quads):
+        position = first + 4 * q * step
+        s0 += source[position]
+        s1 += source[position + step]
+        s2 += source[position + 2 * step]
+        s3 += source[position + 3 * step]
+    for k in range(4 * quads, count):
+        s0 += source[first + k * step]
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(inline="always")
+def strided_max(source: np.ndarray, first: int, step: int, count: int) -> float:
+    """Largest of ``count`` values from ``first`` with ``step``, in four interleaved maxima."""
+    m0 = m1 = m2 = m3 = -np.inf
+    quads = count // 4
+    for q in range(quads):
+        position = first + 4 * q * step
+        m0 = max(m0, source[position])
+        m1 = max(m1, source[position + step])
+        m2 = max(m2, source[position + 2 * step])
+        m3 = max(m3, source[position + 3 * step])
+    for k in range(4 * quads, count):
+        m0 = max(m0, source[first + k * step])
+    return max(max(m0, m1), max(m2, m3))
+
+
+@njit(inline="always")
+def reduce_tile(
+    code: int,
+    source: np.ndarray,
+    firsts: np.ndarray,
+    accumulators: np.ndarray,
+    width: int,
+    step: int,
+    count: int,
+) -> None:
+    """Reduce ``width`` outputs at once: step k reads element k of every output's line."""
+    start = 0.0 if code == SUM else -np.inf
+    for t in range(width):
+        accumulators[t] = start
+    if code == SUM:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] += source[firsts[t] + k * step]
+    else:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] = max(accumulators[t], source[firsts[t] + k * step])
+
+
+@njit(parallel=True, fastmath={"reassoc"}, cache=True)
+def tensor_reduce(
+    code: int,
+    out: np.ndarray,
+    out_shape: np.ndarray,
+    source: np.ndarray,
+    source_shape: np.ndarray,
+    source_strides: np.ndarray,
+    dim: int,
+    chunks_wanted: int,
+) -> None:
+    count = source_shape[dim]
+    step = source_strides[dim]
+    chunks = min(out.size, chunks_wanted)
+    for chunk in prange(chunks):
+        out_index = np.empty(len(out_shape), np.int64)
+        firsts = np.empty(TILE, np.int64)
+        accumulators = np.empty(TILE, np.float64)
+        chunk_end = (chunk + 1) * out.size // chunks
+        for tile_start in range(chunk * out.size // chunks, chunk_end, TILE):
+            width = min(TILE, chunk_end - tile_start)
+            for t in range(width):
+                to_index(tile_start + t, out_shape, out_index)
+                firsts[t] = index_to_position(out_index, source_strides)
+            if step != 1:
+                reduce_tile(code, source, firsts, accumulators, width, step, count)
+                for t in range(width):
+                    out[tile_start + t] = accumulators[t]
+            elif code == SUM:
+                for t in range(width):
+                    out[tile_start + t] = strided_sum(source, firsts[t], step, count)
+            else:
+                for t in range(width):
+                    out[tile_start + t] = strided_max(source, firsts[t], step, count)
+
+
+def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
+    source, output = inputs.source, inputs.output()
+    args = (inputs.code, output.storage, output.shape)
+    args += (source.storage, source.shape, source.strides, inputs.dim)
+    with steps("compile"):
+        compile_for(tensor_reduce, (*args, 1))
+
+    def call() -> np.ndarray:
+        tensor_reduce(*args, CHUNKS_PER_THREAD * get_num_threads())
+        return output.storage
+
+    return Kernel(call=call, fetch=output.reshape_values)
