@@ -110,16 +110,16 @@ class StepTimer:
     """Times named construction steps. The clock is a parameter so tests can fake it."""
 
     def __init__(self, clock: Clock = time.perf_counter) -> None:
-        self._clock = clock
+        self.clock = clock
         self.seconds: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        start = self._clock()
+        start = self.clock()
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + (self._clock() - start)
+            self.seconds[name] = self.seconds.get(name, 0.0) + (self.clock() - start)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Backend availability, detected and never assumed.
+
+Each check returns None when the backend can run here, or the reason it cannot, in
+words that say what to install or change. Checks are lazy: nothing here imports numba
+or numba.cuda until a check for a backend that needs it is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import cache
+
+from harness.workload import BACKENDS, Workload
+
+
+def simulated_cuda() -> bool:
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "") == "1"
+
+
+@cache
+def backend_unavailable_reason(backend: str) -> str | None:
+    """Why ``backend`` cannot run on this machine, or None if it can."""
+    if backend not in BACKENDS:
+        return f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}"
+    if backend in ("python", "numpy", "cython"):
+        return None
+    if importlib.util.find_spec("numba") is None:
+        return "numba is not installed: pip install numba"
+    if backend == "cuda":
+        return _cuda_unavailable_reason()
+    return None
+
+
+def _cuda_unavailable_reason() -> str | None:
+    try:
+        from numba import cuda
+    except ImportError as error:
+        return f"numba-cuda is not installed or broken ({error}): pip install numba-cuda"
+    if simulated_cuda():
+        return None
+    try:
+        if cuda.is_available():
+            return None
+        cuda.current_context()
+    except Exception as error:  # numba raises CudaSupportError, or a driver error
+        detail = " ".join(str(error).split())
+        return f"no CUDA device: {detail}"
+    return "no CUDA device: numba.cuda.is_available() is False"
+
+
+def implementation_unavailable_reason(workload: Workload, backend: str) -> str | None:
+    """Why ``workload`` cannot run on ``backend`` here, without importing the implementation."""
+    if backend not in workload.implementations:
+        return f"workload {workload.name!r} has no {backend} implementation"
+    reason = backend_unavailable_reason(backend)
+    if reason:
+        return reason
+    module_name = workload.implementations[backend]
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None:
+        if backend == "cython":
+            return f"Cython extension {module_name} not built: run `pip install -e .`"
+        return f"module {module_name} not found"
+    return None
+
+
+def cuda_note() -> str | None:
+    """A warning to show when CUDA runs under the simulator."""
+    if simulated_cuda():
+        return "cuda runs under NUMBA_ENABLE_CUDASIM=1: results are checked, timings are meaningless"
+    return None

@@ -1,0 +1,273 @@
+"""``python -m harness``: list workloads and backends, and run them.
+
+Each command is a short list of steps (select -> plan -> run -> save -> summarise), each
+a function returning the next step's input. Library code raises typed errors; only
+``main`` turns them into messages and exit codes: 0 when every available entry is ok,
+1 when any failed, was wrong or timed out, 2 on bad usage or bad input, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness import machine
+from harness.registry import discover, select
+from harness.results import ResultsError, Run, load, save
+from harness.workload import BACKENDS, Workload, WorkloadError
+
+ROOT = Path(__file__).resolve().parent.parent
+FINISHED = ("ok", "wrong_result", "unavailable")
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(ValueError):
+    """The command line asks for something that does not exist or cannot be done."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args))
+    except (UsageError, WorkloadError, ResultsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness",
+        description="Benchmark numerical Python workloads on every backend.",
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    listing = commands.add_parser("list", help="workloads x backends, with availability")
+    add_workload_dir_option(listing)
+    listing.set_defaults(handler=command_list)
+
+    run = commands.add_parser("run", help="check, then time construction and evaluation")
+    add_selection_options(run)
+    run.add_argument("--output", type=Path, help="results file (default: results/<machine>/...)")
+    run.add_argument("--resume", type=Path, metavar="RESULTS", help="continue a run, skipping finished entries")
+    run.add_argument("--budget", type=float, help="evaluation seconds per entry (default: by preset)")
+    run.add_argument("--timeout", type=float, help="seconds per entry before it is killed (default: by preset)")
+    run.set_defaults(handler=command_run)
+    return parser
+
+
+def add_workload_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workload-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load workload packages from DIR (repeatable; or HARNESS_WORKLOAD_PATH)",
+    )
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs entries (run, and later profile)."""
+    add_workload_dir_option(parser)
+    parser.add_argument("--workload", action="append", default=[], help="workload name (repeatable; default: all)")
+    parser.add_argument(
+        "--backend", action="append", default=[], help=f"backend (repeatable; default: all): {', '.join(BACKENDS)}"
+    )
+    parser.add_argument("--preset", default="default", help="quick, default, full, or a workload's own")
+    parser.add_argument(
+        "--threads", default=None, help="numba_parallel thread counts, e.g. 1,2 (default: all cores)"
+    )
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter in every case"
+    )
+
+
+# -- selection ---------------------------------------------------------------------------
+
+
+def selected_workloads(args: argparse.Namespace) -> list[Workload]:
+    workloads = select(discover(args.workload_dir), args.workload)
+    having = [w for w in workloads if args.preset in w.presets]
+    if not having:
+        presets = sorted({p for w in workloads for p in w.presets})
+        raise UsageError(f"no selected workload has preset {args.preset!r}; choose from: {', '.join(presets)}")
+    return having
+
+
+def selected_backends(names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in BACKENDS]
+    if unknown:
+        raise UsageError(f"unknown backend {', '.join(map(repr, unknown))}; choose from: {', '.join(BACKENDS)}")
+    return list(dict.fromkeys(names))
+
+
+def thread_counts(text: str | None) -> list[int]:
+    cores = os.cpu_count() or 1
+    if text is None:
+        return [cores]
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"--threads takes counts like 1,2; got {text!r}") from None
+    bad = [c for c in counts if not 1 <= c <= cores]
+    if bad or not counts:
+        raise UsageError(f"thread counts must be between 1 and {cores} (this machine's cores); got {text!r}")
+    return list(dict.fromkeys(counts))
+
+
+def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name:
+            raise UsageError(f"--param takes NAME=VALUE; got {pair!r}")
+        try:
+            overrides[name] = json.loads(text)
+        except json.JSONDecodeError:
+            overrides[name] = text
+        for workload in workloads:
+            known = set(workload.parameters) | {k for case in workload.presets["quick"] for k in case}
+            if name not in known:
+                raise UsageError(
+                    f"workload {workload.name!r} has no parameter {name!r}; "
+                    f"choose from: {', '.join(sorted(known))}"
+                )
+    return overrides
+
+
+# -- list ---------------------------------------------------------------------------------
+
+
+def command_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.backends import implementation_unavailable_reason
+
+    table = Table(title="Workloads and backends")
+    table.add_column("workload")
+    table.add_column("backend")
+    table.add_column("available")
+    table.add_column("reason", overflow="fold")
+    for workload in discover(args.workload_dir).values():
+        for backend in BACKENDS:
+            if backend not in workload.implementations:
+                table.add_row(workload.name, backend, "no", "no implementation")
+                continue
+            reason = implementation_unavailable_reason(workload, backend)
+            table.add_row(workload.name, backend, "no" if reason else "yes", reason or "")
+    console = Console(highlight=False)
+    console.print(table)
+    for workload in discover(args.workload_dir).values():
+        presets = ", ".join(f"{name} ({len(cases)} cases)" for name, cases in workload.presets.items())
+        console.print(f"[bold]{workload.name}[/bold]: {workload.description}\n  presets: {presets}")
+        for name, meaning in workload.parameters.items():
+            console.print(f"  {name}: {meaning}")
+    return EXIT_OK
+
+
+# -- run ----------------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from harness.console import RunConsole
+    from harness.runner import EntryRunner, Measurement, measurement_for, plan_entries
+
+    workloads = selected_workloads(args)
+    plans = plan_entries(
+        workloads,
+        selected_backends(args.backend),
+        args.preset,
+        thread_counts(args.threads),
+        parameter_overrides(args.param, workloads),
+    )
+    if not plans:
+        raise UsageError("the selection has no entries: no selected workload implements the selected backends")
+    preset_measurement = measurement_for(args.preset)
+    measurement = Measurement(
+        construction_runs=preset_measurement.construction_runs,
+        evaluation_budget=args.budget or preset_measurement.evaluation_budget,
+        timeout=args.timeout or preset_measurement.timeout,
+    )
+    run, path = open_run(args)
+    console = RunConsole()
+    console.note(f"results: {path}")
+    scratch = Path(tempfile.mkdtemp(prefix="harness-run-"))
+    runner = EntryRunner(
+        measurement=measurement,
+        scratch=scratch,
+        pyperf_dir=path.with_suffix(".pyperf"),
+        workload_dirs=[Path(d).resolve() for d in args.workload_dir],
+        progress=console,
+    )
+    try:
+        for index, plan in enumerate(plans, start=1):
+            previous = run.find(plan.key)
+            if previous is not None and previous.status in FINISHED:
+                console.note(f"[{index}/{len(plans)}] {plan.label}: {previous.status} (kept from resumed run)")
+                continue
+            with console.entry(plan, index, len(plans)):
+                entry = runner.run(plan)
+            run.add(entry)
+            record_gpu(run, entry)
+            save(run, path)
+            console.finished(entry, run, index, len(plans))
+    except KeyboardInterrupt:
+        run.metadata["interrupted"] = True
+        save(run, path)
+        console.note(f"interrupted: {path} keeps every finished entry; continue with --resume {path}")
+        return EXIT_INTERRUPTED
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    run.metadata.pop("interrupted", None)
+    save(run, path)
+    console.summary(run)
+    console.note(f"results: {path}")
+    return exit_code(run)
+
+
+def open_run(args: argparse.Namespace) -> tuple[Run, Path]:
+    """A new run with fresh metadata, or the resumed one (its metadata kept)."""
+    if args.resume:
+        run = load(args.resume)
+        if run.metadata.get("preset") != args.preset:
+            raise UsageError(
+                f"{args.resume} was run with preset {run.metadata.get('preset')!r}; "
+                f"resume it with --preset {run.metadata.get('preset')}"
+            )
+        run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        return run, args.resume
+    metadata = machine.collect(ROOT, args.preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
+    path = args.output or default_results_path(metadata)
+    if path.exists():
+        raise UsageError(f"{path} exists; choose another --output or continue it with --resume {path}")
+    run = Run(metadata=metadata)
+    save(run, path)
+    return run, path
+
+
+def default_results_path(metadata: dict[str, Any]) -> Path:
+    stamp = metadata["utc_time"].replace(":", "").replace("-", "").replace("+0000", "Z")
+    return ROOT / "results" / metadata["machine"] / f"{stamp}_{metadata['git']['short_commit']}.json"
+
+
+def record_gpu(run: Run, entry: Any) -> None:
+    if entry.backend == "cuda" and entry.status == "ok" and not entry.info.get("simulated", True):
+        run.metadata["gpu"] = entry.info.get("device")
+
+
+def exit_code(run: Run) -> int:
+    if any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries):
+        return EXIT_FAILURES
+    return EXIT_OK

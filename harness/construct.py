@@ -1,0 +1,195 @@
+"""The construction phase, run in a fresh child process: ``python -m harness.construct SPEC``.
+
+One run makes the inputs, imports the backend, prepares it (JIT compile, code generation,
+device transfers) and makes the first call, timing each step. With ``check`` set it then
+compares the result with the reference, estimates the steady-state time of one call and
+counts the Python calls one evaluation makes. It writes its findings as JSON to the path
+the spec names, so a crash leaves the parent a clean "no output" rather than half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.calls import count_calls
+from harness.check import compare, flatten
+from harness.registry import discover
+from harness.results import write_json_atomic
+from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
+
+Clock = Callable[[], float]
+
+
+def load_backend(
+    workload: Workload, backend: str, params: dict[str, Any], steps: StepTimer
+) -> tuple[Any, Any]:
+    """Make the inputs and import the backend's module, each timed."""
+    with steps("inputs"):
+        inputs = workload.make_inputs(params)
+    with steps("import"):
+        module = workload.load(backend)
+    return module, inputs
+
+
+def prepare_kernel(module: Any, inputs: Any, params: dict[str, Any], steps: StepTimer) -> Kernel:
+    """Run the backend's ``prepare``; its own named sub-steps become ``prepare.<name>``."""
+    prepare_steps = StepTimer(steps.clock)
+    with steps("prepare"):
+        kernel: Kernel = module.prepare(inputs, params, prepare_steps)
+    for name, seconds in prepare_steps.seconds.items():
+        steps.seconds[f"prepare.{name}"] = seconds
+    return kernel
+
+
+def build_kernel(
+    workload: Workload, backend: str, params: dict[str, Any], steps: StepTimer
+) -> tuple[Kernel, Any]:
+    """Inputs, import and prepare, each timed; returns the kernel and its inputs."""
+    module, inputs = load_backend(workload, backend, params, steps)
+    return prepare_kernel(module, inputs, params, steps), inputs
+
+
+@contextmanager
+def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
+    """Record Numba's own ``numba:compile`` events, if Numba is loaded; else record nothing."""
+    events: list[tuple[float, str]] = []
+    if "numba" not in sys.modules:
+        yield events
+        return
+    from numba.core import event
+
+    with event.install_recorder("numba:compile") as recorder:
+        try:
+            yield events
+        finally:
+            events.extend((stamp, ev.status.name) for stamp, ev in recorder.buffer)
+
+
+def compile_seconds(events: list[tuple[float, str]]) -> float | None:
+    """Wall time covered by outermost compile events (nested compiles counted once)."""
+    if not events:
+        return None
+    depth, started, total = 0, 0.0, 0.0
+    for stamp, status in events:
+        if status == "START":
+            if depth == 0:
+                started = stamp
+            depth += 1
+        elif status == "END" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                total += stamp - started
+    return total
+
+
+def thread_facts() -> dict[str, Any]:
+    """Numba's thread count and threading layer, where Numba ran."""
+    if "numba" not in sys.modules:
+        return {}
+    import numba
+
+    facts: dict[str, Any] = {"numba_threads": numba.get_num_threads()}
+    try:
+        facts["threading_layer"] = numba.threading_layer()
+    except ValueError:
+        pass  # no parallel region ran, so no layer was chosen
+    return facts
+
+
+def save_reference(path: Path, result: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, **flatten(result))
+    temporary.replace(path)
+
+
+def load_reference(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        return {name: data[name] for name in data.files}
+
+
+def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> Any:
+    """The reference backend's result for these params, computed once and cached on disk."""
+    if not path.exists():
+        kernel, _ = build_kernel(workload, workload.reference, params, StepTimer())
+        save_reference(path, kernel.fetch(kernel.call()))
+    return load_reference(path)
+
+
+def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[str, Any]:
+    workloads = discover()
+    workload = workloads[spec["workload"]]
+    backend, params = spec["backend"], spec["params"]
+    steps = StepTimer(clock)
+    try:
+        module, inputs = load_backend(workload, backend, params, steps)
+    except BackendUnavailable as error:
+        return {"status": "unavailable", "reason": str(error)}
+    with numba_compile_events() as events:
+        kernel = prepare_kernel(module, inputs, params, steps)
+        with steps("first_call"):
+            output = kernel.call()
+    fetch_started = clock()
+    result = kernel.fetch(output)
+    findings: dict[str, Any] = {
+        "status": "ok",
+        "steps": steps.seconds,
+        "fetch_seconds": clock() - fetch_started,
+        "jit_compile_seconds": compile_seconds(events),
+        "info": {**kernel.info, **(thread_facts() if backend == "numba_parallel" else {})},
+    }
+    if spec.get("check"):
+        findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock))
+    return findings
+
+
+def check_and_estimate(
+    workload: Workload,
+    backend: str,
+    params: dict[str, Any],
+    kernel: Kernel,
+    inputs: Any,
+    result: Any,
+    spec: dict[str, Any],
+    clock: Clock,
+) -> dict[str, Any]:
+    """Correctness check, then (only if it passed) a steady-call estimate and call counts."""
+    reference_path = Path(spec["reference_file"])
+    if backend == workload.reference and not reference_path.exists():
+        save_reference(reference_path, result)
+    reference = reference_result(workload, params, reference_path)
+    check = compare(flatten(result), reference, workload.comparison_for(backend))
+    findings: dict[str, Any] = {"check": check.to_json()}
+    if workload.work is not None:
+        work = workload.work(params, inputs)
+        findings["work"] = {"amount": work.amount, "unit": work.unit}
+    if not check.passed:
+        return findings
+    started = clock()
+    kernel.fetch(kernel.call())
+    findings["estimate_seconds"] = clock() - started
+    counts, _ = count_calls(kernel.call)
+    findings["calls_per_evaluation"] = counts.to_json()
+    return findings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m harness.construct SPEC.json", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(args[0]).read_text())
+    write_json_atomic(Path(spec["output"]), construct(spec))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

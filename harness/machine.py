@@ -1,0 +1,74 @@
+"""Metadata about the machine, the software and the command that produced a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("numpy", "numba", "llvmlite", "Cython", "pyperf", "numba-cuda", "scipy")
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    match = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else platform.machine()
+
+
+def git_state(root: Path) -> dict[str, Any]:
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        )
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "short_commit": "nogit", "dirty": None}
+    return {"commit": commit, "short_commit": commit[:8], "dirty": dirty}
+
+
+def machine_name() -> str:
+    return os.environ.get("HARNESS_MACHINE") or platform.node() or "unknown-machine"
+
+
+def collect(root: Path, preset: str, argv: list[str], gpu_name: str | None) -> dict[str, Any]:
+    """Everything a reader needs to know where and how a run was made."""
+    numba_threads = os.environ.get("NUMBA_NUM_THREADS")
+    return {
+        "utc_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "git": git_state(root),
+        "machine": machine_name(),
+        "cpu_model": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+        "packages": package_versions(),
+        "numba_threading_layer": os.environ.get("NUMBA_THREADING_LAYER", "default"),
+        "numba_threads": int(numba_threads) if numba_threads else os.cpu_count(),
+        "gpu": gpu_name,
+        "preset": preset,
+        "command": " ".join(argv),
+    }

@@ -1,0 +1,63 @@
+"""How much measuring each entry gets: pyperf processes, values, warmups and loops.
+
+pyperf's defaults (20 processes x 3 values, loops calibrated to 100 ms a value) suit
+microbenchmarks; a pure-Python backend taking seconds per call would run for minutes.
+The plan fits an evaluation budget per entry, from the steady-state time of one call
+estimated in the check run and the start-up cost of a worker (its construction with a
+warm cache). Every plan is stored in the entry, so nothing about it is hidden.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MIN_VALUE_SECONDS = 0.1  # pyperf's --min-time: a value should last at least this long
+MAX_PROCESSES = 20
+MIN_PROCESSES = 3
+
+
+@dataclass(frozen=True)
+class EvaluationPlan:
+    processes: int
+    values: int
+    warmups: int
+    loops: int  # 0 lets pyperf calibrate
+
+    def pyperf_args(self) -> list[str]:
+        return [
+            f"--processes={self.processes}",
+            f"--values={self.values}",
+            f"--warmups={self.warmups}",
+            f"--loops={self.loops}",
+            f"--min-time={MIN_VALUE_SECONDS}",
+        ]
+
+
+def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds: float) -> EvaluationPlan:
+    """Choose a pyperf plan whose expected duration fits ``budget_seconds``.
+
+    Fast calls get pyperf's calibration (loops=0) and as many processes as fit, up to 20.
+    Calls of ``MIN_VALUE_SECONDS`` or more run one loop a value. A call so slow that three
+    processes do not fit runs in one process with as many values as fit, at least two.
+    """
+    call_seconds = max(call_seconds, 1e-9)
+    loops = 0 if call_seconds < MIN_VALUE_SECONDS else 1
+    value_seconds = max(call_seconds, MIN_VALUE_SECONDS)
+    calibration = startup_seconds + 2 * MIN_VALUE_SECONDS if loops == 0 else 0.0
+    values, warmups = 3, 1
+    per_process = startup_seconds + (values + warmups) * value_seconds
+    processes = math.floor((budget_seconds - calibration) / per_process)
+    if processes >= MIN_PROCESSES:
+        return EvaluationPlan(min(processes, MAX_PROCESSES), values, warmups, loops)
+    fitting = math.floor((budget_seconds - startup_seconds) / value_seconds)
+    warmups = 1 if fitting >= 4 else 0
+    return EvaluationPlan(1, max(2, fitting - warmups), warmups, loops)
+
+
+def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds: float) -> float:
+    """Roughly how long ``plan`` takes; used for the entry's time-out."""
+    value_seconds = max(call_seconds, MIN_VALUE_SECONDS)
+    calibration = startup_seconds + 2 * MIN_VALUE_SECONDS if plan.loops == 0 else 0.0
+    per_process = startup_seconds + (plan.values + plan.warmups) * value_seconds
+    return calibration + plan.processes * per_process

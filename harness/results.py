@@ -1,0 +1,329 @@
+"""The one data model in the middle: a run, its metadata and its entries.
+
+Producers (the runner, the profilers) fill these objects; consumers (the CLI tables, the
+report, compare) read them. ``to_json``/``from_json`` are pure; ``save``/``load`` are thin
+wrappers, and ``save`` is atomic (write a temporary file, fsync, rename), so a crash at
+any point leaves either the previous file or the new one, never half of one.
+
+Fields this version does not know are kept in ``extra`` and written back unchanged, so a
+file touched by an older harness loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
+
+
+class ResultsError(ValueError):
+    """A results file is missing, corrupt or of an unknown schema version."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Summary of a sample of seconds (or any positive quantity), with every value kept."""
+
+    median: float
+    mean: float
+    stdev: float
+    min: float
+    max: float
+    values: list[float]
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> Stats:
+        sample = [float(v) for v in values]
+        if not sample:
+            raise ValueError("Stats of an empty sample")
+        stdev = statistics.stdev(sample) if len(sample) > 1 else 0.0
+        return cls(
+            median=statistics.median(sample),
+            mean=statistics.fmean(sample),
+            stdev=stdev,
+            min=min(sample),
+            max=max(sample),
+            values=sample,
+        )
+
+    @property
+    def relative_spread(self) -> float:
+        """Standard deviation over the mean: the measurement's noise, as a fraction."""
+        return self.stdev / self.mean if self.mean else math.inf
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "median": self.median,
+            "mean": self.mean,
+            "stdev": self.stdev,
+            "min": self.min,
+            "max": self.max,
+            "values": list(self.values),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stats:
+        return cls.of(data["values"]) if data.get("values") else cls(**_known(cls, data))
+
+
+@dataclass
+class Check:
+    """Outcome of comparing a backend's result with the reference, before any timing."""
+
+    passed: bool
+    comparison: dict[str, Any]
+    max_abs_diff: float = 0.0
+    max_rel_diff: float = 0.0
+    mismatches: int = 0
+    size: int = 0
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Check:
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class Construction:
+    """Cold construction in fresh processes: total seconds, named steps, JIT compile time.
+
+    ``steps`` maps each named step to its median seconds over the cold runs; the steps
+    add up to ``seconds``. ``jit_compile`` is measured from Numba's compile events and is
+    contained in ``prepare``/``first_call``, not added to them. ``cache_load`` is the
+    same construction in a process that finds Numba's on-disk cache warm.
+    """
+
+    seconds: Stats
+    steps: dict[str, float]
+    runs: int
+    jit_compile: Stats | None = None
+    cache_load: Stats | None = None
+    cache_load_steps: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seconds": self.seconds.to_json(),
+            "steps": dict(self.steps),
+            "runs": self.runs,
+            "jit_compile": self.jit_compile.to_json() if self.jit_compile else None,
+            "cache_load": self.cache_load.to_json() if self.cache_load else None,
+            "cache_load_steps": dict(self.cache_load_steps),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Construction:
+        return cls(
+            seconds=Stats.from_json(data["seconds"]),
+            steps=dict(data.get("steps", {})),
+            runs=int(data.get("runs", len(data["seconds"].get("values", [])))),
+            jit_compile=_optional_stats(data.get("jit_compile")),
+            cache_load=_optional_stats(data.get("cache_load")),
+            cache_load_steps=dict(data.get("cache_load_steps", {})),
+        )
+
+
+@dataclass
+class Evaluation:
+    """Steady-state seconds per call from pyperf, and how they were gathered."""
+
+    seconds: Stats
+    processes: int
+    values_per_process: int
+    warmups: int
+    loops: int
+    timer: str = "perf_counter"
+    pyperf_file: str | None = None  # relative to the results file's folder
+    rate: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = _plain(self)
+        data["seconds"] = self.seconds.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evaluation:
+        known = _known(cls, data)
+        known["seconds"] = Stats.from_json(data["seconds"])
+        return cls(**known)
+
+
+@dataclass
+class Entry:
+    """One workload, backend, parameter set and thread count: its status and figures."""
+
+    workload: str
+    backend: str
+    params: dict[str, Any]
+    threads: int | None = None
+    status: str = "ok"
+    reason: str = ""
+    check: Check | None = None
+    construction: Construction | None = None
+    evaluation: Evaluation | None = None
+    calls_per_evaluation: dict[str, int] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ResultsError(
+                f"unknown entry status {self.status!r}; choose from: {', '.join(STATUSES)}"
+            )
+
+    @property
+    def key(self) -> tuple[str, str, str, int | None]:
+        """Identity of an entry across runs: what --resume and compare match on."""
+        return entry_key(self.workload, self.backend, self.params, self.threads)
+
+    @property
+    def label(self) -> str:
+        params = ",".join(f"{k}={v}" for k, v in self.params.items())
+        threads = f" threads={self.threads}" if self.threads is not None else ""
+        return f"{self.workload}[{params}] {self.backend}{threads}"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "workload": self.workload,
+            "backend": self.backend,
+            "params": dict(self.params),
+            "threads": self.threads,
+            "status": self.status,
+            "reason": self.reason,
+            "check": self.check.to_json() if self.check else None,
+            "construction": self.construction.to_json() if self.construction else None,
+            "evaluation": self.evaluation.to_json() if self.evaluation else None,
+            "calls_per_evaluation": self.calls_per_evaluation,
+            "info": dict(self.info),
+            "profile": self.profile,
+        }
+        data.update(self.extra)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        names = {f.name for f in fields(cls)}
+        return cls(
+            workload=data["workload"],
+            backend=data["backend"],
+            params=dict(data.get("params", {})),
+            threads=data.get("threads"),
+            status=data.get("status", "ok"),
+            reason=data.get("reason", ""),
+            check=Check.from_json(data["check"]) if data.get("check") else None,
+            construction=(
+                Construction.from_json(data["construction"]) if data.get("construction") else None
+            ),
+            evaluation=(
+                Evaluation.from_json(data["evaluation"]) if data.get("evaluation") else None
+            ),
+            calls_per_evaluation=data.get("calls_per_evaluation"),
+            info=dict(data.get("info", {})),
+            profile=data.get("profile"),
+            extra={k: v for k, v in data.items() if k not in names},
+        )
+
+
+@dataclass
+class Run:
+    """A whole run: metadata about where and how, and the entries in the order run."""
+
+    metadata: dict[str, Any]
+    entries: list[Entry] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    def add(self, entry: Entry) -> None:
+        """Add an entry, replacing an earlier one with the same key (a re-run)."""
+        self.entries = [e for e in self.entries if e.key != entry.key] + [entry]
+
+    def find(self, key: tuple[str, str, str, int | None]) -> Entry | None:
+        return next((e for e in self.entries if e.key == key), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "metadata": dict(self.metadata),
+            "entries": [e.to_json() for e in self.entries],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "results") -> Run:
+        if not isinstance(data, dict) or "schema_version" not in data:
+            raise ResultsError(f"{source} is not a harness results file (no schema_version)")
+        version = data["schema_version"]
+        if version != SCHEMA_VERSION:
+            raise ResultsError(
+                f"{source} has schema_version {version!r}; this harness reads version "
+                f"{SCHEMA_VERSION}. Re-run the benchmarks or use a harness of that version."
+            )
+        try:
+            entries = [Entry.from_json(e) for e in data.get("entries", [])]
+        except (KeyError, TypeError) as error:
+            raise ResultsError(f"{source} has a malformed entry: {error!r}") from error
+        return cls(metadata=dict(data.get("metadata", {})), entries=entries)
+
+
+def entry_key(
+    workload: str, backend: str, params: dict[str, Any], threads: int | None
+) -> tuple[str, str, str, int | None]:
+    return (workload, backend, json.dumps(params, sort_keys=True), threads)
+
+
+def save(run: Run, path: Path) -> None:
+    """Write ``run`` to ``path`` atomically."""
+    write_json_atomic(path, run.to_json())
+
+
+def load(path: Path) -> Run:
+    """Read a results file, with an error that names the file and what is wrong."""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise ResultsError(f"cannot read results file {path}: {error.strerror}") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{path} is not valid JSON ({error}); is it truncated?") from error
+    return Run.from_json(data, source=str(path))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w") as stream:
+            json.dump(data, stream, indent=1, allow_nan=True)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _optional_stats(data: dict[str, Any] | None) -> Stats | None:
+    return Stats.from_json(data) if data else None
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+

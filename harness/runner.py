@@ -1,0 +1,348 @@
+"""Runs entries: check, cold construction, cache load, then pyperf evaluation.
+
+Every step of an entry runs in child processes (see ``harness.child``), so a failing,
+crashing or hanging backend becomes that entry's status and the run goes on. Each entry
+gets a run-private Numba cache directory: cold construction runs start from an empty one,
+the cache-load run and every pyperf worker from the warm one, so no compile lands in the
+evaluation budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness.backends import implementation_unavailable_reason
+from harness.child import ChildOutcome, run_python_module
+from harness.planning import EvaluationPlan, expected_seconds, plan_evaluation
+from harness.registry import WORKLOAD_PATH_VARIABLE
+from harness.results import Check, Construction, Entry, Evaluation, Stats, entry_key
+from harness.workload import Workload
+
+INTERPRETER_STARTUP_SECONDS = 0.1
+# Environment variables pyperf must hand on to its workers (it drops all but a few).
+INHERITED_PREFIXES = ("NUMBA_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "HARNESS_")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """How hard to measure: cold construction runs, evaluation budget, per-entry time-out."""
+
+    construction_runs: int
+    evaluation_budget: float
+    timeout: float
+
+
+PRESET_MEASUREMENT = {
+    "quick": Measurement(construction_runs=1, evaluation_budget=2.0, timeout=180.0),
+    "default": Measurement(construction_runs=3, evaluation_budget=8.0, timeout=600.0),
+}
+
+
+def measurement_for(preset: str) -> Measurement:
+    return PRESET_MEASUREMENT.get(preset, PRESET_MEASUREMENT["default"])
+
+
+@dataclass(frozen=True)
+class EntryPlan:
+    """One entry to run: a workload, a backend, one parameter set and a thread count."""
+
+    workload: Workload
+    backend: str
+    params: dict[str, Any]
+    threads: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, int | None]:
+        return entry_key(self.workload.name, self.backend, self.params, self.threads)
+
+    def entry(self, **fields: Any) -> Entry:
+        return Entry(
+            workload=self.workload.name,
+            backend=self.backend,
+            params=dict(self.params),
+            threads=self.threads,
+            **fields,
+        )
+
+    @property
+    def label(self) -> str:
+        return self.entry().label
+
+
+def plan_entries(
+    workloads: Sequence[Workload],
+    backends: Sequence[str],
+    preset: str,
+    thread_counts: Sequence[int],
+    overrides: dict[str, Any] | None = None,
+) -> list[EntryPlan]:
+    """Every (workload, case, backend, threads) the selection asks for, in run order."""
+    plans = []
+    for workload in workloads:
+        for case in workload.cases(preset):
+            params = {**case, **(overrides or {})}
+            for backend in workload.backends:
+                if backends and backend not in backends:
+                    continue
+                if backend == "numba_parallel":
+                    plans += [EntryPlan(workload, backend, params, t) for t in thread_counts]
+                else:
+                    plans.append(EntryPlan(workload, backend, params))
+    return plans
+
+
+class Progress(Protocol):
+    def step(self, plan: EntryPlan, text: str) -> None: ...
+
+
+@dataclass
+class EntryRunner:
+    """Runs one EntryPlan at a time into an Entry, using child processes in ``scratch``."""
+
+    measurement: Measurement
+    scratch: Path
+    pyperf_dir: Path
+    workload_dirs: Sequence[Path] = ()
+    progress: Progress | None = None
+    clock: Callable[[], float] = time.monotonic
+    _counter: int = field(default=0, init=False)
+
+    def run(self, plan: EntryPlan) -> Entry:
+        reason = implementation_unavailable_reason(plan.workload, plan.backend)
+        if reason:
+            return plan.entry(status="unavailable", reason=reason)
+        self._counter += 1
+        folder = self.scratch / f"entry-{self._counter:04d}"
+        return _EntryAttempt(self, plan, folder).run()
+
+    def base_environment(self, plan: EntryPlan, cache_dir: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
+        env["PYTHONUNBUFFERED"] = "1"
+        paths = [str(d) for d in self.workload_dirs]
+        if env.get(WORKLOAD_PATH_VARIABLE):
+            paths.append(env[WORKLOAD_PATH_VARIABLE])
+        if paths:
+            env[WORKLOAD_PATH_VARIABLE] = os.pathsep.join(paths)
+        if plan.threads is not None:
+            env["NUMBA_NUM_THREADS"] = str(plan.threads)
+        return env
+
+
+class _EntryAttempt:
+    """The steps of one entry, sharing its folder, deadline and findings."""
+
+    def __init__(self, runner: EntryRunner, plan: EntryPlan, folder: Path) -> None:
+        self.runner = runner
+        self.plan = plan
+        self.folder = folder
+        self.deadline = runner.clock() + runner.measurement.timeout
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def run(self) -> Entry:
+        findings, failure = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
+        if failure:
+            return failure
+        if findings["status"] == "unavailable":
+            return self.plan.entry(status="unavailable", reason=findings["reason"])
+        check = Check.from_json(findings["check"])
+        if self.plan.backend == self.plan.workload.reference:
+            check.message = "this backend is the reference"
+        if not check.passed:
+            return self.plan.entry(
+                status="wrong_result", reason=_wrong_result_reason(check), check=check
+            )
+        cold = [findings]
+        for run in range(2, self.runner.measurement.construction_runs + 1):
+            more, failure = self.construct(f"cold {run}", cache_dir=self.folder / f"cache-{run}")
+            if failure:
+                return failure
+            cold.append(more)
+        warm_cache = self.folder / f"cache-{len(cold)}"
+        cached: list[dict[str, Any]] = []
+        if findings.get("jit_compile_seconds") is not None:
+            more, failure = self.construct("cache load", cache_dir=warm_cache)
+            if failure:
+                return failure
+            cached.append(more)
+        construction = summarise_construction(cold, cached)
+        evaluation, failure = self.evaluate(findings, construction, warm_cache)
+        if failure:
+            return failure
+        return self.plan.entry(
+            status="ok",
+            check=check,
+            construction=construction,
+            evaluation=evaluation,
+            calls_per_evaluation=findings.get("calls_per_evaluation"),
+            info={**findings.get("info", {}), "numba_cache": "run-private, warm for evaluation"},
+        )
+
+    def remaining(self) -> float:
+        return max(1.0, self.deadline - self.runner.clock())
+
+    def construct(
+        self, label: str, *, cache_dir: Path, check: bool = False
+    ) -> tuple[dict[str, Any], Entry | None]:
+        """One construction child; returns its findings, or the entry that records its failure."""
+        self.report(f"construction ({label})")
+        name = label.replace(" ", "-")
+        output = self.folder / f"construct-{name}.json"
+        spec = {
+            "workload": self.plan.workload.name,
+            "backend": self.plan.backend,
+            "params": self.plan.params,
+            "check": check,
+            "reference_file": str(self.reference_file()),
+            "output": str(output),
+        }
+        spec_path = self.folder / f"spec-{name}.json"
+        spec_path.write_text(json.dumps(spec))
+        outcome = run_python_module(
+            "harness.construct",
+            [str(spec_path)],
+            env=self.runner.base_environment(self.plan, cache_dir),
+            timeout=self.remaining(),
+            log_path=self.folder / f"construct-{name}.log",
+        )
+        if not outcome.ok or not output.exists():
+            return {}, self.failed(f"construction ({label})", outcome)
+        return json.loads(output.read_text()), None
+
+    def evaluate(
+        self, findings: dict[str, Any], construction: Construction, warm_cache: Path
+    ) -> tuple[Evaluation | None, Entry | None]:
+        call_seconds = float(findings.get("estimate_seconds", 0.0))
+        startup = INTERPRETER_STARTUP_SECONDS + (
+            construction.cache_load.median
+            if construction.cache_load
+            else construction.seconds.median - construction.steps.get("first_call", 0.0)
+        )
+        plan = plan_evaluation(call_seconds, startup, self.runner.measurement.evaluation_budget)
+        self.report(
+            f"evaluation (pyperf: {plan.processes} processes x {plan.values} values, "
+            f"~{expected_seconds(plan, call_seconds, startup):.0f} s)"
+        )
+        pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
+        pyperf_file.parent.mkdir(parents=True, exist_ok=True)
+        pyperf_file.unlink(missing_ok=True)
+        spec_path = self.folder / "spec-evaluate.json"
+        spec_path.write_text(
+            json.dumps(
+                {
+                    "workload": self.plan.workload.name,
+                    "backend": self.plan.backend,
+                    "params": self.plan.params,
+                }
+            )
+        )
+        env = self.runner.base_environment(self.plan, warm_cache)
+        inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
+        args = [
+            "--spec",
+            str(spec_path),
+            "--output",
+            str(pyperf_file),
+            "--quiet",
+            *plan.pyperf_args(),
+        ]
+        if inherited:
+            args.append(f"--inherit-environ={','.join(inherited)}")
+        outcome = run_python_module(
+            "harness.evaluate",
+            args,
+            env=env,
+            timeout=self.remaining(),
+            log_path=self.folder / "evaluate.log",
+        )
+        if not outcome.ok or not pyperf_file.exists():
+            return None, self.failed("evaluation", outcome)
+        return read_pyperf(pyperf_file, plan, findings.get("work")), None
+
+    def reference_file(self) -> Path:
+        digest = _params_digest(self.plan.params)
+        return self.runner.scratch / "reference" / f"{self.plan.workload.name}-{digest}.npz"
+
+    def failed(self, phase: str, outcome: ChildOutcome) -> Entry:
+        status = "timeout" if outcome.timed_out else "failed"
+        timeout = f" after the entry's {self.runner.measurement.timeout:.0f} s" if outcome.timed_out else ""
+        return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.describe()}")
+
+    def report(self, text: str) -> None:
+        if self.runner.progress:
+            self.runner.progress.step(self.plan, text)
+
+
+def summarise_construction(
+    cold: list[dict[str, Any]], cached: list[dict[str, Any]]
+) -> Construction:
+    """Median per step over the cold runs; the total is the sum of the top-level steps."""
+
+    def total(findings: dict[str, Any]) -> float:
+        return sum(v for k, v in findings["steps"].items() if "." not in k)
+
+    step_names = list(dict.fromkeys(name for f in cold for name in f["steps"]))
+    steps = {
+        name: statistics.median(f["steps"].get(name, 0.0) for f in cold) for name in step_names
+    }
+    compiles = [f["jit_compile_seconds"] for f in cold if f.get("jit_compile_seconds") is not None]
+    return Construction(
+        seconds=Stats.of(total(f) for f in cold),
+        steps=steps,
+        runs=len(cold),
+        jit_compile=Stats.of(compiles) if compiles else None,
+        cache_load=Stats.of(total(f) for f in cached) if cached else None,
+        cache_load_steps=(
+            {name: statistics.median(f["steps"].get(name, 0.0) for f in cached) for name in step_names}
+            if cached
+            else {}
+        ),
+    )
+
+
+def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -> Evaluation:
+    """Turn pyperf's JSON into an Evaluation (seconds per call, every value kept)."""
+    import pyperf
+
+    benchmark = pyperf.Benchmark.load(str(path))
+    values = list(benchmark.get_values())
+    seconds = Stats.of(values)
+    metadata = benchmark.get_metadata()
+    rate = None
+    if work and seconds.median > 0:
+        rate = {"value": work["amount"] / seconds.median, "unit": f"{work['unit']}/s", "work": work}
+    return Evaluation(
+        seconds=seconds,
+        processes=benchmark.get_nrun(),
+        values_per_process=plan.values,
+        warmups=plan.warmups,
+        loops=int(metadata.get("loops", plan.loops or 1)),
+        timer=str(metadata.get("harness_timer", "perf_counter")),
+        pyperf_file=f"{path.parent.name}/{path.name}",
+        rate=rate,
+    )
+
+
+def _wrong_result_reason(check: Check) -> str:
+    return (
+        f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
+        f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
+        + (f" ({check.message})" if check.message else "")
+    )
+
+
+def _params_digest(params: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def _slug(plan: EntryPlan) -> str:
+    threads = f"-t{plan.threads}" if plan.threads is not None else ""
+    return f"{plan.workload.name}-{plan.backend}{threads}-{_params_digest(plan.params)}"

@@ -1,0 +1,153 @@
+"""The command line: errors and exit codes, fault isolation, resume and Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def run_harness(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def statuses(path: Path) -> dict[str, str]:
+    data = json.loads(path.read_text())
+    return {e["backend"]: e["status"] for e in data["entries"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--workload", "mandelbrat"], "unknown workload 'mandelbrat'; choose from: "),
+        (["run", "--backend", "numbaa"], "unknown backend 'numbaa'; choose from: python, numpy, cython"),
+        (["run", "--preset", "huge"], "no selected workload has preset 'huge'; choose from: "),
+        (["run", "--threads", "0"], "thread counts must be between 1 and"),
+        (["run", "--threads", "two"], "--threads takes counts like 1,2"),
+        (["run", "--param", "size"], "--param takes NAME=VALUE"),
+        (["run", "--workload", "mandelbrot", "--param", "depth=3"], "has no parameter 'depth'; choose from: "),
+    ],
+)
+def test_bad_usage_exits_2_naming_the_valid_choices(args, message, capsys):
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_argparse_errors_exit_2():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--no-such-option"])
+    assert exit_info.value.code == 2
+
+
+def test_an_existing_output_is_never_overwritten(tmp_path, capsys):
+    output = tmp_path / "r.json"
+    output.write_text("precious")
+    assert main(["run", "--workload", "mandelbrot", "--output", str(output)]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert output.read_text() == "precious"
+
+
+def test_list_shows_availability_and_reasons(fixture_workloads):
+    done = run_harness("list")
+    assert done.returncode == 0
+    assert "mandelbrot" in done.stdout and "toy" in done.stdout
+    assert "not built" in done.stdout
+
+
+def test_run_checks_before_timing_and_isolates_failures(fixture_workloads, tmp_path):
+    output = tmp_path / "toy.json"
+    done = run_harness("run", "--workload", "toy", "--preset", "quick", "--budget", "0.3",
+                       "--output", str(output))
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(output.read_text())
+    by_backend = {e["backend"]: e for e in data["entries"]}
+    assert by_backend["python"]["status"] == "ok"
+    assert by_backend["python"]["evaluation"]["seconds"]["values"]
+    assert by_backend["python"]["construction"]["steps"]["first_call"] > 0
+    assert by_backend["numpy"]["status"] == "ok"
+    wrong = by_backend["numba"]
+    assert wrong["status"] == "wrong_result"
+    assert wrong["evaluation"] is None and wrong["construction"] is None
+    assert wrong["check"]["max_abs_diff"] == 1.0
+    assert by_backend["cython"]["status"] == "unavailable"
+    assert "not built" in by_backend["cython"]["reason"]
+    assert data["metadata"]["preset"] == "quick"
+    assert "Summary" in done.stdout
+
+
+def test_raising_crashing_and_hanging_backends_are_recorded(fixture_workloads, tmp_path):
+    output = tmp_path / "faulty.json"
+    started = time.monotonic()
+    done = run_harness("run", "--workload", "faulty", "--preset", "quick", "--budget", "0.3",
+                       "--timeout", "8", "--output", str(output))
+    assert done.returncode == 1
+    assert time.monotonic() - started < 120
+    data = json.loads(output.read_text())
+    by_backend = {e["backend"]: e for e in data["entries"]}
+    assert by_backend["numpy"]["status"] == "ok"
+    assert by_backend["python"]["status"] == "failed"
+    assert "this backend always raises" in by_backend["python"]["reason"]
+    assert by_backend["numba"]["status"] == "failed"
+    assert "SIGSEGV" in by_backend["numba"]["reason"]
+    assert by_backend["cython"]["status"] == "timeout"
+
+
+def test_resume_keeps_finished_entries_and_reruns_failed_ones(fixture_workloads, tmp_path):
+    output = tmp_path / "faulty.json"
+    first = run_harness("run", "--workload", "faulty", "--preset", "quick", "--budget", "0.3",
+                        "--timeout", "5", "--backend", "numpy", "--backend", "python", "--output", str(output))
+    assert first.returncode == 1
+    before = json.loads(output.read_text())
+    kept = next(e for e in before["entries"] if e["backend"] == "numpy")
+    again = run_harness("run", "--workload", "faulty", "--preset", "quick", "--budget", "0.3",
+                        "--timeout", "5", "--backend", "numpy", "--backend", "python", "--resume", str(output))
+    assert again.returncode == 1
+    assert "kept from resumed run" in again.stdout
+    after = json.loads(output.read_text())
+    assert next(e for e in after["entries"] if e["backend"] == "numpy") == kept
+    assert len(after["entries"]) == 2
+    assert len(after["metadata"]["resumed"]) == 1
+
+
+def test_resume_refuses_another_preset(fixture_workloads, tmp_path, capsys):
+    output = tmp_path / "r.json"
+    output.write_text(json.dumps({"schema_version": 1, "metadata": {"preset": "quick"}, "entries": []}))
+    assert main(["run", "--workload", "toy", "--preset", "default", "--resume", str(output)]) == 2
+    assert "resume it with --preset quick" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_entries(fixture_workloads, tmp_path):
+    output = tmp_path / "interrupted.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", "--workload", "faulty", "--preset", "quick",
+         "--budget", "0.3", "--timeout", "100", "--backend", "numpy", "--backend", "cython",
+         "--output", str(output)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the numpy entry is saved
+        if output.exists() and json.loads(output.read_text() or "{}").get("entries"):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)  # now inside the hanging cython entry
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout
+    data = json.loads(output.read_text())
+    assert statuses(output) == {"numpy": "ok"}
+    assert data["metadata"]["interrupted"] is True
+    assert "--resume" in stdout

@@ -1,0 +1,19 @@
+from harness.evaluate import perf_counter_timer, time_function
+from harness.workload import Kernel
+
+
+def test_timer_times_loops_back_to_back_with_a_fake_clock():
+    calls = []
+    ticks = iter([10.0, 12.5])
+    time_loops = perf_counter_timer(lambda: calls.append(1), clock=lambda: next(ticks))
+    assert time_loops(5) == 2.5
+    assert len(calls) == 5
+
+
+def test_a_kernel_with_its_own_timer_uses_it():
+    def device_timer(loops):
+        return 0.001 * loops
+
+    kernel = Kernel(call=lambda: None, time_loops=device_timer)
+    assert time_function(kernel)(3) == 0.003
+    assert time_function(Kernel(call=lambda: None)) is not device_timer
