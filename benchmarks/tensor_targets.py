@@ -39,8 +39,12 @@ def time_backend(workload: Any, backend: str, params: dict, inputs: Any, repeats
         start = time.perf_counter()
         kernel.call()
         seconds.append(time.perf_counter() - start)
-    return {"best": min(seconds), "median": statistics.median(seconds),
-            "prepare": prepare_seconds, "result": result}
+    return {
+        "best": min(seconds),
+        "median": statistics.median(seconds),
+        "prepare": prepare_seconds,
+        "result": result,
+    }
 
 
 def main() -> None:
@@ -70,9 +74,11 @@ def main() -> None:
             row["result"], reference["result"], rtol=comparison.rtol, atol=comparison.atol
         )
         rate = work.amount / row["best"] / 1e9
-        print(f"{backend:15s} best {row['best'] * 1e3:9.3f} ms  median {row['median'] * 1e3:9.3f} ms"
-              f"  {rate:7.2f} G{work.unit}/s  numpy/this {ratio:5.2f}"
-              f"  prepare {row['prepare']:6.2f} s  agrees {agrees}")
+        print(
+            f"{backend:15s} best {row['best'] * 1e3:9.3f} ms  median {row['median'] * 1e3:9.3f} ms"
+            f"  {rate:7.2f} G{work.unit}/s  numpy/this {ratio:5.2f}"
+            f"  prepare {row['prepare']:6.2f} s  agrees {agrees}"
+        )
 
 
 if __name__ == "__main__":

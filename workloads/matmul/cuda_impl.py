@@ -20,8 +20,16 @@ TILE = 16
 
 @cuda.jit(cache=True)
 def matmul_kernel(  # type: ignore[no-untyped-def]
-    out, out_shape, out_strides, left, left_strides, right, right_strides,
-    left_batch, right_batch, inner,
+    out,
+    out_shape,
+    out_strides,
+    left,
+    left_strides,
+    right,
+    right_strides,
+    left_batch,
+    right_batch,
+    inner,
 ):
     left_tile = cuda.shared.array((TILE, TILE), float64)
     right_tile = cuda.shared.array((TILE, TILE), float64)

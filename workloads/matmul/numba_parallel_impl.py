@@ -103,11 +103,20 @@ def matmul(
             for k0 in range(0, inner, DEPTH):
                 depth = min(DEPTH, inner - k0)
                 right_start = batch * right_batch + k0 * right_strides[1] + col0 * right_strides[2]
-                pack_panel(right, right_start, right_strides[1], right_strides[2], depth, width, panel)
+                pack_panel(
+                    right, right_start, right_strides[1], right_strides[2], depth, width, panel
+                )
                 left_start = batch * left_batch + row0 * left_strides[1] + k0 * left_strides[2]
                 multiply_panel(
-                    left, left_start, left_strides[1], left_strides[2],
-                    block_rows, depth, width, panel, tile,
+                    left,
+                    left_start,
+                    left_strides[1],
+                    left_strides[2],
+                    block_rows,
+                    depth,
+                    width,
+                    panel,
+                    tile,
                 )
             out_start = batch * out_strides[0] + row0 * out_strides[1] + col0 * out_strides[2]
             for i in range(block_rows):

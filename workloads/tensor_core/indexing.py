@@ -70,14 +70,15 @@ def same_layout(
 
 def shape_broadcast(shape_a: Sequence[int], shape_b: Sequence[int]) -> tuple[int, ...]:
     """The shape two operands broadcast to (NumPy rules), or BroadcastError naming both."""
+    shape_a, shape_b = tuple(int(s) for s in shape_a), tuple(int(s) for s in shape_b)
     ndim = max(len(shape_a), len(shape_b))
-    padded_a = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
-    padded_b = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
+    padded_a = (1,) * (ndim - len(shape_a)) + shape_a
+    padded_b = (1,) * (ndim - len(shape_b)) + shape_b
     result = []
     for size_a, size_b in zip(padded_a, padded_b, strict=True):
         if size_a != size_b and size_a != 1 and size_b != 1:
             raise BroadcastError(
-                f"shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be broadcast: "
+                f"shapes {shape_a} and {shape_b} cannot be broadcast: "
                 f"sizes {size_a} and {size_b} differ and neither is 1"
             )
         result.append(max(size_a, size_b))

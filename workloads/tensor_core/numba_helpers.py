@@ -23,5 +23,5 @@ apply_reduce = operators.make_reduce_dispatch(inline)
 
 
 def compile_for(dispatcher: Any, args: tuple) -> None:
-    """Compile (or load from the on-disk cache) ``dispatcher`` for ``args``' types, without running it."""
+    """Compile ``dispatcher`` for the types of ``args`` (or load it from the cache); run nothing."""
     dispatcher.compile(tuple(typeof(arg) for arg in args))

@@ -55,5 +55,3 @@ def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
         time_loops=cuda_event_timer(lambda: launch(*args)),
         info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks},
     )
-
-

@@ -26,7 +26,7 @@ class MapInputs:
 
 
 def make_source(elements: int, layout: str, params: dict[str, Any]) -> StridedTensor:
-    """A (rows, cols) matrix of standard normals: contiguous, or the transpose of a (cols, rows) one."""
+    """A (rows, cols) matrix of standard normals, contiguous or a transposed (cols, rows) one."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from: {', '.join(LAYOUTS)}")
     rows, cols = matrix_shape(elements)

@@ -6,7 +6,12 @@ import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_helpers import apply_reduce, compile_for, index_to_position, to_index
+from workloads.tensor_core.numba_helpers import (
+    apply_reduce,
+    compile_for,
+    index_to_position,
+    to_index,
+)
 
 from .inputs import ReduceInputs
 

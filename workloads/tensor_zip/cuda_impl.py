@@ -23,8 +23,16 @@ THREADS_PER_BLOCK = 256
 
 @cuda.jit(cache=True)
 def tensor_zip_kernel(  # type: ignore[no-untyped-def]
-    code, out, out_shape, out_strides, left, left_shape, left_strides,
-    right, right_shape, right_strides,
+    code,
+    out,
+    out_shape,
+    out_strides,
+    left,
+    left_shape,
+    left_strides,
+    right,
+    right_shape,
+    right_strides,
 ):
     out_index = cuda.local.array(MAX_DIMS, int64)
     left_index = cuda.local.array(MAX_DIMS, int64)
