@@ -5,6 +5,9 @@ harness CLI exists. Each case is called ``--repeats`` times; the best and median
 printed with the rate and the ratio of numpy's best time to the backend's best time.
 
     python benchmarks/tensor_targets.py tensor_map op=neg layout=contiguous elements=4194304
+
+A backend written ``numba_parallel:1`` runs numba_parallel with one thread (thread scaling
+on its own, apart from what the parallel version's loop changes buy over ``numba``).
 """
 
 from __future__ import annotations
@@ -27,8 +30,19 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def set_threads(backend: str) -> str:
+    """Apply a ``:threads`` suffix with numba.set_num_threads; return the plain backend name."""
+    name, _, threads = backend.partition(":")
+    if name == "numba_parallel":
+        import numba
+
+        numba.set_num_threads(int(threads) if threads else numba.config.NUMBA_NUM_THREADS)
+    return name
+
+
 def time_backend(workload: Any, backend: str, params: dict, inputs: Any, repeats: int) -> dict:
     """Prepare one backend and time ``repeats`` calls; also return its result for checking."""
+    backend = set_threads(backend)
     steps = StepTimer()
     start = time.perf_counter()
     kernel = workload.load(backend).prepare(inputs, params, steps)
@@ -51,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload")
     parser.add_argument("params", nargs="+", help="name=value")
-    parser.add_argument("--backends", default="numpy,cython,numba,numba_parallel")
+    parser.add_argument("--backends", default="numpy,cython,numba,numba_parallel,numba_parallel:1")
     parser.add_argument("--repeats", type=int, default=15)
     options = parser.parse_args()
     workload = importlib.import_module(f"workloads.{options.workload}").WORKLOAD

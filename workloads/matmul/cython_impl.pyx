@@ -14,6 +14,7 @@ cpdef void matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[:
                   int64_t left_batch, int64_t right_batch, int64_t inner):
     """out[b, i, j] = sum_k left[b, i, k] * right[b, k, j], batch dims broadcast."""
     cdef int64_t batch, i, j, k, left_position, right_position
+    cdef int64_t left_step = left_strides[2], right_step = right_strides[1]
     cdef double total
     with nogil:
         for batch in range(out_shape[0]):
@@ -23,8 +24,8 @@ cpdef void matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[:
                     right_position = batch * right_batch + j * right_strides[2]
                     total = 0.0
                     for k in range(inner):
-                        total += (left[left_position + k * left_strides[2]]
-                                  * right[right_position + k * right_strides[1]])
+                        total += (left[left_position + k * left_step]
+                                  * right[right_position + k * right_step])
                     out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 

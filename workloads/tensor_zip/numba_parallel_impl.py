@@ -3,7 +3,9 @@
 As in tensor_map: when both operands are laid out like the output the loop skips
 indexing (a flat, vectorisable ``prange``); otherwise row chunks allocate their index
 buffers once, each row finds its three start positions once, and the last dimension is
-walked with constant strides (stride 0 for an operand broadcast along it).
+walked with constant strides (stride 0 for an operand broadcast along it), in a
+separate unit-stride loop when all three strides are 1 (a broadcast row vector), which
+LLVM vectorises.
 """
 
 from __future__ import annotations
@@ -69,10 +71,17 @@ def tensor_zip(
             out_start = index_to_position(out_index, out_strides)
             left_start = index_to_position(left_index, left_strides)
             right_start = index_to_position(right_index, right_strides)
-            for column in range(last):
-                x = left[left_start + column * left_step]
-                y = right[right_start + column * right_step]
-                out[out_start + column * out_step] = apply_binary(code, x, y)
+            if out_step == 1 and left_step == 1 and right_step == 1:
+                out_row = out[out_start : out_start + last]
+                left_row = left[left_start : left_start + last]
+                right_row = right[right_start : right_start + last]
+                for column in range(last):  # unit strides over row views: vectorised
+                    out_row[column] = apply_binary(code, left_row[column], right_row[column])
+            else:
+                for column in range(last):
+                    x = left[left_start + column * left_step]
+                    y = right[right_start + column * right_step]
+                    out[out_start + column * out_step] = apply_binary(code, x, y)
 
 
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
