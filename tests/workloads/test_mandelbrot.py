@@ -68,25 +68,9 @@ def test_bad_parameters_are_rejected():
 def test_end_to_end_quick_run(tmp_path):
     output = tmp_path / "quick.json"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            "--preset",
-            "quick",
-            "--workload",
-            "mandelbrot",
-            "--budget",
-            "0.5",
-            "--threads",
-            "1,2",
-            "--output",
-            str(output),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=400,
+        [sys.executable, "-m", "harness", "run", "--preset", "quick", "--workload", "mandelbrot",
+         "--budget", "0.5", "--threads", "1,2", "--output", str(output)],
+        capture_output=True, text=True, timeout=400,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(output.read_text())
@@ -111,10 +95,6 @@ def test_end_to_end_quick_run(tmp_path):
     assert cuda["status"] == "ok"  # under the simulator in tests
     assert cuda["info"]["simulated"] is True
     pyperf_file = output.parent / numba["evaluation"]["pyperf_file"]
-    stats = subprocess.run(
-        [sys.executable, "-m", "pyperf", "stats", str(pyperf_file)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    stats = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(pyperf_file)],
+                           capture_output=True, text=True, timeout=60)
     assert stats.returncode == 0 and "Raw value minimum" in stats.stdout
