@@ -25,7 +25,7 @@ from workloads.tensor_core.operators import SUM
 from .inputs import ReduceInputs
 
 CHUNKS_PER_THREAD = 4
-TILE = 64
+TILE = 256
 
 
 @njit(inline="always")
@@ -55,18 +55,21 @@ def strided_sum(source: np.ndarray, first: int, step: int, count: int) -> float:
 
 
 @njit(inline="always")
-def strided_max(source: np.ndarray, first: int, step: int, count: int) -> float:
-    """Largest of ``count`` values from ``first`` with ``step``, in four interleaved maxima."""
+def contiguous_max(source: np.ndarray, first: int, count: int) -> float:
+    """Largest of ``count`` values from ``first`` with stride 1, in four interleaved maxima.
+
+    The loop reads a view indexed from 0, so no negative-index checks sit in it.
+    """
+    line = source[first : first + count]
     m0 = m1 = m2 = m3 = -np.inf
     quads = count // 4
     for q in range(quads):
-        position = first + 4 * q * step
-        m0 = max(m0, source[position])
-        m1 = max(m1, source[position + step])
-        m2 = max(m2, source[position + 2 * step])
-        m3 = max(m3, source[position + 3 * step])
+        m0 = max(m0, line[4 * q])
+        m1 = max(m1, line[4 * q + 1])
+        m2 = max(m2, line[4 * q + 2])
+        m3 = max(m3, line[4 * q + 3])
     for k in range(4 * quads, count):
-        m0 = max(m0, source[first + k * step])
+        m0 = max(m0, line[k])
     return max(max(m0, m1), max(m2, m3))
 
 
@@ -80,11 +83,24 @@ def reduce_tile(
     step: int,
     count: int,
 ) -> None:
-    """Reduce ``width`` outputs at once: step k reads element k of every output's line."""
+    """Reduce ``width`` outputs at once: step k reads element k of every output's line.
+
+    When the outputs' lines start at adjacent elements (a transposed view), step k reads
+    one contiguous run, through a view, so the inner loop vectorises.
+    """
     start = 0.0 if code == SUM else -np.inf
     for t in range(width):
         accumulators[t] = start
-    if code == SUM:
+    adjacent = True
+    for t in range(width):
+        adjacent = adjacent and firsts[t] == firsts[0] + t
+    if adjacent and code == SUM:  # the tile's lines sit side by side: add whole rows of views
+        tile = accumulators[:width]
+        for k in range(count):
+            line = source[firsts[0] + k * step : firsts[0] + k * step + width]
+            for t in range(width):
+                tile[t] += line[t]
+    elif code == SUM:
         for k in range(count):
             for t in range(width):
                 accumulators[t] += source[firsts[t] + k * step]
@@ -127,7 +143,7 @@ def tensor_reduce(
                     out[tile_start + t] = strided_sum(source, firsts[t], step, count)
             else:
                 for t in range(width):
-                    out[tile_start + t] = strided_max(source, firsts[t], step, count)
+                    out[tile_start + t] = contiguous_max(source, firsts[t], count)
 
 
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
