@@ -36,7 +36,7 @@ def set_threads(backend: str) -> str:
     if name == "numba_parallel":
         import numba
 
-        numba.set_num_threads(int(threads) if threads else numba.config.NUMBA_NUM_THREADS)
+        numba.set_num_threads(int(threads) if threads else numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     return name
 
 

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
+# (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
 """numba-cuda: a shared-memory tiled matmul, one thread per output, one block per tile.
 
 Each block loads a TILE x TILE tile of each operand into shared memory per step along
@@ -6,6 +8,8 @@ batch index is the grid's z; batch stride 0 broadcasts a batch of 1 (MiniTorch).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from numba import cuda, float64
 
@@ -70,7 +74,7 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     batches, rows, cols = (int(s) for s in output.shape)
     grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE, batches)
     launch = matmul_kernel[grid, (TILE, TILE)]
-    args = (out, out_shape, out_strides, left, left_strides, right, right_strides)
+    args: tuple[Any, ...] = (out, out_shape, out_strides, left, left_strides, right, right_strides)
     args += (*batch_strides(inputs), int(inputs.left.shape[2]))
 
     def call() -> object:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from harness.workload import Params
 from workloads.tensor_core import StridedTensor, rng_for
 
 LAYOUTS = ("contiguous", "broadcast")
@@ -52,7 +52,7 @@ def make_pair(left: np.ndarray, right: np.ndarray) -> MatmulInputs:
     return MatmulInputs(StridedTensor.contiguous(left), StridedTensor.contiguous(right))
 
 
-def make_inputs(params: dict[str, Any]) -> MatmulInputs:
+def make_inputs(params: Params) -> MatmulInputs:
     """Standard normals; ``broadcast`` gives the right operand a batch dim of 1."""
     layout = str(params.get("layout", "contiguous"))
     if layout not in LAYOUTS:

@@ -15,6 +15,8 @@ changes the summation order, which the workload's tolerance allows for.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
@@ -126,7 +128,13 @@ def matmul(
 
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     output, left, right = inputs.output(), inputs.left, inputs.right
-    args = (output.storage, output.shape, output.strides, left.storage, left.strides)
+    args: tuple[Any, ...] = (
+        output.storage,
+        output.shape,
+        output.strides,
+        left.storage,
+        left.strides,
+    )
     args += (right.storage, right.strides, *batch_strides(inputs), int(left.shape[2]))
     with steps("compile"):
         compile_for(matmul, args)

@@ -10,13 +10,19 @@ are counted in elements, not bytes. Cython cannot wrap Python functions, so
 from __future__ import annotations
 
 from collections.abc import MutableSequence, Sequence
+from typing import TypeAlias
+
+import numpy as np
+
+Ints: TypeAlias = Sequence[int] | np.ndarray
+MutableInts: TypeAlias = MutableSequence[int] | np.ndarray
 
 
 class BroadcastError(ValueError):
     """Two shapes cannot be broadcast together under NumPy's rules."""
 
 
-def index_to_position(index: Sequence[int], strides: Sequence[int]) -> int:
+def index_to_position(index: Ints, strides: Ints) -> int:
     """Position in flat storage of a multi-index: the dot product of index and strides."""
     position = 0
     for dim in range(len(strides)):
@@ -24,7 +30,7 @@ def index_to_position(index: Sequence[int], strides: Sequence[int]) -> int:
     return position
 
 
-def to_index(ordinal: int, shape: Sequence[int], out_index: MutableSequence[int]) -> None:
+def to_index(ordinal: int, shape: Ints, out_index: MutableInts) -> None:
     """Write into ``out_index`` the multi-index of the ``ordinal``-th element in row-major order.
 
     The result goes into a caller-owned buffer so that compiled loops allocate nothing.
@@ -36,10 +42,10 @@ def to_index(ordinal: int, shape: Sequence[int], out_index: MutableSequence[int]
 
 
 def broadcast_index(
-    big_index: Sequence[int],
-    big_shape: Sequence[int],
-    shape: Sequence[int],
-    out_index: MutableSequence[int],
+    big_index: Ints,
+    big_shape: Ints,
+    shape: Ints,
+    out_index: MutableInts,
 ) -> None:
     """Map an index of the broadcast (big) shape to the index of a smaller operand.
 
@@ -54,10 +60,10 @@ def broadcast_index(
 
 
 def same_layout(
-    out_shape: Sequence[int],
-    out_strides: Sequence[int],
-    in_shape: Sequence[int],
-    in_strides: Sequence[int],
+    out_shape: Ints,
+    out_strides: Ints,
+    in_shape: Ints,
+    in_strides: Ints,
 ) -> bool:
     """True when an operand is laid out exactly like the output, so ordinal == position."""
     if len(out_shape) != len(in_shape):
@@ -68,7 +74,7 @@ def same_layout(
     return True
 
 
-def shape_broadcast(shape_a: Sequence[int], shape_b: Sequence[int]) -> tuple[int, ...]:
+def shape_broadcast(shape_a: Ints, shape_b: Ints) -> tuple[int, ...]:
     """The shape two operands broadcast to (NumPy rules), or BroadcastError naming both."""
     shape_a, shape_b = tuple(int(s) for s in shape_a), tuple(int(s) for s in shape_b)
     ndim = max(len(shape_a), len(shape_b))
@@ -85,7 +91,7 @@ def shape_broadcast(shape_a: Sequence[int], shape_b: Sequence[int]) -> tuple[int
     return tuple(result)
 
 
-def contiguous_strides(shape: Sequence[int]) -> tuple[int, ...]:
+def contiguous_strides(shape: Ints) -> tuple[int, ...]:
     """Row-major strides, in elements, of a freshly allocated tensor of ``shape``."""
     strides = [1] * len(shape)
     for dim in range(len(shape) - 2, -1, -1):

@@ -7,6 +7,7 @@ backend reports itself unavailable for that case, with the reason, instead of ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from harness.workload import BackendUnavailable
@@ -15,7 +16,7 @@ PYTHON_MAX_ELEMENTS = 1 << 18
 PYTHON_MAX_MULTIPLY_ADDS = 1 << 21
 
 
-def check(work_items: int, params: dict[str, Any], *, limit: int, what: str) -> None:
+def check(work_items: int, params: Mapping[str, Any], *, limit: int, what: str) -> None:
     """Raise BackendUnavailable when ``work_items`` exceeds ``params`` override or ``limit``."""
     allowed = int(params.get("python_limit", limit))
     if work_items > allowed:

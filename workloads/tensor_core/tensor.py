@@ -6,7 +6,7 @@ storage and differ only in shape and strides, which is what the workloads exerci
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +87,6 @@ def matrix_shape(elements: int) -> tuple[int, int]:
     return rows, elements // rows
 
 
-def rng_for(params: dict[str, Any], salt: int) -> np.random.Generator:
+def rng_for(params: Mapping[str, Any], salt: int) -> np.random.Generator:
     """A generator seeded from the params (default seed 0) and a per-workload salt."""
     return np.random.default_rng([int(params.get("seed", 0)), salt])

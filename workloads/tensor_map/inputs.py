@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from harness.workload import Params
 from workloads.tensor_core import StridedTensor, matrix_shape, rng_for
 from workloads.tensor_core.operators import UNARY_CODES, check_name
 
@@ -25,7 +25,7 @@ class MapInputs:
         return StridedTensor.zeros(self.source.shape.tolist())
 
 
-def make_source(elements: int, layout: str, params: dict[str, Any]) -> StridedTensor:
+def make_source(elements: int, layout: str, params: Params) -> StridedTensor:
     """A (rows, cols) matrix of standard normals, contiguous or a transposed (cols, rows) one."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from: {', '.join(LAYOUTS)}")
@@ -36,7 +36,7 @@ def make_source(elements: int, layout: str, params: dict[str, Any]) -> StridedTe
     return StridedTensor.contiguous(rng.standard_normal((cols, rows))).permute(1, 0)
 
 
-def make_inputs(params: dict[str, Any]) -> MapInputs:
+def make_inputs(params: Params) -> MapInputs:
     op = str(params["op"])
     check_name("unary", op, UNARY_CODES)
     source = make_source(int(params["elements"]), str(params.get("layout", "contiguous")), params)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -38,7 +40,7 @@ def tensor_map(
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
     source, output, code = inputs.source, inputs.output(), inputs.code
-    args = (code, output.storage, output.shape, output.strides)
+    args: tuple[Any, ...] = (code, output.storage, output.shape, output.strides)
     args += (source.storage, source.shape, source.strides)
     with steps("compile"):
         compile_for(tensor_map, args)

@@ -11,6 +11,8 @@ Three things make it fast, each named in the issue:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -64,13 +66,14 @@ def tensor_map(
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
     source, output, code = inputs.source, inputs.output(), inputs.code
-    args = (code, output.storage, output.shape, output.strides)
+    args: tuple[Any, ...] = (code, output.storage, output.shape, output.strides)
     args += (source.storage, source.shape, source.strides)
     with steps("compile"):
         compile_for(tensor_map, (*args, 1))
 
     def call() -> np.ndarray:
-        tensor_map(*args, CHUNKS_PER_THREAD * get_num_threads())
+        run_args = (*args, CHUNKS_PER_THREAD * get_num_threads())
+        tensor_map(*run_args)
         return output.storage
 
     return Kernel(call=call, fetch=output.reshape_values)

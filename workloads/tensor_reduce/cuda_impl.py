@@ -1,7 +1,11 @@
+# mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
+# (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
 """numba-cuda: one block per output; threads stride along the reduced dim into shared memory,
 then a tree reduction in shared memory leaves the result in slot 0."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from numba import cuda, float64, int64
 
@@ -55,7 +59,7 @@ def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
         cuda.synchronize()
     blocks = output.size
     launch = tensor_reduce_kernel[blocks, THREADS_PER_BLOCK]
-    args = (inputs.code, inputs.start, *out_args, *source_args, inputs.dim)
+    args: tuple[Any, ...] = (inputs.code, inputs.start, *out_args, *source_args, inputs.dim)
 
     def call() -> object:
         launch(*args)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from harness.workload import Params
 from workloads.tensor_core import StridedTensor
 from workloads.tensor_core.operators import REDUCE_CODES, REDUCE_STARTS, check_name
 from workloads.tensor_map.inputs import LAYOUTS, make_source
@@ -39,7 +39,7 @@ def normalise_dim(dim: int, ndim: int) -> int:
     return dim % ndim
 
 
-def make_inputs(params: dict[str, Any]) -> ReduceInputs:
+def make_inputs(params: Params) -> ReduceInputs:
     op = str(params["op"])
     check_name("reduce", op, REDUCE_CODES)
     source = make_source(int(params["elements"]), str(params.get("layout", "contiguous")), params)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -42,7 +44,13 @@ def tensor_reduce(
 
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     source, output = inputs.source, inputs.output()
-    args = (inputs.code, inputs.start, output.storage, output.shape, output.strides)
+    args: tuple[Any, ...] = (
+        inputs.code,
+        inputs.start,
+        output.storage,
+        output.shape,
+        output.strides,
+    )
     args += (source.storage, source.shape, source.strides, inputs.dim)
     with steps("compile"):
         compile_for(tensor_reduce, args)

@@ -15,6 +15,8 @@ Both reorder a sum, which the workload's tolerance allows for.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -148,13 +150,14 @@ def tensor_reduce(
 
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     source, output = inputs.source, inputs.output()
-    args = (inputs.code, output.storage, output.shape)
+    args: tuple[Any, ...] = (inputs.code, output.storage, output.shape)
     args += (source.storage, source.shape, source.strides, inputs.dim)
     with steps("compile"):
         compile_for(tensor_reduce, (*args, 1))
 
     def call() -> np.ndarray:
-        tensor_reduce(*args, CHUNKS_PER_THREAD * get_num_threads())
+        run_args = (*args, CHUNKS_PER_THREAD * get_num_threads())
+        tensor_reduce(*run_args)
         return output.storage
 
     return Kernel(call=call, fetch=output.reshape_values)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from harness.workload import Kernel, StepTimer
 
 from .inputs import ReduceInputs
 
-NUMPY_OPS = {"sum": np.sum, "max": np.max}
+NUMPY_OPS: dict[str, Callable[..., np.ndarray]] = {"sum": np.sum, "max": np.max}
 
 
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:

@@ -1,6 +1,10 @@
+# mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
+# (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
 """numba-cuda: one thread per output element, the seed's zip loop body as the thread's work."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from numba import cuda, int64
 
@@ -57,7 +61,7 @@ def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
         cuda.synchronize()
     blocks = (output.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
     launch = tensor_zip_kernel[blocks, THREADS_PER_BLOCK]
-    args = (inputs.code, *out_args, *left_args, *right_args)
+    args: tuple[Any, ...] = (inputs.code, *out_args, *left_args, *right_args)
 
     def call() -> object:
         launch(*args)

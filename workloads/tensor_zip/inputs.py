@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from harness.workload import Params
 from workloads.tensor_core import StridedTensor, matrix_shape, rng_for, shape_broadcast
 from workloads.tensor_core.operators import BINARY_CODES, check_name
 
@@ -26,7 +26,7 @@ class ZipInputs:
         return StridedTensor.zeros(shape_broadcast(self.left.shape, self.right.shape))
 
 
-def make_inputs(params: dict[str, Any]) -> ZipInputs:
+def make_inputs(params: Params) -> ZipInputs:
     """Standard normals; ``broadcast`` makes the right operand a (1, cols) row vector."""
     op = str(params["op"])
     check_name("binary", op, BINARY_CODES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -44,7 +46,7 @@ def tensor_zip(
 
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
     output, left, right = inputs.output(), inputs.left, inputs.right
-    args = (inputs.code, output.storage, output.shape, output.strides)
+    args: tuple[Any, ...] = (inputs.code, output.storage, output.shape, output.strides)
     args += (left.storage, left.shape, left.strides, right.storage, right.shape, right.strides)
     with steps("compile"):
         compile_for(tensor_zip, args)

@@ -10,6 +10,8 @@ LLVM vectorises.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -86,13 +88,14 @@ def tensor_zip(
 
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
     output, left, right = inputs.output(), inputs.left, inputs.right
-    args = (inputs.code, output.storage, output.shape, output.strides)
+    args: tuple[Any, ...] = (inputs.code, output.storage, output.shape, output.strides)
     args += (left.storage, left.shape, left.strides, right.storage, right.shape, right.strides)
     with steps("compile"):
         compile_for(tensor_zip, (*args, 1))
 
     def call() -> np.ndarray:
-        tensor_zip(*args, CHUNKS_PER_THREAD * get_num_threads())
+        run_args = (*args, CHUNKS_PER_THREAD * get_num_threads())
+        tensor_zip(*run_args)
         return output.storage
 
     return Kernel(call=call, fetch=output.reshape_values)
