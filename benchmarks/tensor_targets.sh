@@ -13,8 +13,8 @@ for case in \
     "tensor_reduce op=sum layout=contiguous elements=$E" \
     "tensor_reduce op=sum layout=transposed elements=$E" \
     "tensor_reduce op=max layout=contiguous elements=$E"; do
-    $PY benchmarks/tensor_targets.py $case --repeats 15
+    $PY benchmarks/tensor_targets.py $case --repeats 30
 done
 for layout in contiguous broadcast; do
-    $PY benchmarks/tensor_targets.py matmul n=512 batch=2 layout=$layout --repeats 4
+    $PY benchmarks/tensor_targets.py matmul n=512 batch=2 layout=$layout --repeats 6
 done

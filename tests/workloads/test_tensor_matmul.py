@@ -53,7 +53,7 @@ def test_backend_matches_numpy_on_random_broadcast_batches(backend):
 
 @pytest.mark.parametrize("backend", [b for b in CPU_BACKENDS if b != "python"])
 def test_blocked_loops_cover_ragged_panels(backend):
-    """Sizes that are not multiples of the numba_parallel blocks (32 x 128 x 256)."""
+    """Sizes that are not multiples of the numba_parallel blocks (64 rows, 64 deep, 256 wide)."""
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
     rng = np.random.default_rng(3)

@@ -4,8 +4,8 @@ Each task owns ``ROWS`` output rows and walks the columns in panels of ``COLS``:
 - the right operand's (``DEPTH`` x ``COLS``) panel is copied into a contiguous buffer, so
   any strides (a transposed view, a broadcast batch with stride 0) become stride 1;
 - the inner loop runs along j over that buffer and a local accumulator tile, contiguous
-  on both sides, so LLVM vectorises it; k is unrolled by two so each accumulator load
-  and store serves four flops per lane;
+  on both sides, so LLVM vectorises it; two rows and two k go through it at once
+  (register blocking), so loads and stores do not limit the multiply-adds;
 - the accumulator tile is written to the output once per panel; the inner loop makes no
   calls and writes nothing shared.
 
@@ -25,8 +25,8 @@ from workloads.tensor_core.numba_helpers import compile_for
 
 from .inputs import MatmulInputs, batch_strides
 
-ROWS = 32
-DEPTH = 128
+ROWS = 64
+DEPTH = 64
 COLS = 256
 
 
@@ -47,6 +47,18 @@ def pack_panel(
 
 
 @njit(inline="always")
+def multiply_row(
+    left: np.ndarray, start: int, col_stride: int, depth: int, panel: np.ndarray, row: np.ndarray
+) -> None:
+    """row[:] += left[start + k * col_stride] * panel[k, :] for k in range(depth)."""
+    for k in range(depth):
+        coefficient = left[start + k * col_stride]
+        panel_row = panel[k]
+        for j in range(row.size):
+            row[j] += coefficient * panel_row[j]
+
+
+@njit(inline="always")
 def multiply_panel(
     left: np.ndarray,
     left_start: int,
@@ -58,24 +70,37 @@ def multiply_panel(
     panel: np.ndarray,
     tile: np.ndarray,
 ) -> None:
-    """tile[i, :width] += left[i, k] * panel[k, :width] for the block, k unrolled by two."""
-    for i in range(rows):
-        row_start = left_start + i * left_row_stride
-        tile_row = tile[i]
-        k = 0
-        while k + 1 < depth:
-            first = left[row_start + k * left_col_stride]
-            second = left[row_start + (k + 1) * left_col_stride]
-            panel_first = panel[k]
-            panel_second = panel[k + 1]
+    """tile[i, :width] += left[i, k] * panel[k, :width] over the block.
+
+    Two rows and two k at a time: each panel value loaded feeds two rows and each
+    accumulator load and store serves two k, so the vectorised j loop does four
+    multiply-adds per lane for four loads and two stores. Odd leftovers go one at a time.
+    """
+    for pair in range(rows // 2):
+        start0 = left_start + 2 * pair * left_row_stride
+        start1 = start0 + left_row_stride
+        row0 = tile[2 * pair, :width]
+        row1 = tile[2 * pair + 1, :width]
+        for half in range(depth // 2):
+            k = 2 * half
+            a00 = left[start0 + k * left_col_stride]
+            a01 = left[start0 + (k + 1) * left_col_stride]
+            a10 = left[start1 + k * left_col_stride]
+            a11 = left[start1 + (k + 1) * left_col_stride]
+            panel0 = panel[k]
+            panel1 = panel[k + 1]
             for j in range(width):
-                tile_row[j] += first * panel_first[j] + second * panel_second[j]
-            k += 2
-        if k < depth:
-            first = left[row_start + k * left_col_stride]
-            panel_first = panel[k]
-            for j in range(width):
-                tile_row[j] += first * panel_first[j]
+                b0 = panel0[j]
+                b1 = panel1[j]
+                row0[j] += a00 * b0 + a01 * b1
+                row1[j] += a10 * b0 + a11 * b1
+        if depth % 2:
+            last = panel[depth - 1 : depth, :width]
+            multiply_row(left, start0 + (depth - 1) * left_col_stride, 0, 1, last, row0)
+            multiply_row(left, start1 + (depth - 1) * left_col_stride, 0, 1, last, row1)
+    if rows % 2:
+        start = left_start + (rows - 1) * left_row_stride
+        multiply_row(left, start, left_col_stride, depth, panel[:, :width], tile[rows - 1, :width])
 
 
 @njit(parallel=True, fastmath={"contract"}, cache=True)
