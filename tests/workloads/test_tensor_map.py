@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
+from harness.construct import construct
 from harness.workload import BackendUnavailable
 from workloads.tensor_map import OPS, WORKLOAD
 from workloads.tensor_map.inputs import LAYOUTS, MapInputs
@@ -58,3 +59,17 @@ def test_unknown_op_and_layout_are_rejected():
         WORKLOAD.make_inputs({"op": "tanh", "elements": 64})
     with pytest.raises(ValueError, match="choose from: contiguous, transposed"):
         WORKLOAD.make_inputs({"op": "neg", "elements": 64, "layout": "diagonal"})
+
+
+def test_the_harness_records_a_declined_case_as_unavailable(tmp_path):
+    """prepare raising BackendUnavailable becomes an 'unavailable' entry, not a crash."""
+    spec = {
+        "workload": "tensor_map",
+        "backend": "python",
+        "params": {"op": "neg", "elements": 64, "python_limit": 32},
+        "check": True,
+        "reference_file": str(tmp_path / "ref.npz"),
+    }
+    findings = construct(spec)
+    assert findings["status"] == "unavailable"
+    assert "python_limit=64" in findings["reason"]
