@@ -1,5 +1,7 @@
 """The strided tensor core: index arithmetic against NumPy, broadcasting rules and errors."""
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from workloads.tensor_core import (
     index_to_position,
     matrix_shape,
     operators,
+    python_limit,
     shape_broadcast,
     to_index,
 )
@@ -101,3 +104,21 @@ def test_op_codes_match_the_dispatch_order():
 def test_unknown_op_names_the_choices():
     with pytest.raises(ValueError, match="unknown unary op 'tanh'; choose from: neg, exp"):
         operators.check_name("unary", "tanh", operators.UNARY_CODES)
+
+
+@pytest.mark.parametrize("name", ["tensor_map", "tensor_zip", "tensor_reduce", "matmul"])
+def test_default_preset_reaches_the_issue_sizes_and_gives_python_a_case(name):
+    workload = importlib.import_module(f"workloads.{name}").WORKLOAD
+    cases = workload.cases("default")
+    if name == "matmul":
+        assert max(case["n"] for case in cases) == 512
+        work = [case["n"] ** 3 * case["batch"] for case in cases]
+        limit = python_limit.PYTHON_MAX_MULTIPLY_ADDS
+    else:
+        work = [case["elements"] for case in cases]
+        assert max(work) == 1 << 22
+        limit = python_limit.PYTHON_MAX_ELEMENTS
+    assert min(work) <= limit, "the python backend would have nothing to run"
+    assert {case["layout"] for case in cases} == set(
+        importlib.import_module(f"workloads.{name}.inputs").LAYOUTS
+    )

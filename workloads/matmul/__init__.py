@@ -3,7 +3,8 @@
 ``left`` is (batch, n, n); ``right`` is (batch, n, n) in the ``contiguous`` layout, or
 (1, n, n) in the ``broadcast`` layout, read with batch stride 0 as MiniTorch does.
 
-Sizes: ``default`` runs n = 64 and n = 512 with batch 2. The python backend runs the
+Presets: ``default`` runs n = 512 in both layouts and n = 64 broadcast, batch 2;
+``full`` scales n from 32 to 1024. The python backend runs the
 naive triple loop, about a microsecond per multiply-add, so it declines cases above 2^21
 multiply-adds as unavailable (n = 64 runs; see ``workloads.tensor_core.python_limit``).
 """
@@ -22,14 +23,14 @@ def _work(params: Params, inputs: MatmulInputs) -> Work:
     return Work(amount=float(2 * inputs.multiply_adds), unit="FLOP")
 
 
-def _cases(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
-    return [{"layout": layout, "n": n, "batch": 2} for n in sizes for layout in LAYOUTS]
+def _case(layout: str, n: int) -> dict[str, Any]:
+    return {"layout": layout, "n": n, "batch": 2}
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": _cases((16,)),
-    "default": _cases((64, 512)),
-    "full": _cases((32, 64, 128, 256, 512, 1024)),
+    "quick": [_case(layout, 16) for layout in LAYOUTS],
+    "default": [_case("contiguous", 512), _case("broadcast", 512), _case("broadcast", 64)],
+    "full": [_case(layout, n) for layout in LAYOUTS for n in (32, 64, 128, 256, 512, 1024)],
 }
 
 WORKLOAD = Workload(

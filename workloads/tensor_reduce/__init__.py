@@ -5,8 +5,10 @@ The output keeps the reduced dimension with size 1 (MiniTorch's semantics, NumPy
 reducing along the last dim walks memory with a large stride). ``dim`` defaults to the
 last dimension; tests reduce along every dim.
 
-Sizes: ``default`` runs 2^16 and 2^22 elements; the python backend declines cases above
-2^18 elements as unavailable (see ``workloads.tensor_core.python_limit``).
+Presets (small, since each case runs on six backends): ``default`` times sum along the
+last dim at 2^22 elements in both layouts and max at 2^16; ``full`` scales sum from 2^12
+to 2^24. The python backend declines cases above 2^18 elements as unavailable (see
+``workloads.tensor_core.python_limit``) and runs the 2^16 case.
 """
 
 from __future__ import annotations
@@ -25,19 +27,20 @@ def _work(params: Params, inputs: ReduceInputs) -> Work:
     return Work(amount=float((inputs.source.size + inputs.output().size) * 8), unit="B")
 
 
-def _cases(sizes: tuple[int, ...], ops: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [
-        {"op": op, "layout": layout, "elements": size, "dim": -1}
-        for size in sizes
-        for layout in LAYOUTS
-        for op in ops
-    ]
+def _case(op: str, layout: str, elements: int) -> dict[str, Any]:
+    return {"op": op, "layout": layout, "elements": elements, "dim": -1}
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": _cases((1 << 10,), OPS),
-    "default": _cases((1 << 16, 1 << 22), OPS),
-    "full": _cases(tuple(1 << e for e in range(12, 25, 2)), ("sum",)),
+    "quick": [_case("sum", "contiguous", 1 << 10), _case("max", "transposed", 1 << 10)],
+    "default": [
+        _case("sum", "contiguous", 1 << 22),
+        _case("sum", "transposed", 1 << 22),
+        _case("max", "contiguous", 1 << 16),
+    ],
+    "full": [
+        _case("sum", layout, 1 << exponent) for layout in LAYOUTS for exponent in range(12, 25, 2)
+    ],
 }
 
 WORKLOAD = Workload(

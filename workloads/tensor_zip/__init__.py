@@ -5,8 +5,10 @@ row-major matrices of the same shape) and ``broadcast`` (a matrix and a (1, cols
 vector, read with stride 0 along the rows). The output is a fresh contiguous tensor of
 the broadcast shape, allocated in ``prepare``.
 
-Sizes: ``default`` runs 2^16 and 2^22 elements. The python backend declines cases above
-2^18 elements as unavailable (see ``workloads.tensor_core.python_limit``).
+Presets (small, since each case runs on six backends): ``default`` times add at 2^22
+elements in both layouts and mul at 2^16; ``full`` scales add from 2^12 to 2^24; the
+tests cover every op and layout. The python backend declines cases above 2^18 elements
+as unavailable (see ``workloads.tensor_core.python_limit``) and runs the 2^16 case.
 """
 
 from __future__ import annotations
@@ -26,19 +28,20 @@ def _work(params: Params, inputs: ZipInputs) -> Work:
     return Work(amount=float(elements * 8), unit="B")
 
 
-def _cases(sizes: tuple[int, ...], ops: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [
-        {"op": op, "layout": layout, "elements": size}
-        for size in sizes
-        for layout in LAYOUTS
-        for op in ops
-    ]
+def _case(op: str, layout: str, elements: int) -> dict[str, Any]:
+    return {"op": op, "layout": layout, "elements": elements}
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": _cases((1 << 10,), OPS),
-    "default": _cases((1 << 16, 1 << 22), OPS),
-    "full": _cases(tuple(1 << e for e in range(12, 25, 2)), ("add",)),
+    "quick": [_case("add", "contiguous", 1 << 10), _case("lt", "broadcast", 1 << 10)],
+    "default": [
+        _case("add", "contiguous", 1 << 22),
+        _case("add", "broadcast", 1 << 22),
+        _case("mul", "broadcast", 1 << 16),
+    ],
+    "full": [
+        _case("add", layout, 1 << exponent) for layout in LAYOUTS for exponent in range(12, 25, 2)
+    ],
 }
 
 WORKLOAD = Workload(
