@@ -134,7 +134,10 @@ def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[st
     except BackendUnavailable as error:
         return {"status": "unavailable", "reason": str(error)}
     with numba_compile_events() as events:
-        kernel = prepare_kernel(module, inputs, params, steps)
+        try:  # prepare may decline a case it cannot run here (too large for pure Python)
+            kernel = prepare_kernel(module, inputs, params, steps)
+        except BackendUnavailable as error:
+            return {"status": "unavailable", "reason": str(error)}
         with steps("first_call"):
             output = kernel.call()
     fetch_started = clock()

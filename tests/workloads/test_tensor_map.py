@@ -1,0 +1,75 @@
+"""tensor_map: every op x backend x layout against NumPy, on preset-like and random shapes."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
+
+from harness.construct import construct
+from harness.workload import BackendUnavailable
+from workloads.tensor_map import OPS, WORKLOAD
+from workloads.tensor_map.inputs import LAYOUTS, MapInputs
+
+CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("backend", WORKLOAD.backends)
+def test_backend_matches_numpy(backend, op, layout):
+    if reason := skip_reason(WORKLOAD, backend):
+        pytest.skip(reason)
+    inputs = WORKLOAD.make_inputs({"op": op, "layout": layout, "elements": 32})
+    assert_matches_reference(WORKLOAD, backend, inputs)
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_backend_matches_numpy_on_random_strided_shapes(backend):
+    if reason := skip_reason(WORKLOAD, backend):
+        pytest.skip(reason)
+
+    @given(strided_tensors(), st.sampled_from(OPS))
+    @settings(**SETTINGS)
+    def check(source, op):
+        assert_matches_reference(WORKLOAD, backend, MapInputs(source=source, op=op))
+
+    check()
+
+
+def test_the_transposed_layout_is_a_strided_view():
+    inputs = WORKLOAD.make_inputs({"op": "neg", "layout": "transposed", "elements": 8})
+    assert inputs.source.shape.tolist() == [2, 4]
+    assert inputs.source.strides.tolist() == [1, 2]
+
+
+def test_work_counts_bytes_read_and_written():
+    params = {"op": "exp", "elements": 1024}
+    work = WORKLOAD.work(params, WORKLOAD.make_inputs(params))
+    assert (work.amount, work.unit) == (2 * 1024 * 8, "B")
+
+
+def test_python_declines_cases_over_its_limit():
+    inputs = WORKLOAD.make_inputs({"op": "neg", "elements": 64})
+    with pytest.raises(BackendUnavailable, match="python_limit=64"):
+        run(WORKLOAD, "python", inputs, {"python_limit": 32})
+
+
+def test_unknown_op_and_layout_are_rejected():
+    with pytest.raises(ValueError, match="choose from: neg, exp, relu, sigmoid"):
+        WORKLOAD.make_inputs({"op": "tanh", "elements": 64})
+    with pytest.raises(ValueError, match="choose from: contiguous, transposed"):
+        WORKLOAD.make_inputs({"op": "neg", "elements": 64, "layout": "diagonal"})
+
+
+def test_the_harness_records_a_declined_case_as_unavailable(tmp_path):
+    """prepare raising BackendUnavailable becomes an 'unavailable' entry, not a crash."""
+    spec = {
+        "workload": "tensor_map",
+        "backend": "python",
+        "params": {"op": "neg", "elements": 64, "python_limit": 32},
+        "check": True,
+        "reference_file": str(tmp_path / "ref.npz"),
+    }
+    findings = construct(spec)
+    assert findings["status"] == "unavailable"
+    assert "python_limit=64" in findings["reason"]

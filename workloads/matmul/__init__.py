@@ -1,0 +1,65 @@
+"""matmul: batched matrix multiply with batch broadcasting (MiniTorch's matrix_multiply).
+
+``left`` is (batch, n, n); ``right`` is (batch, n, n) in the ``contiguous`` layout, or
+(1, n, n) in the ``broadcast`` layout, read with batch stride 0 as MiniTorch does.
+
+Presets: ``default`` runs n = 512 in both layouts and n = 64 broadcast, batch 2;
+``full`` scales n from 32 to 1024. The python backend runs the
+naive triple loop, about a microsecond per multiply-add, so it declines cases above 2^21
+multiply-adds as unavailable (n = 64 runs; see ``workloads.tensor_core.python_limit``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.workload import Comparison, Params, Work, Workload
+
+from .inputs import LAYOUTS, MatmulInputs, make_inputs
+
+
+def _work(params: Params, inputs: MatmulInputs) -> Work:
+    """2 * n^3 * batch floating-point operations (a multiply and an add per step)."""
+    return Work(amount=float(2 * inputs.multiply_adds), unit="FLOP")
+
+
+def _case(layout: str, n: int) -> dict[str, Any]:
+    return {"layout": layout, "n": n, "batch": 2}
+
+
+PRESETS: dict[str, list[dict[str, Any]]] = {
+    "quick": [_case(layout, 16) for layout in LAYOUTS],
+    "default": [_case("contiguous", 512), _case("broadcast", 512), _case("broadcast", 64)],
+    "full": [_case(layout, n) for layout in LAYOUTS for n in (32, 64, 128, 256, 512, 1024)],
+}
+
+WORKLOAD = Workload(
+    name="matmul",
+    description="Batched float64 matrix multiply with batch broadcasting (MiniTorch)",
+    parameters={
+        "n": "rows, cols and inner size of each square matrix",
+        "batch": "batch size of the left operand (default 2)",
+        "layout": "contiguous (both batched) or broadcast (right has batch 1, stride 0)",
+        "seed": "RNG seed for the standard-normal operands (default 0)",
+        "python_limit": "most multiply-adds the python backend runs (default 2^21)",
+    },
+    presets=PRESETS,
+    make_inputs=make_inputs,
+    implementations={
+        "python": "workloads.matmul.python_impl",
+        "numpy": "workloads.matmul.numpy_impl",
+        "cython": "workloads.matmul.cython_impl",
+        "numba": "workloads.matmul.numba_impl",
+        "numba_parallel": "workloads.matmul.numba_parallel_impl",
+        "cuda": "workloads.matmul.cuda_impl",
+    },
+    comparison=Comparison.tolerance(
+        rtol=1e-9,
+        atol=1e-9,
+        reason="each output is a sum of n products, added in a different order (and with "
+        "fused multiply-adds) by BLAS, the tiled loops and the GPU; atol covers sums that "
+        "cancel to near zero",
+    ),
+    reference="numpy",
+    work=_work,
+)

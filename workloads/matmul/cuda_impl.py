@@ -1,0 +1,90 @@
+# mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
+# (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
+"""numba-cuda: a shared-memory tiled matmul, one thread per output, one block per tile.
+
+Each block loads a TILE x TILE tile of each operand into shared memory per step along
+k, so every global element is read once per block instead of once per thread. The
+batch index is the grid's z; batch stride 0 broadcasts a batch of 1 (MiniTorch).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numba import cuda, float64
+
+from harness.cuda_timing import cuda_event_timer, device_info
+from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.cuda_helpers import to_device_tensor
+
+from .inputs import MatmulInputs, batch_strides
+
+TILE = 16
+
+
+@cuda.jit(cache=True)
+def matmul_kernel(  # type: ignore[no-untyped-def]
+    out,
+    out_shape,
+    out_strides,
+    left,
+    left_strides,
+    right,
+    right_strides,
+    left_batch,
+    right_batch,
+    inner,
+):
+    left_tile = cuda.shared.array((TILE, TILE), float64)
+    right_tile = cuda.shared.array((TILE, TILE), float64)
+    tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+    batch = cuda.blockIdx.z
+    i = cuda.blockIdx.y * TILE + ty
+    j = cuda.blockIdx.x * TILE + tx
+    rows, cols = out_shape[1], out_shape[2]
+    total = 0.0
+    for k0 in range(0, inner, TILE):
+        k = k0 + tx
+        if i < rows and k < inner:
+            position = batch * left_batch + i * left_strides[1] + k * left_strides[2]
+            left_tile[ty, tx] = left[position]
+        else:
+            left_tile[ty, tx] = 0.0
+        k = k0 + ty
+        if k < inner and j < cols:
+            position = batch * right_batch + k * right_strides[1] + j * right_strides[2]
+            right_tile[ty, tx] = right[position]
+        else:
+            right_tile[ty, tx] = 0.0
+        cuda.syncthreads()
+        for kk in range(TILE):
+            total += left_tile[ty, kk] * right_tile[kk, tx]
+        cuda.syncthreads()
+    if i < rows and j < cols:
+        out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+
+
+def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
+    output = inputs.output()
+    with steps("to_device"):
+        left, _, left_strides = to_device_tensor(inputs.left)
+        right, _, right_strides = to_device_tensor(inputs.right)
+        out, out_shape, out_strides = to_device_tensor(output)
+        cuda.synchronize()
+    batches, rows, cols = (int(s) for s in output.shape)
+    grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE, batches)
+    launch = matmul_kernel[grid, (TILE, TILE)]
+    args: tuple[Any, ...] = (out, out_shape, out_strides, left, left_strides, right, right_strides)
+    args += (*batch_strides(inputs), int(inputs.left.shape[2]))
+
+    def call() -> object:
+        launch(*args)
+        cuda.synchronize()
+        return out
+
+    return Kernel(
+        call=call,
+        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
+        time_loops=cuda_event_timer(lambda: launch(*args)),
+        info={**device_info(), "tile": TILE, "grid": list(grid)},
+    )

@@ -1,0 +1,15 @@
+"""NumPy: ``np.matmul`` (OpenBLAS dgemm per batch), broadcasting the batch dim."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.workload import Kernel, StepTimer
+
+from .inputs import MatmulInputs
+
+
+def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
+    left, right = inputs.left.as_numpy(), inputs.right.as_numpy()
+    out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
+    return Kernel(call=lambda: np.matmul(left, right, out=out))

@@ -1,0 +1,27 @@
+"""The plain-Python tensor helpers wrapped for Numba CPU kernels (inlined into callers).
+
+Imported only by ``numba`` and ``numba_parallel`` implementation modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numba import njit, typeof
+
+from . import indexing, operators
+
+inline = njit(inline="always")
+
+index_to_position = inline(indexing.index_to_position)
+to_index = inline(indexing.to_index)
+broadcast_index = inline(indexing.broadcast_index)
+same_layout = inline(indexing.same_layout)
+apply_unary = operators.make_unary_dispatch(inline)
+apply_binary = operators.make_binary_dispatch(inline)
+apply_reduce = operators.make_reduce_dispatch(inline)
+
+
+def compile_for(dispatcher: Any, args: tuple) -> None:
+    """Compile ``dispatcher`` for the types of ``args`` (or load it from the cache); run nothing."""
+    dispatcher.compile(tuple(typeof(arg) for arg in args))

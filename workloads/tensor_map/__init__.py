@@ -1,0 +1,75 @@
+"""tensor_map: a unary function applied to every element of a strided tensor (MiniTorch ``map``).
+
+Ops: neg, exp, relu, sigmoid. Layouts: ``contiguous`` (row-major matrix) and
+``transposed`` (the transpose of a row-major matrix, so the fastest-moving output index
+walks the input with a large stride). The output is always a fresh contiguous tensor of
+the input's shape, allocated in ``prepare``; a call fills it.
+
+Presets are kept small because every case runs on six backends: ``default`` times neg
+at 2^22 elements in both layouts and sigmoid at 2^16; ``full`` is a scaling study of neg
+from 2^12 to 2^24 elements; the tests cover every op and layout. The pure-Python backend
+runs the seed's per-element loop (a few microseconds per element), so it declines cases
+above 2^18 elements as unavailable, with the reason, instead of spending a minute per
+call; it runs the 2^16 case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.workload import Comparison, Params, Work, Workload
+
+from .inputs import LAYOUTS, MapInputs, make_inputs
+
+OPS = ("neg", "exp", "relu", "sigmoid")
+
+
+def _work(params: Params, inputs: MapInputs) -> Work:
+    """Bytes moved: every input element read once, every output element written once."""
+    return Work(amount=float(2 * inputs.source.size * 8), unit="B")
+
+
+def _case(op: str, layout: str, elements: int) -> dict[str, Any]:
+    return {"op": op, "layout": layout, "elements": elements}
+
+
+PRESETS: dict[str, list[dict[str, Any]]] = {
+    "quick": [_case("neg", "contiguous", 1 << 10), _case("sigmoid", "transposed", 1 << 10)],
+    "default": [
+        _case("neg", "contiguous", 1 << 22),
+        _case("neg", "transposed", 1 << 22),
+        _case("sigmoid", "contiguous", 1 << 16),
+    ],
+    "full": [
+        _case("neg", layout, 1 << exponent) for layout in LAYOUTS for exponent in range(12, 25, 2)
+    ],
+}
+
+WORKLOAD = Workload(
+    name="tensor_map",
+    description="Unary op over every element of a strided float64 tensor (MiniTorch map)",
+    parameters={
+        "op": f"the unary function: {', '.join(OPS)}",
+        "layout": f"the input's layout: {', '.join(LAYOUTS)} (a transposed view)",
+        "elements": "number of elements, a power of two, as a near-square matrix",
+        "seed": "RNG seed for the standard-normal input (default 0)",
+        "python_limit": "most elements the python backend runs (default 2^18)",
+    },
+    presets=PRESETS,
+    make_inputs=make_inputs,
+    implementations={
+        "python": "workloads.tensor_map.python_impl",
+        "numpy": "workloads.tensor_map.numpy_impl",
+        "cython": "workloads.tensor_map.cython_impl",
+        "numba": "workloads.tensor_map.numba_impl",
+        "numba_parallel": "workloads.tensor_map.numba_parallel_impl",
+        "cuda": "workloads.tensor_map.cuda_impl",
+    },
+    comparison=Comparison.tolerance(
+        rtol=1e-14,
+        reason="neg and relu are exact, but exp and sigmoid call NumPy's vectorised exp in "
+        "the reference and libm's (or the GPU's) exp elsewhere; they may differ in the last bit",
+    ),
+    reference="numpy",
+    work=_work,
+)

@@ -1,0 +1,76 @@
+"""tensor_reduce: sum or max along one dimension of a strided tensor (MiniTorch ``reduce``).
+
+The output keeps the reduced dimension with size 1 (MiniTorch's semantics, NumPy's
+``keepdims=True``). Layouts: ``contiguous`` and ``transposed`` (a transposed view, so
+reducing along the last dim walks memory with a large stride). ``dim`` defaults to the
+last dimension; tests reduce along every dim.
+
+Presets (small, since each case runs on six backends): ``default`` times sum along the
+last dim at 2^22 elements in both layouts and max at 2^16; ``full`` scales sum from 2^12
+to 2^24. The python backend declines cases above 2^18 elements as unavailable (see
+``workloads.tensor_core.python_limit``) and runs the 2^16 case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.workload import Comparison, Params, Work, Workload
+
+from .inputs import LAYOUTS, ReduceInputs, make_inputs
+
+OPS = ("sum", "max")
+
+
+def _work(params: Params, inputs: ReduceInputs) -> Work:
+    """Bytes moved: every input element read once, every output element written once."""
+    return Work(amount=float((inputs.source.size + inputs.output().size) * 8), unit="B")
+
+
+def _case(op: str, layout: str, elements: int) -> dict[str, Any]:
+    return {"op": op, "layout": layout, "elements": elements, "dim": -1}
+
+
+PRESETS: dict[str, list[dict[str, Any]]] = {
+    "quick": [_case("sum", "contiguous", 1 << 10), _case("max", "transposed", 1 << 10)],
+    "default": [
+        _case("sum", "contiguous", 1 << 22),
+        _case("sum", "transposed", 1 << 22),
+        _case("max", "contiguous", 1 << 16),
+    ],
+    "full": [
+        _case("sum", layout, 1 << exponent) for layout in LAYOUTS for exponent in range(12, 25, 2)
+    ],
+}
+
+WORKLOAD = Workload(
+    name="tensor_reduce",
+    description="Sum or max along one dim of a strided float64 tensor (MiniTorch reduce)",
+    parameters={
+        "op": f"the reduction: {', '.join(OPS)}",
+        "layout": f"the input's layout: {', '.join(LAYOUTS)} (a transposed view)",
+        "elements": "number of elements, a power of two, as a near-square matrix",
+        "dim": "the dimension to reduce, negative counts from the end (default -1)",
+        "seed": "RNG seed for the standard-normal input (default 0)",
+        "python_limit": "most elements the python backend runs (default 2^18)",
+    },
+    presets=PRESETS,
+    make_inputs=make_inputs,
+    implementations={
+        "python": "workloads.tensor_reduce.python_impl",
+        "numpy": "workloads.tensor_reduce.numpy_impl",
+        "cython": "workloads.tensor_reduce.cython_impl",
+        "numba": "workloads.tensor_reduce.numba_impl",
+        "numba_parallel": "workloads.tensor_reduce.numba_parallel_impl",
+        "cuda": "workloads.tensor_reduce.cuda_impl",
+    },
+    comparison=Comparison.tolerance(
+        rtol=1e-10,
+        atol=1e-10,
+        reason="max is exact, but sums are added in different orders (NumPy's pairwise sum, "
+        "sequential loops, several accumulators, a GPU tree), so they differ by rounding; "
+        "atol covers sums of a few thousand standard normals that cancel to near zero",
+    ),
+    reference="numpy",
+    work=_work,
+)

@@ -1,0 +1,20 @@
+"""NumPy: ``sum``/``max`` along the dim with ``keepdims``, into a preallocated output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from harness.workload import Kernel, StepTimer
+
+from .inputs import ReduceInputs
+
+NUMPY_OPS: dict[str, Callable[..., np.ndarray]] = {"sum": np.sum, "max": np.max}
+
+
+def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
+    source = inputs.source.as_numpy()
+    out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
+    reduce, dim = NUMPY_OPS[inputs.op], inputs.dim
+    return Kernel(call=lambda: reduce(source, axis=dim, keepdims=True, out=out))

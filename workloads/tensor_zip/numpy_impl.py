@@ -1,0 +1,18 @@
+"""NumPy: the broadcasting ufunc for each op, writing into a preallocated output."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.workload import Kernel, StepTimer
+
+from .inputs import ZipInputs
+
+NUMPY_OPS: dict[str, np.ufunc] = {"add": np.add, "mul": np.multiply, "lt": np.less}
+
+
+def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
+    left, right = inputs.left.as_numpy(), inputs.right.as_numpy()
+    out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
+    ufunc = NUMPY_OPS[inputs.op]
+    return Kernel(call=lambda: ufunc(left, right, out=out))
