@@ -87,8 +87,9 @@ def plan_entries(
     """Every (workload, case, backend, threads) the selection asks for, in run order."""
     plans = []
     for workload in workloads:
-        for case in workload.cases(preset):
-            params = {**case, **(overrides or {})}
+        cases = [{**case, **(overrides or {})} for case in workload.cases(preset)]
+        unique = list({json.dumps(c, sort_keys=True): c for c in cases}.values())  # overrides can merge cases
+        for params in unique:
             for backend in workload.backends:
                 if backends and backend not in backends:
                     continue

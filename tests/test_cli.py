@@ -151,3 +151,12 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_entries(fixture_workloads, tmp_
     assert statuses(output) == {"numpy": "ok"}
     assert data["metadata"]["interrupted"] is True
     assert "--resume" in stdout
+
+
+def test_overrides_that_merge_cases_plan_each_entry_once(fixture_workloads):
+    from harness.registry import discover
+    from harness.runner import plan_entries
+
+    toy = discover()["toy"]
+    plans = plan_entries([toy], ["python"], "full", [2], {"n": 7})
+    assert [plan.params for plan in plans] == [{"n": 7}]
