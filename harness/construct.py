@@ -22,6 +22,7 @@ import numpy as np
 
 from harness.calls import count_calls
 from harness.check import compare, flatten
+from harness.evaluate import perf_counter_timer
 from harness.registry import discover
 from harness.results import write_json_atomic
 from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
@@ -176,12 +177,27 @@ def check_and_estimate(
         findings["work"] = {"amount": work.amount, "unit": work.unit}
     if not check.passed:
         return findings
-    started = clock()
-    kernel.fetch(kernel.call())
-    findings["estimate_seconds"] = clock() - started
+    time_loops = kernel.time_loops or perf_counter_timer(kernel.call, clock)
+    findings["estimate_seconds"] = estimate_call_seconds(time_loops)
     counts, _ = count_calls(kernel.call)
     findings["calls_per_evaluation"] = counts.to_json()
     return findings
+
+
+def estimate_call_seconds(
+    time_loops: Callable[[int], float], target_seconds: float = 0.05, max_loops: int = 2**22
+) -> float:
+    """Steady seconds per call: double the loops until one timing lasts ``target_seconds``.
+
+    This calibrates pyperf's loops (see harness.planning), so pyperf needs no
+    calibration process of its own.
+    """
+    loops = 1
+    while True:
+        seconds = time_loops(loops)
+        if seconds >= target_seconds or loops >= max_loops:
+            return seconds / loops
+        loops *= 2
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,8 +3,8 @@
 pyperf's defaults (20 processes x 3 values, loops calibrated to 100 ms a value) suit
 microbenchmarks; a pure-Python backend taking seconds per call would run for minutes.
 The plan fits an evaluation budget per entry, from the steady-state time of one call
-estimated in the check run and the start-up cost of a worker (its construction with a
-warm cache). Every plan is stored in the entry, so nothing about it is hidden.
+calibrated in the check run and the start-up cost of a worker (interpreter start plus
+its construction with a warm cache). Every plan is stored in the entry, so nothing about it is hidden.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class EvaluationPlan:
     processes: int
     values: int
     warmups: int
-    loops: int  # 0 lets pyperf calibrate
+    loops: int  # calls per value
 
     def pyperf_args(self) -> list[str]:
         return [
@@ -34,20 +34,26 @@ class EvaluationPlan:
         ]
 
 
+def loops_for(call_seconds: float) -> int:
+    """Calls per value so that a value lasts ``MIN_VALUE_SECONDS``: a power of two, as pyperf's."""
+    if call_seconds >= MIN_VALUE_SECONDS:
+        return 1
+    return 2 ** math.ceil(math.log2(MIN_VALUE_SECONDS / max(call_seconds, 1e-9)))
+
+
 def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds: float) -> EvaluationPlan:
     """Choose a pyperf plan whose expected duration fits ``budget_seconds``.
 
-    Fast calls get pyperf's calibration (loops=0) and as many processes as fit, up to 20.
-    Calls of ``MIN_VALUE_SECONDS`` or more run one loop a value. A call so slow that three
-    processes do not fit runs in one process with as many values as fit, at least two.
+    Loops come from the check run's calibrated estimate of one call, so pyperf spends no
+    process on calibration. Calls run in as many processes as fit, from 3 up to 20; a call
+    so slow that three processes do not fit runs in one process with as many values as
+    fit, at least two.
     """
-    call_seconds = max(call_seconds, 1e-9)
-    loops = 0 if call_seconds < MIN_VALUE_SECONDS else 1
-    value_seconds = max(call_seconds, MIN_VALUE_SECONDS)
-    calibration = startup_seconds + 2 * MIN_VALUE_SECONDS if loops == 0 else 0.0
+    loops = loops_for(call_seconds)
+    value_seconds = loops * max(call_seconds, 1e-9)
     values, warmups = 3, 1
     per_process = startup_seconds + (values + warmups) * value_seconds
-    processes = math.floor((budget_seconds - calibration) / per_process)
+    processes = math.floor(budget_seconds / per_process)
     if processes >= MIN_PROCESSES:
         return EvaluationPlan(min(processes, MAX_PROCESSES), values, warmups, loops)
     fitting = math.floor((budget_seconds - startup_seconds) / value_seconds)
@@ -56,8 +62,6 @@ def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds:
 
 
 def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds: float) -> float:
-    """Roughly how long ``plan`` takes; used for the entry's time-out."""
-    value_seconds = max(call_seconds, MIN_VALUE_SECONDS)
-    calibration = startup_seconds + 2 * MIN_VALUE_SECONDS if plan.loops == 0 else 0.0
-    per_process = startup_seconds + (plan.values + plan.warmups) * value_seconds
-    return calibration + plan.processes * per_process
+    """Roughly how long ``plan`` takes (shown while it runs)."""
+    value_seconds = plan.loops * max(call_seconds, 1e-9)
+    return plan.processes * (startup_seconds + (plan.values + plan.warmups) * value_seconds)
