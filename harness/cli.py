@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_selection_options(profile)
     add_profile_options(profile)
     profile.set_defaults(handler=command_profile)
+
+    from harness.compare_cli import add_compare_commands
+
+    add_compare_commands(commands)
     return parser
 
 

@@ -1,0 +1,510 @@
+"""Compares two sides (base and new) of benchmark results, entry by entry.
+
+A side is one or more runs (``results.Run``); the values of matching entries are pooled
+across the runs of a side. Matching is on ``Entry.key`` (workload, backend, params,
+threads). For every matching entry the comparison gives the ratio of medians
+(new / base) with a bootstrap confidence interval, a Mann-Whitney U test and a verdict:
+
+    regressed       significant (p < alpha) and slower by at least the minimum effect
+    improved        significant and faster by at least the minimum effect
+    unchanged       anything else (not significant, or a significant but small change)
+    not comparable  missing on one side, different parameters, a non-ok status, different
+                    timers, or the two sides ran on different machines
+
+**The samples are per-process means, not pyperf's values.** pyperf runs each benchmark
+in several worker processes; values from one process share its memory layout, address
+randomisation, JIT code placement and CPU frequency state, so they are correlated, and a
+test that treats them as independent is far too confident. (pyperf's ``compare_to``
+applies a t-test to all values, which also calls a change "significant" from the mere
+number of values, and gives odd results when the sides have different numbers of them.)
+The process is the unit that is independent, so each process's mean is one sample,
+and the rounds of an A/B check add processes. Mann-Whitney U makes no normality
+assumption (timing distributions are skewed, with a long tail of interference) and is
+exact for the small, tie-free samples this gives; it is valid for unequal sample sizes.
+
+Instruction counts (``Entry.extra["instructions"]``, from ``harness.instructions``) are
+deterministic: they are compared by their ratio against their own threshold, no test.
+
+This module imports scipy and numpy lazily, inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.results import Entry, ResultsError, Run, load
+
+REGRESSED, IMPROVED, UNCHANGED, NOT_COMPARABLE = (
+    "regressed",
+    "improved",
+    "unchanged",
+    "not comparable",
+)
+STATUSES = (REGRESSED, IMPROVED, UNCHANGED, NOT_COMPARABLE)
+MACHINE_FIELDS = ("machine", "cpu_model", "logical_cores")
+SOFTWARE_FIELDS = ("python",)
+
+Key = tuple[str, str, str, int | None]
+
+
+class CompareError(ResultsError):
+    """The inputs cannot be compared: nothing in common, or a side that mixes machines."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What counts as a change: significance level, minimum effects, confidence level."""
+
+    alpha: float = 0.01
+    min_effect: float = 0.05
+    min_effect_for: Mapping[str, float] = field(default_factory=dict)
+    instructions_threshold: float = 0.01
+    confidence: float = 0.95
+    bootstrap_resamples: int = 2000
+
+    def effect_for(self, workload: str) -> float:
+        return self.min_effect_for.get(workload, self.min_effect)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: its runs and where they came from."""
+
+    label: str
+    runs: list[Run]
+    sources: list[str]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.runs[0].metadata if self.runs else {}
+
+    def entries(self) -> dict[Key, list[Entry]]:
+        """Every key, with its entries from each run of this side (in run order)."""
+        found: dict[Key, list[Entry]] = {}
+        for run in self.runs:
+            for entry in run.entries:
+                found.setdefault(entry.key, []).append(entry)
+        return found
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The figures behind a timing verdict."""
+
+    base_median: float
+    new_median: float
+    ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    base_samples: int
+    new_samples: int
+    min_p_value: float  # the smallest p-value these sample sizes can give
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class EntryComparison:
+    """The verdict for one entry key."""
+
+    key: Key
+    label: str
+    workload: str
+    status: str
+    reason: str = ""
+    kind: str = "time"  # "time" (seconds per call) or "instructions" (per call)
+    statistics: Statistics | None = None
+    min_effect: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "workload": self.workload,
+            "status": self.status,
+            "reason": self.reason,
+            "kind": self.kind,
+            "min_effect": self.min_effect,
+            "statistics": self.statistics.to_json() if self.statistics else None,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything ``compare`` found: per-entry verdicts and top-level warnings."""
+
+    base: Side
+    new: Side
+    entries: list[EntryComparison]
+    warnings: list[str]
+    thresholds: Thresholds
+
+    def with_status(self, status: str) -> list[EntryComparison]:
+        return [e for e in self.entries if e.status == status]
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.with_status(REGRESSED))
+
+    @property
+    def compared(self) -> int:
+        return sum(1 for e in self.entries if e.status != NOT_COMPARABLE)
+
+    def counts(self) -> dict[str, int]:
+        return {status: len(self.with_status(status)) for status in STATUSES}
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def results_files(path: Path) -> list[Path]:
+    """The results files a command-line argument names: the file, or a folder's ``*.json``."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.glob("*.json") if not p.name.startswith("."))
+        if not files:
+            raise ResultsError(
+                f"{path} holds no results files (*.json); pass a file or a folder of runs"
+            )
+        return files
+    if not path.exists():
+        raise ResultsError(f"results file {path} does not exist")
+    return [path]
+
+
+def load_side(label: str, paths: Sequence[Path]) -> Side:
+    """Load every run of one side; a side must come from one machine to be pooled."""
+    files = [f for p in paths for f in results_files(p)]
+    runs = [load(f) for f in files]
+    side = Side(label=label, runs=runs, sources=[str(f) for f in files])
+    machines = {_machine(run.metadata) for run in runs}
+    if len(machines) > 1:
+        listed = "; ".join(", ".join(str(v) for v in m) for m in sorted(machines, key=str))
+        raise CompareError(
+            f"the {label} side mixes runs from different machines ({listed}); "
+            "pool only runs from one machine"
+        )
+    return side
+
+
+# -- comparing ------------------------------------------------------------------------------
+
+
+def compare(base: Side, new: Side, thresholds: Thresholds | None = None) -> Comparison:
+    """Compare every entry key of the two sides; raises CompareError when none is shared."""
+    thresholds = thresholds or Thresholds()
+    warnings = environment_warnings(base.metadata, new.metadata)
+    machine_reason = machine_difference(base.metadata, new.metadata)
+    base_entries, new_entries = base.entries(), new.entries()
+    if not set(base_entries) & set(new_entries):
+        raise CompareError(
+            "nothing to compare: no entry (workload, backend, params, threads) is in both "
+            f"{', '.join(base.sources)} and {', '.join(new.sources)}"
+        )
+    keys = list(dict.fromkeys([*base_entries, *new_entries]))
+    entries = [
+        compare_key(
+            key, base_entries.get(key, []), new_entries.get(key, []), thresholds, machine_reason
+        )
+        for key in keys
+    ]
+    entries = explain_parameter_differences(entries, base_entries, new_entries)
+    return Comparison(base, new, entries, warnings, thresholds)
+
+
+def compare_key(
+    key: Key,
+    base: list[Entry],
+    new: list[Entry],
+    thresholds: Thresholds,
+    machine_reason: str | None,
+) -> EntryComparison:
+    """The verdict for one key, from its entries on each side."""
+    sample = (base or new)[0]
+    identity = {"key": key, "label": sample.label, "workload": sample.workload}
+    if not base or not new:
+        return EntryComparison(
+            **identity, status=NOT_COMPARABLE, reason=f"only in {'new' if new else 'base'}"
+        )
+    if machine_reason:
+        return EntryComparison(**identity, status=NOT_COMPARABLE, reason=machine_reason)
+    problem = status_problem("base", base) or status_problem("new", new)
+    if problem:
+        return EntryComparison(**identity, status=NOT_COMPARABLE, reason=problem)
+    base_ok = [e for e in base if e.status == "ok"]
+    new_ok = [e for e in new if e.status == "ok"]
+    notes = tuple(
+        n for n in (partial_note("base", base, base_ok), partial_note("new", new, new_ok)) if n
+    )
+    if all(instruction_count(e) is not None for e in [*base_ok, *new_ok]):
+        return compare_instructions(identity, base_ok, new_ok, thresholds, notes)
+    timer_problem = timer_difference(base_ok, new_ok)
+    if timer_problem:
+        return EntryComparison(**identity, status=NOT_COMPARABLE, reason=timer_problem)
+    return compare_times(identity, base_ok, new_ok, thresholds, notes)
+
+
+def status_problem(label: str, entries: list[Entry]) -> str | None:
+    """Why a side has nothing to compare for this key: no run of it is ok."""
+    if any(e.status == "ok" for e in entries):
+        return None
+    worst = entries[-1]
+    reason = f": {worst.reason}" if worst.reason else ""
+    return f"{label} status {worst.status}{reason}"
+
+
+def partial_note(label: str, entries: list[Entry], ok: list[Entry]) -> str | None:
+    if len(ok) == len(entries):
+        return None
+    return f"{label}: {len(entries) - len(ok)} of {len(entries)} runs not ok, pooled the ok ones"
+
+
+def timer_difference(base: list[Entry], new: list[Entry]) -> str | None:
+    """Entries timed with different clocks (CUDA events vs perf_counter) are not comparable."""
+    if any(e.evaluation is None for e in [*base, *new]):
+        return "an ok entry has no evaluation (seconds per call) on one side"
+    timers = {e.evaluation.timer for e in [*base, *new] if e.evaluation}
+    if len(timers) > 1:
+        return f"timed with different timers: {', '.join(sorted(timers))}"
+    return None
+
+
+def compare_times(
+    identity: dict[str, Any],
+    base: list[Entry],
+    new: list[Entry],
+    thresholds: Thresholds,
+    notes: tuple[str, ...],
+) -> EntryComparison:
+    base_samples = [m for e in base for m in process_means(e)]
+    new_samples = [m for e in new for m in process_means(e)]
+    stats = sample_statistics(base_samples, new_samples, thresholds)
+    min_effect = thresholds.effect_for(identity["workload"])
+    status, reason = verdict(stats, min_effect, thresholds.alpha)
+    if stats.min_p_value >= thresholds.alpha:
+        notes = (
+            *notes,
+            f"underpowered: {stats.base_samples} vs {stats.new_samples} samples give p >= "
+            f"{stats.min_p_value:.2g}; add rounds",
+        )
+    return EntryComparison(
+        **identity,
+        status=status,
+        reason=reason,
+        statistics=stats,
+        min_effect=min_effect,
+        notes=notes,
+    )
+
+
+def verdict(stats: Statistics, min_effect: float, alpha: float) -> tuple[str, str]:
+    """Regressed or improved only when the change is both significant and large enough."""
+    change = stats.ratio - 1.0
+    significant = stats.p_value < alpha
+    large = abs(change) >= min_effect
+    if significant and large:
+        status = REGRESSED if change > 0 else IMPROVED
+        return status, f"{change:+.1%}, p={stats.p_value:.2g} < {alpha:g}"
+    if significant:
+        return (
+            UNCHANGED,
+            f"{change:+.1%} is significant but below the {min_effect:.0%} minimum effect",
+        )
+    return UNCHANGED, f"{change:+.1%}, not significant (p={stats.p_value:.2g})"
+
+
+def compare_instructions(
+    identity: dict[str, Any],
+    base: list[Entry],
+    new: list[Entry],
+    thresholds: Thresholds,
+    notes: tuple[str, ...],
+) -> EntryComparison:
+    """Deterministic counts: the ratio of median counts per call against its own threshold."""
+    base_counts = [c for e in base if (c := instruction_count(e)) is not None]
+    new_counts = [c for e in new if (c := instruction_count(e)) is not None]
+    base_median, new_median = statistics.median(base_counts), statistics.median(new_counts)
+    ratio = new_median / base_median if base_median > 0 else math.inf
+    low = min(new_counts) / max(base_counts) if max(base_counts) > 0 else math.inf
+    high = max(new_counts) / min(base_counts) if min(base_counts) > 0 else math.inf
+    stats = Statistics(
+        base_median,
+        new_median,
+        ratio,
+        low,
+        high,
+        math.nan,
+        len(base_counts),
+        len(new_counts),
+        math.nan,
+    )
+    threshold = thresholds.instructions_threshold
+    change = ratio - 1.0
+    status = (REGRESSED if change > 0 else IMPROVED) if abs(change) >= threshold else UNCHANGED
+    reason = f"{change:+.2%} instructions per call (threshold {threshold:.1%})"
+    return EntryComparison(
+        **identity,
+        status=status,
+        reason=reason,
+        kind="instructions",
+        statistics=stats,
+        min_effect=threshold,
+        notes=notes,
+    )
+
+
+def instruction_count(entry: Entry) -> float | None:
+    """Instructions per call recorded by the deterministic mode, if this entry has them."""
+    counts = entry.extra.get("instructions")
+    if isinstance(counts, dict) and isinstance(counts.get("per_call"), int | float):
+        return float(counts["per_call"])
+    return None
+
+
+def explain_parameter_differences(
+    entries: list[EntryComparison],
+    base: Mapping[Key, list[Entry]],
+    new: Mapping[Key, list[Entry]],
+) -> list[EntryComparison]:
+    """An entry only on one side whose twin (same workload, backend, threads) differs in params."""
+
+    def twin(key: Key, other: Mapping[Key, list[Entry]]) -> Key | None:
+        return next(
+            (k for k in other if (k[0], k[1], k[3]) == (key[0], key[1], key[3]) and k != key), None
+        )
+
+    explained = []
+    for comparison in entries:
+        key = comparison.key
+        only_base, only_new = key in base and key not in new, key in new and key not in base
+        other_key = twin(key, new) if only_base else twin(key, base) if only_new else None
+        if other_key is not None and other_key not in (base if only_base else new):
+            side = "new" if only_base else "base"
+            reason = f"parameters differ: this side has {key[2]}, {side} has {other_key[2]}"
+            comparison = EntryComparison(
+                key, comparison.label, comparison.workload, NOT_COMPARABLE, reason
+            )
+        explained.append(comparison)
+    return explained
+
+
+# -- machines -------------------------------------------------------------------------------
+
+
+def _machine(metadata: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(metadata.get(name) for name in MACHINE_FIELDS)
+
+
+def machine_difference(base: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
+    """Why two runs' machines are not the same machine, or None when they are."""
+    differences = [
+        f"{name} {base.get(name)!r} vs {new.get(name)!r}"
+        for name in MACHINE_FIELDS
+        if base.get(name) != new.get(name)
+    ]
+    return "different machines: " + "; ".join(differences) if differences else None
+
+
+def environment_warnings(base: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Top-level warnings: different machines (never compared), different software."""
+    warnings = []
+    machine = machine_difference(base, new)
+    if machine:
+        warnings.append(
+            f"{machine}. Timings from different machines are not compared; "
+            "run both sides on one machine (harness check --against REF)"
+        )
+    for name in SOFTWARE_FIELDS:
+        if base.get(name) != new.get(name):
+            warnings.append(f"{name} differs: {base.get(name)} vs {new.get(name)}")
+    base_packages, new_packages = base.get("packages") or {}, new.get("packages") or {}
+    for name in sorted(set(base_packages) | set(new_packages)):
+        if base_packages.get(name) != new_packages.get(name):
+            warnings.append(
+                f"{name} differs: {base_packages.get(name)} vs {new_packages.get(name)}"
+            )
+    return warnings
+
+
+# -- statistics ------------------------------------------------------------------------------
+
+
+def process_means(entry: Entry) -> list[float]:
+    """One sample per pyperf worker process: the mean of that process's values.
+
+    pyperf stores values process after process, ``values_per_process`` each (its
+    calibration run, counted in ``processes``, has no values). When the values do not
+    divide into whole processes the grouping is unknown, and each value is one sample.
+    """
+    evaluation = entry.evaluation
+    if evaluation is None:
+        return []
+    values = evaluation.seconds.values
+    per_process = evaluation.values_per_process
+    if per_process < 1 or len(values) % per_process:
+        return list(values)
+    return [
+        statistics.fmean(values[i : i + per_process]) for i in range(0, len(values), per_process)
+    ]
+
+
+def sample_statistics(
+    base: Sequence[float], new: Sequence[float], thresholds: Thresholds
+) -> Statistics:
+    """Ratio of medians (new/base), its bootstrap interval, and Mann-Whitney U's p-value."""
+    if not base or not new:
+        raise CompareError("a side has no timing values to compare")
+    low, high = ratio_interval(base, new, thresholds.confidence, thresholds.bootstrap_resamples)
+    return Statistics(
+        base_median=statistics.median(base),
+        new_median=statistics.median(new),
+        ratio=statistics.median(new) / statistics.median(base),
+        ci_low=low,
+        ci_high=high,
+        p_value=mann_whitney_p(base, new),
+        base_samples=len(base),
+        new_samples=len(new),
+        min_p_value=smallest_p_value(len(base), len(new)),
+    )
+
+
+def mann_whitney_p(base: Sequence[float], new: Sequence[float]) -> float:
+    """Two-sided Mann-Whitney U p-value (exact for small tie-free samples)."""
+    from scipy.stats import mannwhitneyu
+
+    if len(set(base) | set(new)) == 1:
+        return 1.0
+    return float(mannwhitneyu(new, base, alternative="two-sided").pvalue)
+
+
+def smallest_p_value(base_size: int, new_size: int) -> float:
+    """The smallest two-sided exact Mann-Whitney p-value for these sizes: 2 / C(m+n, m)."""
+    return min(1.0, 2.0 / math.comb(base_size + new_size, base_size))
+
+
+def ratio_interval(
+    base: Sequence[float], new: Sequence[float], confidence: float, resamples: int, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(new)/median(base), resampling each side.
+
+    Seeded, so the same results always give the same interval. With one sample on a
+    side the interval only reflects the other side's spread.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base_array, new_array = np.asarray(base, dtype=float), np.asarray(new, dtype=float)
+    base_medians = np.median(rng.choice(base_array, (resamples, base_array.size)), axis=1)
+    new_medians = np.median(rng.choice(new_array, (resamples, new_array.size)), axis=1)
+    ratios = new_medians / base_medians
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    return float(low), float(high)

@@ -1,0 +1,331 @@
+"""The ``compare``, ``check`` and ``instructions`` commands of ``python -m harness``.
+
+compare BASE NEW     compare saved results (files, or folders of runs pooled per side)
+check --against REF  A/B on this machine: this tree and REF in interleaved rounds, compared
+check --baseline P   this tree in rounds, compared with saved results P
+instructions         instructions per call under callgrind (the deterministic mode)
+
+Exit codes: 0 no regression, 1 a regression, 2 bad input (a missing, corrupt or
+wrong-version file, nothing to compare, a ref that cannot be checked out or built).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.results import ResultsError
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def add_compare_commands(commands: Any) -> None:
+    """Register the commands on ``harness.cli``'s subparsers."""
+    from harness.cli import add_selection_options
+
+    compare = commands.add_parser(
+        "compare", help="compare saved results: regressed, improved, unchanged"
+    )
+    compare.add_argument("base", type=Path, help="base results file, or a folder of runs to pool")
+    compare.add_argument("new", type=Path, help="new results file, or a folder of runs to pool")
+    add_threshold_options(compare)
+    compare.set_defaults(handler=command_compare)
+
+    check = commands.add_parser("check", help="A/B regression check of this tree against a git ref")
+    add_selection_options(check)
+    check.set_defaults(preset="quick")
+    which = check.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--against", metavar="REF", help="git ref to benchmark against (e.g. origin/main)"
+    )
+    which.add_argument(
+        "--baseline", type=Path, help="saved results (file or folder) to compare with"
+    )
+    check.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds per side (default 3)"
+    )
+    check.add_argument(
+        "--budget", type=float, help="evaluation seconds per entry (default: by preset)"
+    )
+    check.add_argument("--timeout", type=float, help="seconds per entry before it is killed")
+    check.add_argument(
+        "--output-dir", type=Path, help="where the rounds' results go (default results/check/...)"
+    )
+    check.add_argument(
+        "--mode",
+        choices=("time", "instructions", "both"),
+        default="time",
+        help="wall-clock rounds, callgrind instruction counts, or both (default time)",
+    )
+    add_threshold_options(check)
+    check.set_defaults(handler=command_check)
+
+    instructions = commands.add_parser("instructions", help="instructions per call under callgrind")
+    instructions.add_argument(
+        "rest", nargs=argparse.REMAINDER, help="options: see --help of this command"
+    )
+    instructions.set_defaults(handler=command_instructions)
+
+
+def add_threshold_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--alpha", type=float, default=0.01, help="significance level (default 0.01)"
+    )
+    parser.add_argument(
+        "--min-effect",
+        type=float,
+        default=0.05,
+        help="smallest change that counts, as a fraction (default 0.05)",
+    )
+    parser.add_argument(
+        "--min-effect-for",
+        action="append",
+        default=[],
+        metavar="WORKLOAD=FRACTION",
+        help="minimum effect for one workload, e.g. mandelbrot=0.1 (repeatable)",
+    )
+    parser.add_argument(
+        "--instructions-threshold",
+        type=float,
+        default=0.01,
+        help="change in instructions per call that counts (default 0.01)",
+    )
+    parser.add_argument("--markdown", type=Path, help="also write a Markdown summary to this file")
+    parser.add_argument("--json", type=Path, help="also write the comparison as JSON to this file")
+
+
+def thresholds_from(args: argparse.Namespace) -> Any:
+    from harness.cli import UsageError
+    from harness.compare import Thresholds
+
+    per_workload = {}
+    for pair in args.min_effect_for:
+        name, equals, text = pair.partition("=")
+        try:
+            per_workload[name] = float(text)
+        except ValueError:
+            raise UsageError(
+                f"--min-effect-for takes WORKLOAD=FRACTION, e.g. mandelbrot=0.1; got {pair!r}"
+            ) from None
+        if not equals or not name:
+            raise UsageError(f"--min-effect-for takes WORKLOAD=FRACTION; got {pair!r}")
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1; got {args.alpha}")
+    return Thresholds(
+        alpha=args.alpha,
+        min_effect=args.min_effect,
+        min_effect_for=per_workload,
+        instructions_threshold=args.instructions_threshold,
+    )
+
+
+# -- compare ----------------------------------------------------------------------------------
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from harness.compare import load_side
+
+    base = load_side("base", [args.base])
+    new = load_side("new", [args.new])
+    return report([compare_sides(base, new, args)], args)
+
+
+def compare_sides(base: Any, new: Any, args: argparse.Namespace) -> Any:
+    from harness.compare import compare
+
+    return compare(base, new, thresholds_from(args))
+
+
+def report(comparisons: Sequence[Any], args: argparse.Namespace) -> int:
+    """Print each comparison, write the Markdown/JSON, and choose the exit code."""
+    from harness.compare import NOT_COMPARABLE
+    from harness.compare_render import markdown, print_comparison
+
+    for comparison in comparisons:
+        print_comparison(comparison)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text("\n".join(markdown(c) for c in comparisons))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([comparison_json(c) for c in comparisons], indent=1))
+    if any(c.regressed for c in comparisons):
+        return EXIT_REGRESSION
+    if not any(c.compared for c in comparisons):
+        reasons = {e.reason for c in comparisons for e in c.with_status(NOT_COMPARABLE)}
+        print(
+            "error: nothing to compare: every entry is not comparable "
+            f"({'; '.join(sorted(reasons))})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def comparison_json(comparison: Any) -> dict[str, Any]:
+    return {
+        "regressed": comparison.regressed,
+        "counts": comparison.counts(),
+        "warnings": comparison.warnings,
+        "base": comparison.base.sources,
+        "new": comparison.new.sources,
+        "entries": [e.to_json() for e in comparison.entries],
+    }
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def command_check(args: argparse.Namespace) -> int:
+    from harness.ab import CheckError, SideTree, build_in_place, repository_root, verify_imports
+
+    if args.rounds < 1:
+        from harness.cli import UsageError
+
+        raise UsageError(f"--rounds must be at least 1; got {args.rounds}")
+    thresholds_from(args)  # bad threshold options fail before any benchmark runs
+    try:
+        current = SideTree("new", repository_root(Path.cwd()))
+        output_dir = args.output_dir or current.tree / "results" / "check" / timestamp()
+        build_in_place(current.tree)
+        verify_imports(current)
+        if args.against:
+            return check_against(args, current, output_dir)
+        return check_baseline(args, current, output_dir)
+    except CheckError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
+    from harness.ab import SideTree, build_in_place, ref_worktree, verify_imports
+
+    with ref_worktree(current.tree, args.against) as ref_tree:
+        base = SideTree("base", ref_tree)
+        print(f"building {args.against} in {ref_tree}", file=sys.stderr)
+        build_in_place(ref_tree)
+        verify_imports(base)
+        files = measure_sides(args, [base, current], output_dir)
+    return compare_files(args, files.get("base", []), files.get("new"), files)
+
+
+def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
+    from harness.compare import results_files
+
+    baseline_files = results_files(args.baseline)  # a bad baseline fails before the rounds
+    files = measure_sides(args, [current], output_dir)
+    if "new-instructions" in files:
+        files["base-instructions"] = baseline_files
+    return compare_files(args, baseline_files, files.get("new"), files)
+
+
+def measure_sides(
+    args: argparse.Namespace, sides: Sequence[Any], output_dir: Path
+) -> dict[str, list[Path]]:
+    """Wall-clock rounds and/or instruction counts for every side, into ``output_dir``."""
+    from harness.ab import Rounds
+
+    files: dict[str, list[Path]] = {}
+    if args.mode in ("time", "both"):
+        log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+        files = Rounds(sides, run_arguments(args), output_dir, log=log).run(args.rounds)
+    if args.mode in ("instructions", "both"):
+        for side in sides:
+            files[f"{side.label}-instructions"] = [count_side(args, side, output_dir)]
+    print(f"results of this check: {output_dir}", file=sys.stderr)
+    return files
+
+
+def compare_files(
+    args: argparse.Namespace,
+    base_files: Sequence[Path],
+    new_files: Sequence[Path] | None,
+    files: dict[str, list[Path]],
+) -> int:
+    from harness.compare import load_side
+
+    comparisons = []
+    if new_files:
+        comparisons.append(
+            compare_sides(load_side("base", base_files), load_side("new", new_files), args)
+        )
+    if "new-instructions" in files:
+        base_counts = files.get("base-instructions") or []
+        if base_counts:
+            comparisons.append(
+                compare_sides(
+                    load_side("base", base_counts),
+                    load_side("new", files["new-instructions"]),
+                    args,
+                )
+            )
+    return report(comparisons, args)
+
+
+def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
+    """Run this tree's instructions counter inside ``side``'s tree (its own harness)."""
+    import subprocess
+
+    from harness import instructions
+    from harness.ab import CheckError
+
+    output = output_dir / side.label / "instructions.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-c",
+        instructions.BOOTSTRAP,
+        str(Path(instructions.__file__).resolve()),
+        *selection_arguments(args),
+        "--output",
+        str(output),
+    ]
+    print(f"instructions: {side.label} ({side.tree})", file=sys.stderr, flush=True)
+    done = subprocess.run(
+        command, cwd=side.tree, env=side.environment(), text=True, capture_output=True
+    )
+    if done.returncode not in (0, 1) or not output.exists():
+        raise CheckError(f"instruction counts of {side.label} failed: {done.stderr[-2000:]}")
+    return output
+
+
+def selection_arguments(args: argparse.Namespace) -> list[str]:
+    """The selection options, as ``harness run`` takes them (workload dirs made absolute)."""
+    arguments = ["--preset", args.preset]
+    arguments += [f"--workload={name}" for name in args.workload]
+    arguments += [f"--backend={name}" for name in args.backend]
+    arguments += [f"--param={pair}" for pair in args.param]
+    arguments += [f"--workload-dir={Path(d).resolve()}" for d in args.workload_dir]
+    if args.threads:
+        arguments.append(f"--threads={args.threads}")
+    return arguments
+
+
+def run_arguments(args: argparse.Namespace) -> list[str]:
+    arguments = selection_arguments(args)
+    if args.budget:
+        arguments.append(f"--budget={args.budget}")
+    if args.timeout:
+        arguments.append(f"--timeout={args.timeout}")
+    return arguments
+
+
+def timestamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# -- instructions -----------------------------------------------------------------------------
+
+
+def command_instructions(args: argparse.Namespace) -> int:
+    from harness import instructions
+
+    try:
+        return instructions.main(args.rest)
+    except instructions.InstructionsError as error:
+        raise ResultsError(str(error)) from error

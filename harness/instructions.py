@@ -1,0 +1,268 @@
+"""Deterministic mode: instructions per call under ``valgrind --tool=callgrind``.
+
+Wall-clock noise on a shared machine is several percent; for small sizes the number of
+instructions executed is a steadier signal. Each entry runs twice under callgrind, making
+``n1`` and then ``n2`` calls of the kernel after the same set-up (inputs, import, JIT or
+cache load, prepare); subtracting the two totals cancels interpreter start-up, imports
+and compilation, and dividing by ``n2 - n1`` gives instructions per call.
+
+Numba under valgrind: compiling is very slow there, so the kernel's on-disk cache is
+warmed by a native run first, in a private ``NUMBA_CACHE_DIR``, with ``NUMBA_CPU_NAME``
+set to ``generic`` for both (valgrind does not emulate AVX-512, and the cache is keyed
+on the CPU). ``numba_parallel`` and ``cuda`` are not counted: thread scheduling and the
+device make their counts meaningless. Each valgrind run has a time-out.
+
+This file is also run *by path* inside another source tree (the ref of an A/B check),
+where it imports that tree's harness; so it uses only the foundation's API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.results import Run, save
+
+UNCOUNTED_BACKENDS = {
+    "numba_parallel": "thread scheduling under valgrind makes instruction counts nondeterministic",
+    "cuda": "GPU work is not executed by the CPU, so callgrind cannot count it",
+}
+DEFAULT_CALLS = (1, 11)
+# Runs this file from another tree: sys.path[0] becomes that tree (the working directory).
+BOOTSTRAP = (
+    "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+TOTALS = re.compile(r"^(?:totals|summary):\s*(\d+)", re.MULTILINE)
+
+
+class InstructionsError(RuntimeError):
+    """Counting failed: valgrind missing, a run crashed or timed out, unreadable output."""
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How to count: the two call numbers, the per-run time-out, and where to work."""
+
+    calls: tuple[int, int] = DEFAULT_CALLS
+    timeout: float = 600.0
+    scratch: Path = Path(tempfile.gettempdir())
+    python: str = sys.executable
+
+
+def valgrind_unavailable_reason() -> str | None:
+    if shutil.which("valgrind") is None:
+        return "valgrind is not installed (apt-get install valgrind); instruction counts skipped"
+    return None
+
+
+def per_call(totals: tuple[int, int], calls: tuple[int, int]) -> float:
+    """Instructions per call from two totals with different numbers of calls."""
+    n1, n2 = calls
+    if n2 <= n1:
+        raise InstructionsError(f"the second call count must exceed the first; got {n1}, {n2}")
+    return (totals[1] - totals[0]) / (n2 - n1)
+
+
+def parse_totals(text: str) -> int:
+    """The total instruction count from a callgrind output file."""
+    match = TOTALS.search(text)
+    if not match:
+        raise InstructionsError("callgrind output has no totals/summary line")
+    return int(match.group(1))
+
+
+def counting_environment(cache_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONHASHSEED": "0",
+            "NUMBA_CACHE_DIR": str(cache_dir),
+            "NUMBA_CPU_NAME": "generic",
+            "NUMBA_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def drive_command(counting: Counting, spec: Path) -> list[str]:
+    return [counting.python, "-c", BOOTSTRAP, str(Path(__file__).resolve()), "--drive", str(spec)]
+
+
+def run_counted(command: list[str], env: dict[str, str], output: Path, timeout: float) -> int:
+    """Run ``command`` under callgrind and return its total instruction count."""
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={output}", "--dump-instr=no"]
+    try:
+        done = subprocess.run(
+            [*valgrind, *command], env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as error:
+        raise InstructionsError(f"callgrind run timed out after {timeout:.0f} s") from error
+    if done.returncode or not output.exists():
+        raise InstructionsError(
+            f"callgrind run exited with {done.returncode}: {done.stderr[-1500:]}"
+        )
+    return parse_totals(output.read_text(errors="replace"))
+
+
+def count_entry(spec: dict[str, Any], counting: Counting) -> dict[str, Any]:
+    """Warm the cache natively, then count ``n1`` and ``n2`` calls under callgrind."""
+    folder = Path(tempfile.mkdtemp(prefix="harness-count-", dir=counting.scratch))
+    try:
+        env = counting_environment(folder / "numba-cache")
+        warm = folder / "warm.json"
+        warm.write_text(json.dumps({**spec, "calls": 1}))
+        done = subprocess.run(
+            drive_command(counting, warm),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=counting.timeout,
+        )
+        if done.returncode:
+            raise InstructionsError(f"warm-up run failed: {done.stderr[-1500:]}")
+        totals = []
+        for calls in counting.calls:
+            spec_path = folder / f"spec-{calls}.json"
+            spec_path.write_text(json.dumps({**spec, "calls": calls}))
+            totals.append(
+                run_counted(
+                    drive_command(counting, spec_path),
+                    env,
+                    folder / f"callgrind-{calls}.out",
+                    counting.timeout,
+                )
+            )
+        pair = (totals[0], totals[1])
+        return {
+            "per_call": per_call(pair, counting.calls),
+            "calls": list(counting.calls),
+            "totals": list(pair),
+            "tool": "valgrind --tool=callgrind (Ir)",
+        }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def drive(spec_path: Path) -> None:
+    """Child side: build the kernel as the harness does, then call it ``calls`` times."""
+    from harness.construct import build_kernel
+    from harness.registry import discover
+    from harness.workload import StepTimer
+
+    spec = json.loads(spec_path.read_text())
+    workload = discover(spec.get("workload_dirs", []))[spec["workload"]]
+    kernel, _ = build_kernel(workload, spec["backend"], spec["params"], StepTimer())
+    for _ in range(int(spec["calls"])):
+        kernel.call()
+
+
+def measure(argv: Sequence[str]) -> Run:
+    """Plan the selection as ``harness run`` does and count every entry into a Run."""
+    from harness.backends import implementation_unavailable_reason
+    from harness.cli import (
+        ROOT,
+        parameter_overrides,
+        selected_backends,
+        selected_workloads,
+        thread_counts,
+    )
+    from harness.machine import collect
+    from harness.runner import plan_entries
+
+    args = build_parser().parse_args(argv)
+    workloads = selected_workloads(args)
+    plans = plan_entries(
+        workloads,
+        selected_backends(args.backend),
+        args.preset,
+        thread_counts(args.threads),
+        parameter_overrides(args.param, workloads),
+    )
+    counting = Counting(calls=parse_calls(args.calls), timeout=args.timeout)
+    dirs = [str(Path(d).resolve()) for d in args.workload_dir]
+    run = Run(
+        metadata={
+            **collect(
+                ROOT, args.preset, ["python", "-m", "harness", "instructions", *argv], gpu_name=None
+            ),
+            "mode": "instructions",
+        }
+    )
+    missing = valgrind_unavailable_reason()
+    for plan in plans:
+        reason = (
+            missing
+            or UNCOUNTED_BACKENDS.get(plan.backend)
+            or implementation_unavailable_reason(plan.workload, plan.backend)
+        )
+        if reason:
+            entry = plan.entry(status="unavailable", reason=reason)
+        else:
+            print(f"counting {plan.label} ...", file=sys.stderr, flush=True)
+            spec = {
+                "workload": plan.workload.name,
+                "backend": plan.backend,
+                "params": plan.params,
+                "workload_dirs": dirs,
+            }
+            try:
+                entry = plan.entry(status="ok", extra={"instructions": count_entry(spec, counting)})
+            except (InstructionsError, subprocess.TimeoutExpired) as error:
+                entry = plan.entry(status="failed", reason=str(error))
+        run.add(entry)
+        save(run, args.output)
+    return run
+
+
+def parse_calls(text: str) -> tuple[int, int]:
+    try:
+        first, second = (int(part) for part in text.split(","))
+    except ValueError:
+        raise InstructionsError(f"--calls takes two counts like 1,11; got {text!r}") from None
+    if not 1 <= first < second:
+        raise InstructionsError(f"--calls needs 1 <= N1 < N2; got {text!r}")
+    return first, second
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from harness.cli import add_selection_options
+
+    parser = argparse.ArgumentParser(
+        prog="python -m harness instructions", description="Instructions per call under callgrind."
+    )
+    add_selection_options(parser)
+    parser.set_defaults(preset="quick")
+    parser.add_argument("--output", type=Path, required=True, help="results file to write")
+    parser.add_argument(
+        "--calls",
+        default=",".join(map(str, DEFAULT_CALLS)),
+        help="two call counts N1,N2 (default 1,11); per call = (I(N2)-I(N1))/(N2-N1)",
+    )
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per valgrind run")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    if argv[:1] == ["--drive"]:
+        drive(Path(argv[1]))
+        return 0
+    run = measure(argv)
+    failed = [e for e in run.entries if e.status == "failed"]
+    for entry in failed:
+        print(f"{entry.label}: {entry.reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
