@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SIDE_VARIABLE = "HARNESS_CHECK_SIDE"  # "base" or "new": lets a test workload know its side
 
@@ -47,35 +48,62 @@ class SideTree:
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
+@dataclass(frozen=True)
+class Unit:
+    """The smallest piece run alternately on both sides: one workload on one backend."""
+
+    name: str
+    args: tuple[str, ...]
+
+
 @dataclass
 class Rounds:
-    """Runs rounds of ``harness run`` on each side, writing ``DIR/<label>/round-N.json``."""
+    """Runs ``harness run`` for every unit on each side, alternating, round after round.
+
+    In each round every unit (workload x backend) runs once per side, the two sides one
+    right after the other, so both see nearly the same load; the order alternates
+    (A B, then B A, ...) so that neither side always runs second. Results go to
+    ``DIR/<side>/round-NN-<unit>.json``. A side whose harness rejects a unit (a workload
+    the ref does not have: exit 2) is skipped for it, and the comparison says so.
+    """
 
     sides: Sequence[SideTree]
+    units: Sequence[Unit]
     run_args: Sequence[str]
     output_dir: Path
     python: str = sys.executable
     timeout: float = 3600.0
     runner: Runner = subprocess.run
     log: Callable[[str], None] = print
+    budgets: ProcessBudgets | None = None
     files: dict[str, list[Path]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
-    def order(self, round_number: int) -> list[SideTree]:
-        """Alternating order: A B, B A, A B, ... (round numbers start at 1)."""
-        return list(self.sides) if round_number % 2 else list(reversed(self.sides))
+    def order(self, turn: int) -> list[SideTree]:
+        """Alternating order: A B on even turns, B A on odd ones."""
+        return list(self.sides) if turn % 2 == 0 else list(reversed(self.sides))
 
     def run(self, rounds: int) -> dict[str, list[Path]]:
+        turn = 0
         for number in range(1, rounds + 1):
-            for side in self.order(number):
-                self.files.setdefault(side.label, []).append(self.run_side(side, number, rounds))
+            for unit in self.units:
+                for side in self.order(turn):
+                    output = self.run_side(side, unit, number, rounds)
+                    if output is not None:
+                        self.files.setdefault(side.label, []).append(output)
+                turn += 1
         return self.files
 
-    def run_side(self, side: SideTree, number: int, rounds: int) -> Path:
-        output = self.output_dir / side.label / f"round-{number}.json"
+    def run_side(self, side: SideTree, unit: Unit, number: int, rounds: int) -> Path | None:
+        output = self.output_dir / side.label / f"round-{number:02d}-{unit.name}.json"
         output.parent.mkdir(parents=True, exist_ok=True)
         output.unlink(missing_ok=True)
-        self.log(f"round {number}/{rounds}: {side.label} ({side.tree})")
-        command = [self.python, "-m", "harness", "run", *self.run_args, "--output", str(output)]
+        self.log(f"round {number}/{rounds}: {unit.name} on {side.label}")
+        command = [self.python, "-m", "harness", "run", *unit.args, *self.run_args]
+        budget = self.budgets.budget(unit.name) if self.budgets else None
+        if budget is not None:
+            command.append(f"--budget={budget:.2f}")
+        command += ["--output", str(output)]
         done = self.runner(
             command,
             cwd=side.tree,
@@ -84,14 +112,70 @@ class Rounds:
             text=True,
             capture_output=True,
         )
-        # exit 1 means some entry failed; its results file still records that entry.
+        tail = (done.stderr or done.stdout or "")[-2000:].strip()
+        if done.returncode == 2 and not output.exists():
+            self.skipped.append(f"{unit.name} on {side.label}: {tail}")
+            return None
+        # exit 1 means some entry failed; its results file records that entry.
         if done.returncode not in (0, 1) or not output.exists():
-            tail = (done.stderr or done.stdout or "")[-2000:]
             raise CheckError(
                 f"{side.label} run {number} ({' '.join(command)}) exited with "
                 f"{done.returncode}: {tail}"
             )
+        if self.budgets:
+            self.budgets.learn(unit.name, output)
         return output
+
+
+@dataclass
+class ProcessBudgets:
+    """Evaluation budgets that give every unit at least ``processes`` pyperf processes.
+
+    The rank test's samples are per-process means, so a unit measured in one process per
+    round (a Numba backend, whose every worker pays ~1 s to import numba and load its
+    cache, gets one process from a 2 s budget) gives the test nothing to rank. After a
+    unit's first run, its budget becomes what the harness's planner needs to choose
+    ``processes`` processes, given the call time and worker start-up that run measured;
+    never below ``floor`` and never above ``ceiling``. Both sides of later rounds get the
+    same budget, so the comparison stays fair.
+    """
+
+    floor: float
+    processes: int = 3
+    ceiling: float = 20.0
+    learned: dict[str, float] = field(default_factory=dict)
+
+    def budget(self, unit: str) -> float:
+        return min(self.ceiling, max(self.floor, self.learned.get(unit, self.floor)))
+
+    def learn(self, unit: str, results_file: Path) -> None:
+        from harness.results import ResultsError, load
+
+        try:
+            entries = load(results_file).entries
+        except ResultsError:
+            return
+        needs = [need for e in entries if (need := self.needed(e)) is not None]
+        if needs:
+            self.learned[unit] = max(self.learned.get(unit, 0.0), *needs)
+
+    def needed(self, entry: Any) -> float | None:
+        """The budget for which the planner would choose ``processes`` processes."""
+        from harness.planning import MIN_VALUE_SECONDS
+        from harness.runner import INTERPRETER_STARTUP_SECONDS
+
+        construction, evaluation = entry.construction, entry.evaluation
+        if entry.status != "ok" or construction is None or evaluation is None:
+            return None
+        if construction.cache_load is not None:
+            startup = construction.cache_load.median
+        else:
+            startup = construction.seconds.median - construction.steps.get("first_call", 0.0)
+        startup += INTERPRETER_STARTUP_SECONDS
+        value_seconds = max(evaluation.seconds.median, MIN_VALUE_SECONDS)
+        calibration = startup + 2 * MIN_VALUE_SECONDS if value_seconds <= MIN_VALUE_SECONDS else 0.0
+        per_process = startup + 4 * value_seconds  # 3 values and 1 warmup, as the planner does
+        return 1.05 * (calibration + self.processes * per_process)
 
 
 def git(repo: Path, *args: str) -> str:

@@ -3,7 +3,7 @@
 A side is one or more runs (``results.Run``); the values of matching entries are pooled
 across the runs of a side. Matching is on ``Entry.key`` (workload, backend, params,
 threads). For every matching entry the comparison gives the ratio of medians
-(new / base) with a bootstrap confidence interval, a Mann-Whitney U test and a verdict:
+(new / base) with a bootstrap confidence interval, a rank test's p-value and a verdict:
 
     regressed       significant (p < alpha) and slower by at least the minimum effect
     improved        significant and faster by at least the minimum effect
@@ -15,17 +15,22 @@ threads). For every matching entry the comparison gives the ratio of medians
 in several worker processes; values from one process share its memory layout, address
 randomisation, JIT code placement and CPU frequency state, so they are correlated, and a
 test that treats them as independent is far too confident. (pyperf's ``compare_to``
-applies a t-test to all values, which also calls a change "significant" from the mere
-number of values, and gives odd results when the sides have different numbers of them.)
-The process is the unit that is independent, so each process's mean is one sample,
-and the rounds of an A/B check add processes. Mann-Whitney U makes no normality
-assumption (timing distributions are skewed, with a long tail of interference) and is
-exact for the small, tie-free samples this gives; it is valid for unequal sample sizes.
+applies a t-test to all values, so its "significant" follows from the mere number of
+values, and it is unreliable when the sides have different numbers of values.) The
+process is the unit that is independent, so each process's mean is one sample, and
+the rounds of an A/B check add processes.
+
+**The test is a rank test within rounds** (``harness.significance``): runs of the two
+sides are paired in time order (the rounds of an A/B check) and samples are ranked only
+against samples of their own round, so load that drifts between rounds cancels. With a
+single run per side this is the exact Mann-Whitney U test. Rank tests assume no
+normality (timings are skewed, with a long tail of interference) and handle unequal
+sample sizes exactly.
 
 Instruction counts (``Entry.extra["instructions"]``, from ``harness.instructions``) are
 deterministic: they are compared by their ratio against their own threshold, no test.
 
-This module imports scipy and numpy lazily, inside the functions that need them.
+This module imports numpy lazily, inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -38,6 +43,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import Entry, ResultsError, Run, load
+from harness.significance import (
+    SampleError,
+    Stratum,
+    ratio_estimate,
+    ratio_interval,
+    smallest_p_value,
+    strata_of,
+    stratified_p_value,
+)
 
 REGRESSED, IMPROVED, UNCHANGED, NOT_COMPARABLE = (
     "regressed",
@@ -105,6 +119,7 @@ class Statistics:
     base_samples: int
     new_samples: int
     min_p_value: float  # the smallest p-value these sample sizes can give
+    strata: int = 1  # rounds the samples were ranked within
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -183,8 +198,11 @@ def results_files(path: Path) -> list[Path]:
 def load_side(label: str, paths: Sequence[Path]) -> Side:
     """Load every run of one side; a side must come from one machine to be pooled."""
     files = [f for p in paths for f in results_files(p)]
-    runs = [load(f) for f in files]
-    side = Side(label=label, runs=runs, sources=[str(f) for f in files])
+    loaded = sorted(
+        ((load(f), f) for f in files), key=lambda pair: str(pair[0].metadata.get("utc_time", ""))
+    )
+    runs = [run for run, _ in loaded]
+    side = Side(label=label, runs=runs, sources=[str(f) for _, f in loaded])
     machines = {_machine(run.metadata) for run in runs}
     if len(machines) > 1:
         listed = "; ".join(", ".join(str(v) for v in m) for m in sorted(machines, key=str))
@@ -284,9 +302,10 @@ def compare_times(
     thresholds: Thresholds,
     notes: tuple[str, ...],
 ) -> EntryComparison:
-    base_samples = [m for e in base for m in process_means(e)]
-    new_samples = [m for e in new for m in process_means(e)]
-    stats = sample_statistics(base_samples, new_samples, thresholds)
+    try:
+        stats = sample_statistics(strata_for(base, new), thresholds)
+    except SampleError as error:
+        return EntryComparison(**identity, status=NOT_COMPARABLE, reason=f"bad samples: {error}")
     min_effect = thresholds.effect_for(identity["workload"])
     status, reason = verdict(stats, min_effect, thresholds.alpha)
     if stats.min_p_value >= thresholds.alpha:
@@ -456,55 +475,39 @@ def process_means(entry: Entry) -> list[float]:
     ]
 
 
-def sample_statistics(
-    base: Sequence[float], new: Sequence[float], thresholds: Thresholds
-) -> Statistics:
-    """Ratio of medians (new/base), its bootstrap interval, and Mann-Whitney U's p-value."""
-    if not base or not new:
-        raise CompareError("a side has no timing values to compare")
-    low, high = ratio_interval(base, new, thresholds.confidence, thresholds.bootstrap_resamples)
+def strata_for(base: list[Entry], new: list[Entry]) -> list[Stratum]:
+    """Pair the runs of the two sides in order (round 1 with round 1, ...) as strata.
+
+    Interleaved rounds measured both sides under the same load, so samples are only
+    ranked within their round. Sides with different numbers of runs cannot be paired:
+    their samples are pooled into one stratum (a plain Mann-Whitney U test).
+    """
+    if len(base) == len(new):
+        pairs = [(process_means(b), process_means(n)) for b, n in zip(base, new, strict=True)]
+    else:
+        pairs = [
+            (
+                [m for e in base for m in process_means(e)],
+                [m for e in new for m in process_means(e)],
+            )
+        ]
+    return strata_of(pairs)
+
+
+def sample_statistics(strata: Sequence[Stratum], thresholds: Thresholds) -> Statistics:
+    """Ratio of medians (new/base) with its bootstrap interval, and the rank test's p-value."""
+    low, high = ratio_interval(strata, thresholds.confidence, thresholds.bootstrap_resamples)
+    base = [v for s in strata for v in s.base]
+    new = [v for s in strata for v in s.new]
     return Statistics(
         base_median=statistics.median(base),
         new_median=statistics.median(new),
-        ratio=statistics.median(new) / statistics.median(base),
+        ratio=ratio_estimate(strata),
         ci_low=low,
         ci_high=high,
-        p_value=mann_whitney_p(base, new),
+        p_value=stratified_p_value(strata),
         base_samples=len(base),
         new_samples=len(new),
-        min_p_value=smallest_p_value(len(base), len(new)),
+        min_p_value=smallest_p_value(strata),
+        strata=len(strata),
     )
-
-
-def mann_whitney_p(base: Sequence[float], new: Sequence[float]) -> float:
-    """Two-sided Mann-Whitney U p-value (exact for small tie-free samples)."""
-    from scipy.stats import mannwhitneyu
-
-    if len(set(base) | set(new)) == 1:
-        return 1.0
-    return float(mannwhitneyu(new, base, alternative="two-sided").pvalue)
-
-
-def smallest_p_value(base_size: int, new_size: int) -> float:
-    """The smallest two-sided exact Mann-Whitney p-value for these sizes: 2 / C(m+n, m)."""
-    return min(1.0, 2.0 / math.comb(base_size + new_size, base_size))
-
-
-def ratio_interval(
-    base: Sequence[float], new: Sequence[float], confidence: float, resamples: int, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of median(new)/median(base), resampling each side.
-
-    Seeded, so the same results always give the same interval. With one sample on a
-    side the interval only reflects the other side's spread.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    base_array, new_array = np.asarray(base, dtype=float), np.asarray(new, dtype=float)
-    base_medians = np.median(rng.choice(base_array, (resamples, base_array.size)), axis=1)
-    new_medians = np.median(rng.choice(new_array, (resamples, new_array.size)), axis=1)
-    ratios = new_medians / base_medians
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(ratios, [tail, 1.0 - tail])
-    return float(low), float(high)

@@ -228,12 +228,17 @@ def measure_sides(
     args: argparse.Namespace, sides: Sequence[Any], output_dir: Path
 ) -> dict[str, list[Path]]:
     """Wall-clock rounds and/or instruction counts for every side, into ``output_dir``."""
-    from harness.ab import Rounds
+    from harness.ab import ProcessBudgets, Rounds
 
     files: dict[str, list[Path]] = {}
     if args.mode in ("time", "both"):
-        log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-        files = Rounds(sides, run_arguments(args), output_dir, log=log).run(args.rounds)
+        budgets = ProcessBudgets(floor=args.budget, processes=args.min_processes)
+        rounds = Rounds(
+            sides, units(args), run_arguments(args), output_dir, log=log, budgets=budgets
+        )
+        files = rounds.run(args.rounds)
+        for skipped in rounds.skipped:
+            log(f"skipped {skipped}")
     if args.mode in ("instructions", "both"):
         for side in sides:
             files[f"{side.label}-instructions"] = [count_side(args, side, output_dir)]
@@ -294,6 +299,37 @@ def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
     return output
 
 
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def units(args: argparse.Namespace) -> list[Any]:
+    """The selection's (workload, backend) pairs available here, each one unit of a round."""
+    from harness.ab import Unit
+    from harness.backends import implementation_unavailable_reason
+    from harness.cli import UsageError, selected_backends, selected_workloads
+
+    chosen = selected_backends(args.backend)
+    found = []
+    for workload in selected_workloads(args):
+        for backend in workload.backends:
+            if chosen and backend not in chosen:
+                continue
+            reason = implementation_unavailable_reason(workload, backend)
+            if reason:
+                log(f"not checked: {workload.name} {backend}: {reason}")
+                continue
+            found.append(
+                Unit(
+                    f"{workload.name}-{backend}",
+                    ("--workload", workload.name, "--backend", backend),
+                )
+            )
+    if not found:
+        raise UsageError("the selection has no available entries to check")
+    return found
+
+
 def selection_arguments(args: argparse.Namespace) -> list[str]:
     """The selection options, as ``harness run`` takes them (workload dirs made absolute)."""
     arguments = ["--preset", args.preset]
@@ -307,9 +343,12 @@ def selection_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def run_arguments(args: argparse.Namespace) -> list[str]:
-    arguments = selection_arguments(args)
-    if args.budget:
-        arguments.append(f"--budget={args.budget}")
+    """Options every round's ``harness run`` gets; the unit adds its workload and backend."""
+    arguments = ["--preset", args.preset]
+    arguments += [f"--param={pair}" for pair in args.param]
+    arguments += [f"--workload-dir={Path(d).resolve()}" for d in args.workload_dir]
+    if args.threads:
+        arguments.append(f"--threads={args.threads}")
     if args.timeout:
         arguments.append(f"--timeout={args.timeout}")
     return arguments
