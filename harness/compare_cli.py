@@ -50,7 +50,14 @@ def add_compare_commands(commands: Any) -> None:
         "--rounds", type=int, default=3, help="interleaved rounds per side (default 3)"
     )
     check.add_argument(
-        "--budget", type=float, help="evaluation seconds per entry (default: by preset)"
+        "--budget", type=float, default=3.0, help="least evaluation seconds per entry (default 3)"
+    )
+    check.add_argument(
+        "--min-processes",
+        type=int,
+        default=3,
+        help="raise an entry's budget after its first run so that it gets this many pyperf "
+        "processes (samples) per round (default 3)",
     )
     check.add_argument("--timeout", type=float, help="seconds per entry before it is killed")
     check.add_argument(
