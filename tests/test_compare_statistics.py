@@ -88,7 +88,10 @@ def test_drift_between_strata_does_not_look_like_a_change() -> None:
 
 def test_a_shift_under_drift_is_found_within_strata() -> None:
     rng = np.random.default_rng(6)
-    pairs = [(lognormal(rng, 4, load, 0.02), lognormal(rng, 4, 1.1 * load, 0.02)) for load in (1.0, 1.6, 1.2)]
+    pairs = [
+        (lognormal(rng, 4, load, 0.02), lognormal(rng, 4, 1.1 * load, 0.02))
+        for load in (1.0, 1.6, 1.2)
+    ]
     pooled = strata_of([([v for b, _ in pairs for v in b], [v for _, n in pairs for v in n])])
     strata = strata_of(pairs)
     assert stratified_p_value(strata) < 0.01
