@@ -82,3 +82,10 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     install_project(session, "cuda")
     session.run("mypy")
+
+
+@nox.session(reuse_venv=True)
+def check(session: nox.Session) -> None:
+    """Regression check: -- --against REF (A/B on this machine) or -- --baseline RESULTS."""
+    install_project(session, "jit")
+    session.run("python", "-m", "harness", "check", *session.posargs)

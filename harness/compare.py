@@ -247,7 +247,7 @@ def compare_key(
 ) -> EntryComparison:
     """The verdict for one key, from its entries on each side."""
     sample = (base or new)[0]
-    identity = {"key": key, "label": sample.label, "workload": sample.workload}
+    identity: dict[str, Any] = {"key": key, "label": sample.label, "workload": sample.workload}
     if not base or not new:
         return EntryComparison(
             **identity, status=NOT_COMPARABLE, reason=f"only in {'new' if new else 'base'}"

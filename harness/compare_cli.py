@@ -72,11 +72,11 @@ def add_compare_commands(commands: Any) -> None:
     add_threshold_options(check)
     check.set_defaults(handler=command_check)
 
-    instructions = commands.add_parser("instructions", help="instructions per call under callgrind")
-    instructions.add_argument(
-        "rest", nargs=argparse.REMAINDER, help="options: see --help of this command"
-    )
-    instructions.set_defaults(handler=command_instructions)
+    from harness import instructions
+
+    counting = commands.add_parser("instructions", help="instructions per call under callgrind")
+    instructions.add_options(counting)
+    counting.set_defaults(handler=command_instructions)
 
 
 def add_threshold_options(parser: argparse.ArgumentParser) -> None:
@@ -372,6 +372,7 @@ def command_instructions(args: argparse.Namespace) -> int:
     from harness import instructions
 
     try:
-        return instructions.main(args.rest)
+        run = instructions.measure(args, ["python", "-m", "harness", "instructions", *sys.argv[2:]])
     except instructions.InstructionsError as error:
         raise ResultsError(str(error)) from error
+    return instructions.exit_code(run)

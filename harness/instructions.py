@@ -167,7 +167,7 @@ def drive(spec_path: Path) -> None:
         kernel.call()
 
 
-def measure(argv: Sequence[str]) -> Run:
+def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
     """Plan the selection as ``harness run`` does and count every entry into a Run."""
     from harness.backends import implementation_unavailable_reason
     from harness.cli import (
@@ -180,7 +180,6 @@ def measure(argv: Sequence[str]) -> Run:
     from harness.machine import collect
     from harness.runner import plan_entries
 
-    args = build_parser().parse_args(argv)
     workloads = selected_workloads(args)
     plans = plan_entries(
         workloads,
@@ -193,9 +192,7 @@ def measure(argv: Sequence[str]) -> Run:
     dirs = [str(Path(d).resolve()) for d in args.workload_dir]
     run = Run(
         metadata={
-            **collect(
-                ROOT, args.preset, ["python", "-m", "harness", "instructions", *argv], gpu_name=None
-            ),
+            **collect(ROOT, args.preset, list(command), gpu_name=None),
             "mode": "instructions",
         }
     )
@@ -236,11 +233,17 @@ def parse_calls(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness.cli import add_selection_options
-
     parser = argparse.ArgumentParser(
         prog="python -m harness instructions", description="Instructions per call under callgrind."
     )
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The selection options of ``harness run``, and the counting options."""
+    from harness.cli import add_selection_options
+
     add_selection_options(parser)
     parser.set_defaults(preset="quick")
     parser.add_argument("--output", type=Path, required=True, help="results file to write")
@@ -250,14 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="two call counts N1,N2 (default 1,11); per call = (I(N2)-I(N1))/(N2-N1)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per valgrind run")
-    return parser
 
 
 def main(argv: Sequence[str]) -> int:
     if argv[:1] == ["--drive"]:
         drive(Path(argv[1]))
         return 0
-    run = measure(argv)
+    run = measure(
+        build_parser().parse_args(argv), ["python", "-m", "harness", "instructions", *argv]
+    )
+    return exit_code(run)
+
+
+def exit_code(run: Run) -> int:
+    """1 when counting failed for an entry (the reason is printed), else 0."""
     failed = [e for e in run.entries if e.status == "failed"]
     for entry in failed:
         print(f"{entry.label}: {entry.reason}", file=sys.stderr)

@@ -205,8 +205,7 @@ def test_without_valgrind_every_entry_is_skipped_with_the_reason(
 ) -> None:
     monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
     output = tmp_path / "counts.json"
-    run = instructions.measure(
-        ["--workload", "mandelbrot", "--backend", "numpy", "--output", str(output)]
-    )
+    argv = ["--workload", "mandelbrot", "--backend", "numpy", "--output", str(output)]
+    run = instructions.measure(instructions.build_parser().parse_args(argv), argv)
     assert [(e.status, "valgrind" in e.reason) for e in run.entries] == [("unavailable", True)]
     assert load(output).entries[0].status == "unavailable"
