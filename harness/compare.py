@@ -3,7 +3,7 @@
 A side is one or more runs (``results.Run``); the values of matching entries are pooled
 across the runs of a side. Matching is on ``Entry.key`` (workload, backend, params,
 threads). For every matching entry the comparison gives the ratio of medians
-(new / base) with a bootstrap confidence interval, a rank test's p-value and a verdict:
+(new / base) with a confidence interval, a rank test's p-value and a verdict:
 
     regressed       significant (p < alpha) and slower by at least the minimum effect
     improved        significant and faster by at least the minimum effect
@@ -79,7 +79,6 @@ class Thresholds:
     min_effect_for: Mapping[str, float] = field(default_factory=dict)
     instructions_threshold: float = 0.01
     confidence: float = 0.95
-    bootstrap_resamples: int = 2000
 
     def effect_for(self, workload: str) -> float:
         return self.min_effect_for.get(workload, self.min_effect)
@@ -495,8 +494,8 @@ def strata_for(base: list[Entry], new: list[Entry]) -> list[Stratum]:
 
 
 def sample_statistics(strata: Sequence[Stratum], thresholds: Thresholds) -> Statistics:
-    """Ratio of medians (new/base) with its bootstrap interval, and the rank test's p-value."""
-    low, high = ratio_interval(strata, thresholds.confidence, thresholds.bootstrap_resamples)
+    """Ratio new/base (Hodges-Lehmann) with its interval, and the rank test's p-value."""
+    low, high = ratio_interval(strata, thresholds.confidence)
     base = [v for s in strata for v in s.base]
     new = [v for s in strata for v in s.new]
     return Statistics(

@@ -10,10 +10,11 @@ samples are only ranked against samples of the same stratum:
   ``N_i`` its size; its null distribution comes from permuting the labels within each
   stratum, computed exactly by convolution (or, when that grows too large, by seeded
   Monte Carlo). With one stratum this is the exact two-sided Mann-Whitney U test.
-- the effect is the geometric mean over strata of ``median(new) / median(base)``; with
-  one stratum, simply the ratio of medians.
-- its interval is a stratified percentile bootstrap (resampling within each side of
-  each stratum, seeded, so a report is reproducible).
+- the effect is the Hodges-Lehmann estimate of the ratio new/base: the median of
+  ``new / base`` over all pairs of samples within a stratum (for a change that scales
+  all times alike, the ratio of medians).
+- its interval inverts the same test (the ratios it does not reject), so interval and
+  p-value never disagree; no resampling, so a report is reproducible.
 
 No normality is assumed anywhere, and unequal sample sizes are handled exactly (the
 permutation distribution knows them), unlike a t-test on all values.
@@ -21,6 +22,7 @@ permutation distribution knows them), unlike a t-test on all values.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
@@ -105,48 +107,67 @@ def convolve(left: Counter[float], right: Counter[float]) -> Counter[float]:
     return result
 
 
-def exact_p_value(strata: Sequence[Stratum]) -> float | None:
-    """Two-sided p-value by exact convolution; None when the support grows too large."""
-    distribution: Counter[float] = Counter({0.0: 1})
-    for stratum in strata:
-        distribution = convolve(distribution, stratum_distribution(stratum))
-        if len(distribution) > MAX_EXACT_SUPPORT:
-            return None
-    expected = expected_statistic(strata)
-    observed = abs(sum(rank_statistic(s) for s in strata) - expected)
-    total = sum(distribution.values())
-    extreme = sum(
-        w for value, w in distribution.items() if abs(value - expected) >= observed - 1e-9
-    )
-    return min(1.0, extreme / total)
+@dataclass(frozen=True)
+class NullDistribution:
+    """The rank statistic's distribution when nothing changed: labels permuted in strata.
+
+    Exact (value -> count, by convolving the strata) when its support stays small,
+    otherwise ``MONTE_CARLO_RESAMPLES`` seeded permutations. Built once per comparison:
+    without ties it depends only on the strata's sizes, so the interval below reuses it.
+    """
+
+    expected: float
+    exact: Counter[float] | None
+    sampled: tuple[float, ...] = ()
+
+    @classmethod
+    def of(cls, strata: Sequence[Stratum], seed: int = 0) -> NullDistribution:
+        expected = sum(len(s.new) / 2 for s in strata)
+        distribution: Counter[float] | None = Counter({0.0: 1})
+        for stratum in strata:
+            assert distribution is not None
+            distribution = convolve(distribution, stratum_distribution(stratum))
+            if len(distribution) > MAX_EXACT_SUPPORT:
+                distribution = None
+                break
+        if distribution is not None:
+            return cls(expected, distribution)
+        return cls(
+            expected, None, tuple(monte_carlo_statistics(strata, MONTE_CARLO_RESAMPLES, seed))
+        )
+
+    def p_value(self, statistic: float) -> float:
+        """Two-sided: the chance of a statistic at least this far from its expectation."""
+        distance = abs(statistic - self.expected) - 1e-9
+        if self.exact is not None:
+            extreme = sum(w for v, w in self.exact.items() if abs(v - self.expected) >= distance)
+            return min(1.0, extreme / sum(self.exact.values()))
+        extreme = sum(1 for v in self.sampled if abs(v - self.expected) >= distance)
+        return (1 + extreme) / (1 + len(self.sampled))
 
 
-def expected_statistic(strata: Sequence[Stratum]) -> float:
-    return sum(len(s.new) / 2 for s in strata)
-
-
-def monte_carlo_p_value(strata: Sequence[Stratum], resamples: int, seed: int) -> float:
-    """Two-sided p-value from label permutations within strata (seeded)."""
+def monte_carlo_statistics(strata: Sequence[Stratum], resamples: int, seed: int) -> list[float]:
+    """The rank statistic under ``resamples`` seeded permutations of labels within strata."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    expected = expected_statistic(strata)
-    observed = abs(sum(rank_statistic(s) for s in strata) - expected)
     totals = np.zeros(resamples)
     for stratum in strata:
         ranks = np.asarray(midranks([*stratum.base, *stratum.new]))
         shuffled = rng.permuted(np.tile(ranks, (resamples, 1)), axis=1)
         totals += shuffled[:, : len(stratum.new)].sum(axis=1) / (stratum.size + 1)
-    extreme = int(np.sum(np.abs(totals - expected) >= observed - 1e-9))
-    return (1 + extreme) / (1 + resamples)
+    return [float(t) for t in totals]
+
+
+def observed_statistic(strata: Sequence[Stratum]) -> float:
+    return sum(rank_statistic(s) for s in strata)
 
 
 def stratified_p_value(strata: Sequence[Stratum], seed: int = 0) -> float:
     """Two-sided p-value of the stratified rank test (exact where feasible)."""
     if len({v for s in strata for v in (*s.base, *s.new)}) == 1:
         return 1.0
-    exact = exact_p_value(strata)
-    return exact if exact is not None else monte_carlo_p_value(strata, MONTE_CARLO_RESAMPLES, seed)
+    return NullDistribution.of(strata, seed).p_value(observed_statistic(strata))
 
 
 def smallest_p_value(strata: Sequence[Stratum]) -> float:
@@ -155,26 +176,54 @@ def smallest_p_value(strata: Sequence[Stratum]) -> float:
     return min(1.0, 2.0 / arrangements)
 
 
+def log_ratios(strata: Sequence[Stratum]) -> list[float]:
+    """log(new / base) for every pair of samples of the same stratum."""
+    return [math.log(n / b) for s in strata for b in s.base for n in s.new]
+
+
 def ratio_estimate(strata: Sequence[Stratum]) -> float:
-    """Geometric mean over strata of median(new) / median(base)."""
-    logs = [math.log(statistics.median(s.new) / statistics.median(s.base)) for s in strata]
-    return math.exp(statistics.fmean(logs))
+    """Hodges-Lehmann estimate of new/base: the median ratio over pairs within strata.
+
+    For a change that scales every time by the same factor this is the ratio of the
+    medians, estimated from all pairs rather than from two medians alone.
+    """
+    return math.exp(statistics.median(log_ratios(strata)))
+
+
+def scaled(strata: Sequence[Stratum], log_factor: float) -> list[Stratum]:
+    """The strata with the new side divided by ``exp(log_factor)``."""
+    factor = math.exp(-log_factor)
+    return [Stratum(s.base, tuple(v * factor for v in s.new)) for s in strata]
 
 
 def ratio_interval(
-    strata: Sequence[Stratum], confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+    strata: Sequence[Stratum], confidence: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
-    """Stratified percentile bootstrap interval of ``ratio_estimate``."""
-    import numpy as np
+    """The ratios the rank test does not reject at ``1 - confidence`` (test inversion).
 
-    rng = np.random.default_rng(seed)
-    log_ratios = np.zeros(resamples)
-    for stratum in strata:
-        base, new = np.asarray(stratum.base), np.asarray(stratum.new)
-        base_medians = np.median(rng.choice(base, (resamples, base.size)), axis=1)
-        new_medians = np.median(rng.choice(new, (resamples, new.size)), axis=1)
-        log_ratios += np.log(new_medians / base_medians)
-    log_ratios /= len(strata)
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(log_ratios, [tail, 1.0 - tail])
-    return math.exp(float(low)), math.exp(float(high))
+    This is the Hodges-Lehmann interval: it agrees with the test by construction (it
+    leaves out 1.0 exactly when p < 1 - confidence) and needs no normality. The test's
+    statistic only changes where a ratio crosses a pairwise ratio, so the candidates are
+    the midpoints between consecutive pairwise log ratios. Ratios below or above every
+    pair give 0 or infinity: too few samples to bound the change on that side.
+    """
+    null = NullDistribution.of(strata, seed)
+    cuts = sorted(set(log_ratios(strata)))
+    edges = [-math.inf, *cuts, math.inf]
+    accepted = []
+    for low, high in itertools.pairwise(edges):
+        probe = _between(low, high)
+        if null.p_value(observed_statistic(scaled(strata, probe))) > 1.0 - confidence:
+            accepted.append((low, high))
+    if not accepted:
+        estimate = ratio_estimate(strata)
+        return estimate, estimate
+    return math.exp(accepted[0][0]), math.exp(accepted[-1][1])
+
+
+def _between(low: float, high: float) -> float:
+    if math.isinf(low):
+        return high - 1.0
+    if math.isinf(high):
+        return low + 1.0
+    return (low + high) / 2
