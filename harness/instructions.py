@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -38,10 +39,10 @@ UNCOUNTED_BACKENDS = {
     "cuda": "GPU work is not executed by the CPU, so callgrind cannot count it",
 }
 DEFAULT_CALLS = (1, 11)
+COUNTED_SECONDS = 0.5  # native seconds of counted calls: about 30 s under callgrind
+MAX_COUNTED_CALLS = 5000
 # Runs this file from another tree: sys.path[0] becomes that tree (the working directory).
-BOOTSTRAP = (
-    "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-)
+BOOTSTRAP = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
 TOTALS = re.compile(r"^(?:totals|summary):\s*(\d+)", re.MULTILINE)
 
 
@@ -103,25 +104,28 @@ def run_counted(command: list[str], env: dict[str, str], output: Path, timeout: 
     """Run ``command`` under callgrind and return its total instruction count."""
     valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={output}", "--dump-instr=no"]
     try:
-        done = subprocess.run(
-            [*valgrind, *command], env=env, capture_output=True, text=True, timeout=timeout
-        )
+        done = subprocess.run([*valgrind, *command], env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as error:
         raise InstructionsError(f"callgrind run timed out after {timeout:.0f} s") from error
     if done.returncode or not output.exists():
-        raise InstructionsError(
-            f"callgrind run exited with {done.returncode}: {done.stderr[-1500:]}"
-        )
+        raise InstructionsError(f"callgrind run exited with {done.returncode}: {done.stderr[-1500:]}")
     return parse_totals(output.read_text(errors="replace"))
 
 
 def count_entry(spec: dict[str, Any], counting: Counting) -> dict[str, Any]:
-    """Warm the cache natively, then count ``n1`` and ``n2`` calls under callgrind."""
+    """Warm the caches natively, then count ``n1`` and ``n2`` calls under callgrind.
+
+    The warm-up run also writes the bytecode caches, so that both counted runs load the
+    same ``.pyc`` files (compiling a module would add millions of instructions to one run
+    only), and times a call, so that ``n2`` can be raised until the counted calls
+    outweigh the few million instructions by which start-ups still differ.
+    """
     folder = Path(tempfile.mkdtemp(prefix="harness-count-", dir=counting.scratch))
     try:
         env = counting_environment(folder / "numba-cache")
+        timing = folder / "timing.json"
         warm = folder / "warm.json"
-        warm.write_text(json.dumps({**spec, "calls": 1}))
+        warm.write_text(json.dumps({**spec, "calls": 1, "timing": str(timing)}))
         done = subprocess.run(
             drive_command(counting, warm),
             env=env,
@@ -129,29 +133,31 @@ def count_entry(spec: dict[str, Any], counting: Counting) -> dict[str, Any]:
             text=True,
             timeout=counting.timeout,
         )
-        if done.returncode:
+        if done.returncode or not timing.exists():
             raise InstructionsError(f"warm-up run failed: {done.stderr[-1500:]}")
+        calls = calls_for(counting.calls, json.loads(timing.read_text())["seconds_per_call"])
         totals = []
-        for calls in counting.calls:
-            spec_path = folder / f"spec-{calls}.json"
-            spec_path.write_text(json.dumps({**spec, "calls": calls}))
-            totals.append(
-                run_counted(
-                    drive_command(counting, spec_path),
-                    env,
-                    folder / f"callgrind-{calls}.out",
-                    counting.timeout,
-                )
-            )
+        for number in calls:
+            spec_path = folder / f"spec-{number}.json"
+            spec_path.write_text(json.dumps({**spec, "calls": number}))
+            output = folder / f"callgrind-{number}.out"
+            totals.append(run_counted(drive_command(counting, spec_path), env, output, counting.timeout))
         pair = (totals[0], totals[1])
         return {
-            "per_call": per_call(pair, counting.calls),
-            "calls": list(counting.calls),
+            "per_call": per_call(pair, calls),
+            "calls": list(calls),
             "totals": list(pair),
             "tool": "valgrind --tool=callgrind (Ir)",
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def calls_for(calls: tuple[int, int], seconds_per_call: float) -> tuple[int, int]:
+    """Raise ``n2`` so the counted calls take about ``COUNTED_SECONDS`` natively."""
+    first, second = calls
+    wanted = math.ceil(COUNTED_SECONDS / max(seconds_per_call, 1e-7))
+    return first, max(second, min(first + wanted, first + MAX_COUNTED_CALLS))
 
 
 def drive(spec_path: Path) -> None:
@@ -165,6 +171,19 @@ def drive(spec_path: Path) -> None:
     kernel, _ = build_kernel(workload, spec["backend"], spec["params"], StepTimer())
     for _ in range(int(spec["calls"])):
         kernel.call()
+    if spec.get("timing"):
+        Path(spec["timing"]).write_text(json.dumps({"seconds_per_call": seconds_per_call(kernel.call)}))
+
+
+def seconds_per_call(call: Any) -> float:
+    """Native seconds per call, over at least 0.2 s or 1000 calls (the warm-up run only)."""
+    import time
+
+    calls, started = 0, time.perf_counter()
+    while calls < 1000 and time.perf_counter() - started < 0.2:
+        call()
+        calls += 1
+    return (time.perf_counter() - started) / calls
 
 
 def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
@@ -250,7 +269,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calls",
         default=",".join(map(str, DEFAULT_CALLS)),
-        help="two call counts N1,N2 (default 1,11); per call = (I(N2)-I(N1))/(N2-N1)",
+        help="two call counts N1,N2 (default 1,11; N2 is raised until the counted calls take "
+        "about 0.5 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per valgrind run")
 
@@ -259,9 +279,7 @@ def main(argv: Sequence[str]) -> int:
     if argv[:1] == ["--drive"]:
         drive(Path(argv[1]))
         return 0
-    run = measure(
-        build_parser().parse_args(argv), ["python", "-m", "harness", "instructions", *argv]
-    )
+    run = measure(build_parser().parse_args(argv), ["python", "-m", "harness", "instructions", *argv])
     return exit_code(run)
 
 
