@@ -118,10 +118,7 @@ class Rounds:
             return None
         # exit 1 means some entry failed; its results file records that entry.
         if done.returncode not in (0, 1) or not output.exists():
-            raise CheckError(
-                f"{side.label} run {number} ({' '.join(command)}) exited with "
-                f"{done.returncode}: {tail}"
-            )
+            raise CheckError(f"{side.label} run {number} ({' '.join(command)}) exited with {done.returncode}: {tail}")
         if self.budgets:
             self.budgets.learn(unit.name, output)
         return output
@@ -176,6 +173,30 @@ class ProcessBudgets:
         calibration = startup + 2 * MIN_VALUE_SECONDS if value_seconds <= MIN_VALUE_SECONDS else 0.0
         per_process = startup + 4 * value_seconds  # 3 values and 1 warmup, as the planner does
         return 1.05 * (calibration + self.processes * per_process)
+
+
+def latest_run(files: Sequence[Path], folder: Path) -> Any:
+    """One run holding each entry's latest round, for the HTML report of a side.
+
+    ``folder`` is where the merged file will live: pyperf file paths, stored relative to
+    each round's file, are made relative to it.
+    """
+    import dataclasses
+
+    from harness.results import Run, load
+
+    runs = [(path, load(path)) for path in files]
+    if not runs:
+        raise CheckError("no results to merge")
+    merged = Run(metadata={**runs[-1][1].metadata, "merged_from": [str(p) for p, _ in runs]})
+    for path, run in runs:
+        for entry in run.entries:
+            evaluation = entry.evaluation
+            if evaluation is not None and evaluation.pyperf_file:
+                moved = os.path.relpath(path.parent / evaluation.pyperf_file, folder)
+                entry = dataclasses.replace(entry, evaluation=dataclasses.replace(evaluation, pyperf_file=moved))
+            merged.add(entry)
+    return merged
 
 
 def git(repo: Path, *args: str) -> str:
@@ -235,13 +256,10 @@ def verify_imports(side: SideTree, python: str = sys.executable) -> None:
         timeout=120,
     )
     if done.returncode:
-        raise CheckError(
-            f"{side.label} tree {side.tree} cannot import harness: {done.stderr[-2000:]}"
-        )
+        raise CheckError(f"{side.label} tree {side.tree} cannot import harness: {done.stderr[-2000:]}")
     tree = side.tree.resolve()
     for line in done.stdout.split():
         if tree not in Path(line).resolve().parents:
             raise CheckError(
-                f"{side.label} side imports {line}, not its own tree {tree}; "
-                "is another copy first on PYTHONPATH?"
+                f"{side.label} side imports {line}, not its own tree {tree}; is another copy first on PYTHONPATH?"
             )

@@ -28,9 +28,7 @@ def add_compare_commands(commands: Any) -> None:
     """Register the commands on ``harness.cli``'s subparsers."""
     from harness.cli import add_selection_options
 
-    compare = commands.add_parser(
-        "compare", help="compare saved results: regressed, improved, unchanged"
-    )
+    compare = commands.add_parser("compare", help="compare saved results: regressed, improved, unchanged")
     compare.add_argument("base", type=Path, help="base results file, or a folder of runs to pool")
     compare.add_argument("new", type=Path, help="new results file, or a folder of runs to pool")
     add_threshold_options(compare)
@@ -40,18 +38,10 @@ def add_compare_commands(commands: Any) -> None:
     add_selection_options(check)
     check.set_defaults(preset="quick")
     which = check.add_mutually_exclusive_group(required=True)
-    which.add_argument(
-        "--against", metavar="REF", help="git ref to benchmark against (e.g. origin/main)"
-    )
-    which.add_argument(
-        "--baseline", type=Path, help="saved results (file or folder) to compare with"
-    )
-    check.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds per side (default 3)"
-    )
-    check.add_argument(
-        "--budget", type=float, default=3.0, help="least evaluation seconds per entry (default 3)"
-    )
+    which.add_argument("--against", metavar="REF", help="git ref to benchmark against (e.g. origin/main)")
+    which.add_argument("--baseline", type=Path, help="saved results (file or folder) to compare with")
+    check.add_argument("--rounds", type=int, default=3, help="interleaved rounds per side (default 3)")
+    check.add_argument("--budget", type=float, default=3.0, help="least evaluation seconds per entry (default 3)")
     check.add_argument(
         "--min-processes",
         type=int,
@@ -60,9 +50,7 @@ def add_compare_commands(commands: Any) -> None:
         "processes (samples) per round (default 3)",
     )
     check.add_argument("--timeout", type=float, help="seconds per entry before it is killed")
-    check.add_argument(
-        "--output-dir", type=Path, help="where the rounds' results go (default results/check/...)"
-    )
+    check.add_argument("--output-dir", type=Path, help="where the rounds' results go (default results/check/...)")
     check.add_argument(
         "--mode",
         choices=("time", "instructions", "both"),
@@ -80,9 +68,7 @@ def add_compare_commands(commands: Any) -> None:
 
 
 def add_threshold_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--alpha", type=float, default=0.01, help="significance level (default 0.01)"
-    )
+    parser.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
     parser.add_argument(
         "--min-effect",
         type=float,
@@ -116,9 +102,7 @@ def thresholds_from(args: argparse.Namespace) -> Any:
         try:
             per_workload[name] = float(text)
         except ValueError:
-            raise UsageError(
-                f"--min-effect-for takes WORKLOAD=FRACTION, e.g. mandelbrot=0.1; got {pair!r}"
-            ) from None
+            raise UsageError(f"--min-effect-for takes WORKLOAD=FRACTION, e.g. mandelbrot=0.1; got {pair!r}") from None
         if not equals or not name:
             raise UsageError(f"--min-effect-for takes WORKLOAD=FRACTION; got {pair!r}")
     if not 0 < args.alpha < 1:
@@ -166,8 +150,7 @@ def report(comparisons: Sequence[Any], args: argparse.Namespace) -> int:
     if not any(c.compared for c in comparisons):
         reasons = {e.reason for c in comparisons for e in c.with_status(NOT_COMPARABLE)}
         print(
-            "error: nothing to compare: every entry is not comparable "
-            f"({'; '.join(sorted(reasons))})",
+            f"error: nothing to compare: every entry is not comparable ({'; '.join(sorted(reasons))})",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -231,21 +214,18 @@ def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> 
     return compare_files(args, baseline_files, files.get("new"), files)
 
 
-def measure_sides(
-    args: argparse.Namespace, sides: Sequence[Any], output_dir: Path
-) -> dict[str, list[Path]]:
+def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
     """Wall-clock rounds and/or instruction counts for every side, into ``output_dir``."""
     from harness.ab import ProcessBudgets, Rounds
 
     files: dict[str, list[Path]] = {}
     if args.mode in ("time", "both"):
         budgets = ProcessBudgets(floor=args.budget, processes=args.min_processes)
-        rounds = Rounds(
-            sides, units(args), run_arguments(args), output_dir, log=log, budgets=budgets
-        )
+        rounds = Rounds(sides, units(args), run_arguments(args), output_dir, log=log, budgets=budgets)
         files = rounds.run(args.rounds)
         for skipped in rounds.skipped:
             log(f"skipped {skipped}")
+        write_latest(files, output_dir)
     if args.mode in ("instructions", "both"):
         for side in sides:
             files[f"{side.label}-instructions"] = [count_side(args, side, output_dir)]
@@ -263,9 +243,7 @@ def compare_files(
 
     comparisons = []
     if new_files:
-        comparisons.append(
-            compare_sides(load_side("base", base_files), load_side("new", new_files), args)
-        )
+        comparisons.append(compare_sides(load_side("base", base_files), load_side("new", new_files), args))
     if "new-instructions" in files:
         base_counts = files.get("base-instructions") or []
         if base_counts:
@@ -298,12 +276,19 @@ def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
         str(output),
     ]
     print(f"instructions: {side.label} ({side.tree})", file=sys.stderr, flush=True)
-    done = subprocess.run(
-        command, cwd=side.tree, env=side.environment(), text=True, capture_output=True
-    )
+    done = subprocess.run(command, cwd=side.tree, env=side.environment(), text=True, capture_output=True)
     if done.returncode not in (0, 1) or not output.exists():
         raise CheckError(f"instruction counts of {side.label} failed: {done.stderr[-2000:]}")
     return output
+
+
+def write_latest(files: dict[str, list[Path]], output_dir: Path) -> None:
+    """``OUTPUT/<side>-latest.json``: each side's latest round of every entry, for reports."""
+    from harness.ab import latest_run
+    from harness.results import save
+
+    for label, paths in files.items():
+        save(latest_run(paths, output_dir), output_dir / f"{label}-latest.json")
 
 
 def log(text: str) -> None:

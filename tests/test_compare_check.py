@@ -44,9 +44,7 @@ def ok_entry(cache_load: float = 1.0, call: float = 1e-3) -> Entry:
             runs=1,
             cache_load=Stats.of([cache_load]),
         ),
-        evaluation=Evaluation(
-            seconds=Stats.of([call] * 6), processes=2, values_per_process=6, warmups=1, loops=100
-        ),
+        evaluation=Evaluation(seconds=Stats.of([call] * 6), processes=2, values_per_process=6, warmups=1, loops=100),
     )
 
 
@@ -67,13 +65,8 @@ class FakeHarness:
 
 def test_rounds_alternate_the_order_of_the_sides(tmp_path: Path) -> None:
     fake = FakeHarness()
-    files = Rounds(
-        SIDES, UNITS, ["--preset", "quick"], tmp_path, runner=fake, log=lambda _: None
-    ).run(2)
-    order = [
-        (call["cwd"], call["command"][call["command"].index("--backend") + 1])
-        for call in fake.calls
-    ]
+    files = Rounds(SIDES, UNITS, ["--preset", "quick"], tmp_path, runner=fake, log=lambda _: None).run(2)
+    order = [(call["cwd"], call["command"][call["command"].index("--backend") + 1]) for call in fake.calls]
     assert order == [
         (Path("/ref"), "numba"),
         (Path("/tree"), "numba"),
@@ -107,9 +100,7 @@ def test_a_unit_the_ref_does_not_know_is_skipped(tmp_path: Path) -> None:
 
 
 def test_a_crashing_side_stops_the_check(tmp_path: Path) -> None:
-    rounds = Rounds(
-        SIDES, UNITS[:1], [], tmp_path, runner=FakeHarness(returncode=3), log=lambda _: None
-    )
+    rounds = Rounds(SIDES, UNITS[:1], [], tmp_path, runner=FakeHarness(returncode=3), log=lambda _: None)
     with pytest.raises(CheckError, match="exited with 3"):
         rounds.run(1)
 
@@ -180,10 +171,7 @@ def test_instructions_per_call_cancel_the_fixed_cost() -> None:
 
 
 def test_callgrind_totals_are_parsed() -> None:
-    assert (
-        instructions.parse_totals("events: Ir\nsummary: 2415826010\ntotals: 2415826010\n")
-        == 2415826010
-    )
+    assert instructions.parse_totals("events: Ir\nsummary: 2415826010\ntotals: 2415826010\n") == 2415826010
     with pytest.raises(instructions.InstructionsError):
         instructions.parse_totals("events: Ir\n")
 
@@ -215,3 +203,21 @@ def test_fast_kernels_get_more_counted_calls() -> None:
     assert instructions.calls_for((1, 11), 0.1) == (1, 11)
     assert instructions.calls_for((1, 11), 0.001) == (1, 501)
     assert instructions.calls_for((1, 11), 1e-9) == (1, 1 + instructions.MAX_COUNTED_CALLS)
+
+
+def test_the_latest_round_of_each_entry_makes_one_run_for_the_report(tmp_path: Path) -> None:
+    from harness.ab import latest_run
+
+    files = []
+    for round_number, call in ((1, 1e-3), (2, 2e-3)):
+        entry = ok_entry(call=call)
+        entry.evaluation.pyperf_file = f"round-{round_number}.pyperf/w.json"  # type: ignore[union-attr]
+        path = tmp_path / "new" / f"round-{round_number}.json"
+        save(Run(metadata={"machine": "m"}, entries=[entry]), path)
+        files.append(path)
+    merged = latest_run(files, tmp_path)
+    assert len(merged.entries) == 1
+    evaluation = merged.entries[0].evaluation
+    assert evaluation is not None and evaluation.seconds.median == 2e-3
+    assert evaluation.pyperf_file == "new/round-2.pyperf/w.json"
+    assert merged.metadata["merged_from"] == [str(p) for p in files]
