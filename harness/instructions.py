@@ -90,7 +90,9 @@ def counting_environment(cache_dir: Path) -> dict[str, str]:
             "NUMBA_CACHE_DIR": str(cache_dir),
             "NUMBA_CPU_NAME": "generic",
             "NUMBA_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
+            # a fixed threshold: glibc's adaptive one makes a large array come from
+            # mmap (already zeroed) in one run and from the heap (memset) in another
+            "MALLOC_MMAP_THRESHOLD_": "131072",
         }
     )
     return env
