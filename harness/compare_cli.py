@@ -264,7 +264,7 @@ def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
     from harness import instructions
     from harness.ab import CheckError
 
-    output = output_dir / side.label / "instructions.json"
+    output = output_dir / f"{side.label}-instructions" / "instructions.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
