@@ -39,7 +39,7 @@ UNCOUNTED_BACKENDS = {
     "cuda": "GPU work is not executed by the CPU, so callgrind cannot count it",
 }
 DEFAULT_CALLS = (1, 11)
-COUNTED_SECONDS = 0.5  # native seconds of counted calls: about 30 s under callgrind
+COUNTED_SECONDS = 1.0  # native seconds of counted calls: about a minute under callgrind
 MAX_COUNTED_CALLS = 5000
 # Runs this file from another tree: sys.path[0] becomes that tree (the working directory).
 BOOTSTRAP = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
@@ -272,7 +272,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--calls",
         default=",".join(map(str, DEFAULT_CALLS)),
         help="two call counts N1,N2 (default 1,11; N2 is raised until the counted calls take "
-        "about 0.5 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
+        "about 1 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per valgrind run")
 

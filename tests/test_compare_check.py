@@ -201,7 +201,7 @@ def test_without_valgrind_every_entry_is_skipped_with_the_reason(
 
 def test_fast_kernels_get_more_counted_calls() -> None:
     assert instructions.calls_for((1, 11), 0.1) == (1, 11)
-    assert instructions.calls_for((1, 11), 0.001) == (1, 501)
+    assert instructions.calls_for((1, 11), 0.001) == (1, 1001)
     assert instructions.calls_for((1, 11), 1e-9) == (1, 1 + instructions.MAX_COUNTED_CALLS)
 
 
