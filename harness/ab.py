@@ -172,7 +172,7 @@ class ProcessBudgets:
         value_seconds = max(evaluation.seconds.median, MIN_VALUE_SECONDS)
         calibration = startup + 2 * MIN_VALUE_SECONDS if value_seconds <= MIN_VALUE_SECONDS else 0.0
         per_process = startup + 4 * value_seconds  # 3 values and 1 warmup, as the planner does
-        return 1.05 * (calibration + self.processes * per_process)
+        return 1.2 * (calibration + self.processes * per_process)
 
 
 def latest_run(files: Sequence[Path], folder: Path) -> Any:
