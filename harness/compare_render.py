@@ -96,7 +96,7 @@ def markdown(comparison: Comparison) -> str:
     lines += [
         f"Base: {describe_side(comparison.base.metadata, len(comparison.base.runs))}  ",
         f"New: {describe_side(comparison.new.metadata, len(comparison.new.runs))}  ",
-        "Verdict rule: Mann-Whitney U on per-process means, "
+        "Verdict rule: rank test (Mann-Whitney U, stratified by round) on per-process means, "
         f"p < {thresholds.alpha:g}, and a change of at least {thresholds.min_effect:.0%}"
         + "".join(
             f", {name}: {value:.0%}" for name, value in sorted(thresholds.min_effect_for.items())
