@@ -157,8 +157,12 @@ class ProcessBudgets:
             self.learned[unit] = max(self.learned.get(unit, 0.0), *needs)
 
     def needed(self, entry: Any) -> float | None:
-        """The budget for which the planner would choose ``processes`` processes."""
-        from harness.planning import MIN_VALUE_SECONDS
+        """The least budget for which the harness's planner chooses ``processes`` processes.
+
+        Asks ``harness.planning.plan_evaluation`` itself (doubling, then bisecting), with
+        the call time and worker start-up this run measured, so it follows the planner.
+        """
+        from harness.planning import plan_evaluation
         from harness.runner import INTERPRETER_STARTUP_SECONDS
 
         construction, evaluation = entry.construction, entry.evaluation
@@ -169,10 +173,19 @@ class ProcessBudgets:
         else:
             startup = construction.seconds.median - construction.steps.get("first_call", 0.0)
         startup += INTERPRETER_STARTUP_SECONDS
-        value_seconds = max(evaluation.seconds.median, MIN_VALUE_SECONDS)
-        calibration = startup + 2 * MIN_VALUE_SECONDS if value_seconds <= MIN_VALUE_SECONDS else 0.0
-        per_process = startup + 4 * value_seconds  # 3 values and 1 warmup, as the planner does
-        return 1.2 * (calibration + self.processes * per_process)
+        call = evaluation.seconds.median
+
+        def enough(budget: float) -> bool:
+            return plan_evaluation(call, startup, budget).processes >= self.processes
+
+        high = 1.0
+        while not enough(high) and high < 1e4:
+            high *= 2
+        low = high / 2
+        for _ in range(20):
+            middle = (low + high) / 2
+            low, high = (low, middle) if enough(middle) else (middle, high)
+        return 1.2 * high
 
 
 def latest_run(files: Sequence[Path], folder: Path) -> Any:
