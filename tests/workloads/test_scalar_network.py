@@ -1,5 +1,6 @@
-"""The scalar_network workload: every backend against the NumPy reference on the quick
-preset, and Python calls per evaluation counted (one for the compiled backends)."""
+"""The scalar_network workload: every backend against the NumPy reference on every rung of
+the ladder at the quick size, and Python calls per evaluation counted (one for the
+compiled backends)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 
 from harness.calls import count_calls
 from harness.workload import BackendUnavailable, Kernel, StepTimer
-from workloads.scalar_network import WORKLOAD
+from workloads.scalar_network import RUNGS, WORKLOAD
 from workloads.scalar_network.inputs import parameter_count
 
-QUICK = WORKLOAD.cases("quick")
+QUICK = [{**WORKLOAD.cases("quick")[0], "rung": rung} for rung in RUNGS]
 
 
 def prepare(backend: str, case: dict[str, Any]) -> Kernel:

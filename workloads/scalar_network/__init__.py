@@ -11,9 +11,7 @@ from typing import Any
 
 from harness.workload import Comparison, Params, Work, Workload
 
-from .inputs import NetworkInputs, make_inputs
-
-RUNGS = ("loss", "gradient", "step", "steps")
+from .inputs import RUNGS, NetworkInputs, make_inputs
 
 
 def _work(params: Params, inputs: NetworkInputs) -> Work:
@@ -22,13 +20,16 @@ def _work(params: Params, inputs: NetworkInputs) -> Work:
     return Work(amount=float(inputs.batch * passes), unit="samples")
 
 
-def _ladder(hidden: int, batch: int, k: int, evaluator: str = "codegen") -> list[dict[str, Any]]:
+def _ladder(hidden: int, batch: int, k: int, evaluator: str = "codegen",
+            rungs: tuple[str, ...] = RUNGS) -> list[dict[str, Any]]:
     return [{"hidden": hidden, "batch": batch, "rung": rung, "k": k, "evaluator": evaluator}
-            for rung in RUNGS]
+            for rung in rungs]
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": _ladder(hidden=4, batch=8, k=3, evaluator="tape"),
+    # quick keeps the two rungs the diary aims at (one call per step, per K steps); every
+    # rung of the ladder is in default, and each rung is tested in tests/workloads
+    "quick": _ladder(hidden=4, batch=8, k=3, evaluator="tape", rungs=("step", "steps")),
     "default": [*_ladder(hidden=16, batch=256, k=10),
                 {"hidden": 16, "batch": 256, "rung": "step", "k": 10, "evaluator": "tape"}],
     "full": [{"hidden": hidden, "batch": batch, "rung": "step", "k": 10, "evaluator": "tape"}

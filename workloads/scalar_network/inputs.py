@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+# What one call does: one loss evaluation, one gradient, one SGD step, or K steps.
+RUNGS = ("loss", "gradient", "step", "steps")
+
 N_FEATURES = 2
 # Columns of a sample row: the two features, then the label in {-1, +1}.
 N_SAMPLE_COLUMNS = N_FEATURES + 1

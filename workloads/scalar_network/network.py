@@ -16,9 +16,7 @@ from harness.workload import StepTimer
 from workloads.scalar_graph import Graph, Scalar, Tape, format_pass_table, gradient, optimise
 from workloads.scalar_graph.tape import to_tape
 
-from .inputs import N_FEATURES, N_SAMPLE_COLUMNS, parameter_count
-
-RUNGS = ("loss", "gradient", "step", "steps")
+from .inputs import N_FEATURES, N_SAMPLE_COLUMNS, RUNGS, parameter_count
 
 
 def _dense(graph: Graph, inputs: list[Scalar], width: int, first_param: int,
