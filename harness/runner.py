@@ -41,7 +41,7 @@ class Measurement:
 
 
 PRESET_MEASUREMENT = {
-    "quick": Measurement(construction_runs=1, evaluation_budget=1.5, timeout=180.0),
+    "quick": Measurement(construction_runs=1, evaluation_budget=1.0, timeout=180.0),
     "default": Measurement(construction_runs=3, evaluation_budget=8.0, timeout=600.0),
 }
 
