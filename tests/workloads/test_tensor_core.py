@@ -122,3 +122,10 @@ def test_default_preset_reaches_the_issue_sizes_and_gives_python_a_case(name):
     assert {case["layout"] for case in cases} == set(
         importlib.import_module(f"workloads.{name}.inputs").LAYOUTS
     )
+
+
+def test_compile_for_skips_an_interpreted_function():
+    """Under the line profiler a dispatcher is swapped for its py_func: nothing to compile."""
+    from workloads.tensor_core.numba_helpers import compile_for
+
+    compile_for(lambda x: x, (1.0,))  # must not raise

@@ -23,5 +23,11 @@ apply_reduce = operators.make_reduce_dispatch(inline)
 
 
 def compile_for(dispatcher: Any, args: tuple) -> None:
-    """Compile ``dispatcher`` for the types of ``args`` (or load it from the cache); run nothing."""
-    dispatcher.compile(tuple(typeof(arg) for arg in args))
+    """Compile ``dispatcher`` for the types of ``args`` (or load it from the cache); run nothing.
+
+    Under ``harness profile`` the line profiler swaps a dispatcher for its interpreted
+    ``py_func``, which has nothing to compile.
+    """
+    compile_signature = getattr(dispatcher, "compile", None)
+    if compile_signature is not None:
+        compile_signature(tuple(typeof(arg) for arg in args))
