@@ -44,7 +44,8 @@ def matmul(
                 out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 
-def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
+def prepare_with(dispatcher: Any, inputs: MatmulInputs, steps: StepTimer) -> Kernel:
+    """Compile ``dispatcher`` (serial or parallel matmul) for these inputs and wrap it."""
     output, left, right = inputs.output(), inputs.left, inputs.right
     args: tuple[Any, ...] = (
         output.storage,
@@ -55,10 +56,14 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     )
     args += (right.storage, right.strides, *batch_strides(inputs), int(left.shape[2]))
     with steps("compile"):
-        compile_for(matmul, args)
+        compile_for(dispatcher, args)
 
     def call() -> np.ndarray:
-        matmul(*args)
+        dispatcher(*args)
         return output.storage
 
     return Kernel(call=call, fetch=output.reshape_values)
+
+
+def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
+    return prepare_with(matmul, inputs, steps)

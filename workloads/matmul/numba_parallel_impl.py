@@ -15,15 +15,13 @@ changes the summation order, which the workload's tolerance allows for.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit, prange
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_helpers import compile_for
 
-from .inputs import MatmulInputs, batch_strides
+from .inputs import MatmulInputs
+from .numba_impl import prepare_with
 
 ROWS = 64
 DEPTH = 64
@@ -152,20 +150,4 @@ def matmul(
 
 
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
-    output, left, right = inputs.output(), inputs.left, inputs.right
-    args: tuple[Any, ...] = (
-        output.storage,
-        output.shape,
-        output.strides,
-        left.storage,
-        left.strides,
-    )
-    args += (right.storage, right.strides, *batch_strides(inputs), int(left.shape[2]))
-    with steps("compile"):
-        compile_for(matmul, args)
-
-    def call() -> np.ndarray:
-        matmul(*args)
-        return output.storage
-
-    return Kernel(call=call, fetch=output.reshape_values)
+    return prepare_with(matmul, inputs, steps)
