@@ -40,14 +40,18 @@ def add_compare_commands(commands: Any) -> None:
     which = check.add_mutually_exclusive_group(required=True)
     which.add_argument("--against", metavar="REF", help="git ref to benchmark against (e.g. origin/main)")
     which.add_argument("--baseline", type=Path, help="saved results (file or folder) to compare with")
-    check.add_argument("--rounds", type=int, default=3, help="interleaved rounds per side (default 3)")
-    check.add_argument("--budget", type=float, default=3.0, help="least evaluation seconds per entry (default 3)")
     check.add_argument(
-        "--min-processes",
+        "--rounds",
+        type=int,
+        default=6,
+        help="most rounds of sample processes per entry (default 6); an entry stops earlier once its verdict is clear",
+    )
+    check.add_argument("--min-rounds", type=int, default=2, help="rounds every entry gets (default 2)")
+    check.add_argument(
+        "--processes",
         type=int,
         default=3,
-        help="raise an entry's budget after its first run so that it gets this many pyperf "
-        "processes (samples) per round (default 3)",
+        help="sample processes per side in a round, started alternately A B, B A, ... (default 3)",
     )
     check.add_argument("--timeout", type=float, help="seconds per entry before it is killed")
     check.add_argument("--output-dir", type=Path, help="where the rounds' results go (default results/check/...)")
@@ -173,11 +177,11 @@ def comparison_json(comparison: Any) -> dict[str, Any]:
 
 def command_check(args: argparse.Namespace) -> int:
     from harness.ab import CheckError, SideTree, build_in_place, repository_root, verify_imports
+    from harness.cli import UsageError
 
-    if args.rounds < 1:
-        from harness.cli import UsageError
-
-        raise UsageError(f"--rounds must be at least 1; got {args.rounds}")
+    for option in ("rounds", "min_rounds", "processes"):
+        if getattr(args, option) < 1:
+            raise UsageError(f"--{option.replace('_', '-')} must be at least 1; got {getattr(args, option)}")
     thresholds_from(args)  # bad threshold options fail before any benchmark runs
     try:
         current = SideTree("new", repository_root(Path.cwd()))
@@ -215,22 +219,50 @@ def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> 
 
 
 def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
-    """Wall-clock rounds and/or instruction counts for every side, into ``output_dir``."""
-    from harness.ab import ProcessBudgets, Rounds
-
+    """Wall-clock samples and/or instruction counts for every side, into ``output_dir``."""
     files: dict[str, list[Path]] = {}
     if args.mode in ("time", "both"):
-        budgets = ProcessBudgets(floor=args.budget, processes=args.min_processes)
-        rounds = Rounds(sides, units(args), run_arguments(args), output_dir, log=log, budgets=budgets)
-        files = rounds.run(args.rounds)
-        for skipped in rounds.skipped:
-            log(f"skipped {skipped}")
-        write_latest(files, output_dir)
+        files = sample_sides(args, sides, output_dir)
     if args.mode in ("instructions", "both"):
         for side in sides:
             files[f"{side.label}-instructions"] = [count_side(args, side, output_dir)]
     print(f"results of this check: {output_dir}", file=sys.stderr)
     return files
+
+
+def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
+    """Set every side up with its own harness, then sample entry by entry, sides interleaved."""
+    from harness.ab import Setup
+    from harness.sampling import RoundWriter, SampleFailure, Sampler, targets_of
+
+    setup = Setup(sides, workload_names(args), run_arguments(args), output_dir, log=log)
+    setups = setup.run()
+    for skipped in setup.skipped:
+        log(f"skipped {skipped}")
+    sampler = Sampler(
+        sides,
+        output_dir,
+        thresholds=thresholds_from(args),
+        workload_dirs=[Path(d).resolve() for d in args.workload_dir],
+        pairs=args.processes,
+        min_rounds=min(args.min_rounds, args.rounds),
+        max_rounds=args.rounds,
+        log=log,
+    )
+    writer = RoundWriter(output_dir, setups, values=sampler.values, warmups=sampler.warmups)
+    targets = targets_of(setups)
+    sampled: set[Any] = set()
+    files: dict[str, list[Path]] = {}
+    for index, target in enumerate(targets, start=1):
+        log(f"[{index}/{len(targets)}] sampling {target.first.label}")
+        try:
+            writer.add(target, sampler.sample(target))
+        except SampleFailure as failure:
+            log(f"  {failure}")
+            writer.add_failure(target, failure.side, str(failure))
+        sampled.add(target.first.key)
+        files = writer.write(sampled)  # as the check goes: an interrupted check keeps its rounds
+    return files or writer.write(sampled)
 
 
 def compare_files(
@@ -282,44 +314,15 @@ def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
     return output
 
 
-def write_latest(files: dict[str, list[Path]], output_dir: Path) -> None:
-    """``OUTPUT/<side>-latest.json``: each side's latest round of every entry, for reports."""
-    from harness.ab import latest_run
-    from harness.results import save
-
-    for label, paths in files.items():
-        save(latest_run(paths, output_dir), output_dir / f"{label}-latest.json")
-
-
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def units(args: argparse.Namespace) -> list[Any]:
-    """The selection's (workload, backend) pairs available here, each one unit of a round."""
-    from harness.ab import Unit
-    from harness.backends import implementation_unavailable_reason
-    from harness.cli import UsageError, selected_backends, selected_workloads
+def workload_names(args: argparse.Namespace) -> list[str]:
+    """The selected workloads' names; each side's set-up runs them one by one."""
+    from harness.cli import selected_workloads
 
-    chosen = selected_backends(args.backend)
-    found = []
-    for workload in selected_workloads(args):
-        for backend in workload.backends:
-            if chosen and backend not in chosen:
-                continue
-            reason = implementation_unavailable_reason(workload, backend)
-            if reason:
-                log(f"not checked: {workload.name} {backend}: {reason}")
-                continue
-            found.append(
-                Unit(
-                    f"{workload.name}-{backend}",
-                    ("--workload", workload.name, "--backend", backend),
-                )
-            )
-    if not found:
-        raise UsageError("the selection has no available entries to check")
-    return found
+    return [workload.name for workload in selected_workloads(args)]
 
 
 def selection_arguments(args: argparse.Namespace) -> list[str]:
@@ -335,8 +338,9 @@ def selection_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def run_arguments(args: argparse.Namespace) -> list[str]:
-    """Options every round's ``harness run`` gets; the unit adds its workload and backend."""
+    """Options every set-up ``harness run`` gets; the set-up adds the workload."""
     arguments = ["--preset", args.preset]
+    arguments += [f"--backend={name}" for name in args.backend]
     arguments += [f"--param={pair}" for pair in args.param]
     arguments += [f"--workload-dir={Path(d).resolve()}" for d in args.workload_dir]
     if args.threads:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -114,6 +115,7 @@ class EntryRunner:
     workload_dirs: Sequence[Path] = ()
     progress: Progress | None = None
     clock: Callable[[], float] = time.monotonic
+    keep_caches: Path | None = None  # copy each entry's warm Numba cache here (for ``harness check``)
     _counter: int = field(default=0, init=False)
 
     def run(self, plan: EntryPlan) -> Entry:
@@ -133,7 +135,17 @@ class EntryRunner:
 
 def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[Path]) -> dict[str, str]:
     """A child's environment: a run-private Numba cache, the workload path, the thread count."""
-    env = dict(os.environ)
+    return entry_environment(plan.threads, cache_dir, workload_dirs)
+
+
+def entry_environment(
+    threads: int | None,
+    cache_dir: Path,
+    workload_dirs: Sequence[Path],
+    base: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """``base`` (default: this process's environment) with an entry's cache, workload path and threads."""
+    env = dict(os.environ if base is None else base)
     env["NUMBA_CACHE_DIR"] = str(cache_dir)
     env["PYTHONUNBUFFERED"] = "1"
     paths = [str(d) for d in workload_dirs]
@@ -141,8 +153,8 @@ def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[
         paths.append(env[WORKLOAD_PATH_VARIABLE])
     if paths:
         env[WORKLOAD_PATH_VARIABLE] = os.pathsep.join(paths)
-    if plan.threads is not None:
-        env["NUMBA_NUM_THREADS"] = str(plan.threads)
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(threads)
     return env
 
 
@@ -186,13 +198,19 @@ class _EntryAttempt:
         evaluation, failure = self.evaluate(findings, construction, warm_cache)
         if failure:
             return failure
+        info = {**findings.get("info", {}), "numba_cache": "run-private, warm for evaluation"}
+        if self.runner.keep_caches is not None:
+            kept = self.runner.keep_caches / _slug(self.plan)
+            if warm_cache.is_dir():
+                shutil.copytree(warm_cache, kept, dirs_exist_ok=True)
+            info["kept_numba_cache"] = str(kept)
         return self.plan.entry(
             status="ok",
             check=check,
             construction=construction,
             evaluation=evaluation,
             calls_per_evaluation=findings.get("calls_per_evaluation"),
-            info={**findings.get("info", {}), "numba_cache": "run-private, warm for evaluation"},
+            info=info,
         )
 
     def remaining(self) -> float:

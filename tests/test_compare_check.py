@@ -1,6 +1,7 @@
-"""The A/B machinery (rounds, side environments, budgets, worktrees) and callgrind helpers.
+"""The A/B machinery (set-up, interleaved samples, rounds, side environments, worktrees) and callgrind helpers.
 
-The rounds run a fake ``harness run`` that only writes a results file, so nothing is timed.
+The set-up runs a fake ``harness run`` that only writes a results file, and the samples
+come from a fake worker that writes pyperf files with chosen values, so nothing is timed.
 """
 
 from __future__ import annotations
@@ -8,54 +9,44 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyperf
 import pytest
 
 from harness import instructions
-from harness.ab import (
-    SIDE_VARIABLE,
-    CheckError,
-    ProcessBudgets,
-    Rounds,
-    SideTree,
-    Unit,
-    ref_worktree,
-    verify_imports,
-)
+from harness.ab import SIDE_VARIABLE, CheckError, Setup, SideTree, ref_worktree, verify_imports
+from harness.compare import Thresholds, compare, load_side
 from harness.results import Construction, Entry, Evaluation, Run, Stats, load, save
+from harness.sampling import RoundWriter, SampleFailure, Sampler, Target, targets_of
 
 SIDES = [SideTree("base", Path("/ref")), SideTree("new", Path("/tree"))]
-UNITS = [
-    Unit("w-numba", ("--workload", "w", "--backend", "numba")),
-    Unit("w-numpy", ("--workload", "w", "--backend", "numpy")),
-]
 
 
-def ok_entry(cache_load: float = 1.0, call: float = 1e-3) -> Entry:
+def ok_entry(call: float = 1e-3, backend: str = "numba", status: str = "ok") -> Entry:
     return Entry(
         workload="w",
-        backend="numba",
+        backend=backend,
         params={"n": 1},
-        construction=Construction(
-            seconds=Stats.of([2.0]),
-            steps={"first_call": 1.0},
-            runs=1,
-            cache_load=Stats.of([cache_load]),
-        ),
-        evaluation=Evaluation(seconds=Stats.of([call] * 6), processes=2, values_per_process=6, warmups=1, loops=100),
+        status=status,
+        construction=Construction(seconds=Stats.of([2.0]), steps={"first_call": 1.0}, runs=1),
+        evaluation=Evaluation(seconds=Stats.of([call] * 6), processes=2, values_per_process=3, warmups=1, loops=100),
     )
 
 
 class FakeHarness:
     """Stands in for ``subprocess.run`` of ``harness run``: records calls, writes a results file."""
 
-    def __init__(self, returncode: int = 0, write: bool = True) -> None:
+    def __init__(self, returncode: int = 0, write: bool = True, keeps_caches: bool = True) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.returncode, self.write = returncode, write
+        self.returncode, self.write, self.keeps_caches = returncode, write, keeps_caches
 
     def __call__(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        if "--help" in command:
+            usage = "usage: harness run [--keep-caches DIR]" if self.keeps_caches else "usage: harness run"
+            return subprocess.CompletedProcess(command, 0, usage, "")
         self.calls.append({"command": command, **options})
         output = Path(command[command.index("--output") + 1])
         if self.write:
@@ -63,67 +54,129 @@ class FakeHarness:
         return subprocess.CompletedProcess(command, self.returncode, "", "unknown workload 'w'")
 
 
-def test_rounds_alternate_the_order_of_the_sides(tmp_path: Path) -> None:
+def test_the_setup_runs_every_workload_on_every_side_with_kept_caches(tmp_path: Path) -> None:
     fake = FakeHarness()
-    files = Rounds(SIDES, UNITS, ["--preset", "quick"], tmp_path, runner=fake, log=lambda _: None).run(2)
-    order = [(call["cwd"], call["command"][call["command"].index("--backend") + 1]) for call in fake.calls]
-    assert order == [
-        (Path("/ref"), "numba"),
-        (Path("/tree"), "numba"),
-        (Path("/tree"), "numpy"),
-        (Path("/ref"), "numpy"),
-        (Path("/ref"), "numba"),
-        (Path("/tree"), "numba"),
-        (Path("/tree"), "numpy"),
-        (Path("/ref"), "numpy"),
-    ]
-    assert [p.name for p in files["new"]] == [
-        "round-01-w-numba.json",
-        "round-01-w-numpy.json",
-        "round-02-w-numba.json",
-        "round-02-w-numpy.json",
-    ]
+    setup = Setup(SIDES, ["w", "v"], ["--preset", "quick"], tmp_path, runner=fake, log=lambda _: None)
+    runs = setup.run()
+    assert set(runs) == {"base", "new"} and len(runs["new"].entries) == 1
+    ran = sorted((call["cwd"], call["command"][call["command"].index("--workload") + 1]) for call in fake.calls)
+    assert ran == [(Path("/ref"), "v"), (Path("/ref"), "w"), (Path("/tree"), "v"), (Path("/tree"), "w")]
+    assert all("--keep-caches" in call["command"] for call in fake.calls)
     assert all(call["env"][SIDE_VARIABLE] in ("base", "new") for call in fake.calls)
 
 
-def test_a_unit_the_ref_does_not_know_is_skipped(tmp_path: Path) -> None:
-    rounds = Rounds(
-        SIDES,
-        UNITS[:1],
-        [],
-        tmp_path,
-        runner=FakeHarness(returncode=2, write=False),
-        log=lambda _: None,
-    )
-    assert rounds.run(1) == {}
-    assert len(rounds.skipped) == 2
+def test_a_ref_without_kept_caches_is_set_up_without_them(tmp_path: Path) -> None:
+    fake = FakeHarness(keeps_caches=False)
+    Setup(SIDES[:1], ["w"], [], tmp_path, runner=fake, log=lambda _: None).run()
+    assert "--keep-caches" not in fake.calls[0]["command"]
+
+
+def test_a_workload_the_ref_does_not_know_is_skipped(tmp_path: Path) -> None:
+    setup = Setup(SIDES[:1], ["w"], [], tmp_path, runner=FakeHarness(returncode=2, write=False), log=lambda _: None)
+    with pytest.raises(CheckError, match="none of the selected workloads"):
+        setup.run()
+    assert len(setup.skipped) == 1 and "unknown workload" in setup.skipped[0]
 
 
 def test_a_crashing_side_stops_the_check(tmp_path: Path) -> None:
-    rounds = Rounds(SIDES, UNITS[:1], [], tmp_path, runner=FakeHarness(returncode=3), log=lambda _: None)
+    setup = Setup(SIDES, ["w"], [], tmp_path, runner=FakeHarness(returncode=3), log=lambda _: None)
     with pytest.raises(CheckError, match="exited with 3"):
-        rounds.run(1)
+        setup.run()
 
 
-def test_budgets_grow_until_enough_processes_fit(tmp_path: Path) -> None:
-    from harness.planning import plan_evaluation
-    from harness.runner import INTERPRETER_STARTUP_SECONDS
-
-    budgets = ProcessBudgets(floor=3.0, processes=3)
-    assert budgets.budget("w-numba") == 3.0
-    save(Run(metadata={}, entries=[ok_entry(cache_load=1.0, call=1e-3)]), tmp_path / "r.json")
-    budgets.learn("w-numba", tmp_path / "r.json")
-    learned = budgets.budget("w-numba")
-    startup = 1.0 + INTERPRETER_STARTUP_SECONDS
-    assert plan_evaluation(1e-3, startup, learned / 1.2).processes >= 3
-    assert plan_evaluation(1e-3, startup, learned / 1.2 * 0.98).processes < 3
-    budgets.learn("w-numba", tmp_path / "missing.json")
-    assert budgets.budget("w-numba") == learned
+def test_targets_are_the_entries_ok_on_both_sides() -> None:
+    base = Run(metadata={}, entries=[ok_entry(backend="numba"), ok_entry(backend="numpy")])
+    new = Run(metadata={}, entries=[ok_entry(backend="numba", call=0.3), ok_entry(backend="numpy", status="failed")])
+    targets = targets_of({"base": base, "new": new})
+    assert [t.first.backend for t in targets] == ["numba"]
+    assert targets[0].loops == 128  # the base side's 1 ms call: 0.1 s values
+    assert targets[0].slug == "w-numba-n1"
 
 
-def test_budgets_are_capped() -> None:
-    budgets = ProcessBudgets(floor=3.0, ceiling=10.0, learned={"slow": 60.0})
-    assert budgets.budget("slow") == 10.0
+class FakeWorker:
+    """Stands in for a pyperf worker: writes a pyperf file with values from ``time(side, count)``."""
+
+    def __init__(self, time: Callable[[str, int], float], fail_on: str | None = None) -> None:
+        self.time, self.fail_on = time, fail_on
+        self.sides: list[str] = []
+
+    def __call__(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        side = options["env"][SIDE_VARIABLE]
+        self.sides.append(side)
+        if side == self.fail_on:
+            return subprocess.CompletedProcess(command, 1, "", "Traceback: boom")
+        assert options["env"]["NUMBA_CACHE_DIR"].endswith("kept") and "--worker" in command
+        value = self.time(side, len(self.sides))
+        run = pyperf.Run([value] * 3, metadata={"name": "w.numba", "loops": 128}, collect_metadata=False)
+        pyperf.Benchmark([run]).dump(command[command.index("--output") + 1])
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+
+def target(call: float = 1e-3) -> Target:
+    entry = ok_entry(call=call)
+    entry.info["kept_numba_cache"] = "/caches/kept"
+    return Target({"base": entry, "new": entry}, loops=128)
+
+
+def sampler(tmp_path: Path, worker: FakeWorker, **options: Any) -> Sampler:
+    return Sampler(SIDES, tmp_path, runner=worker, log=lambda _: None, **options)
+
+
+def test_sample_processes_alternate_the_sides(tmp_path: Path) -> None:
+    worker = FakeWorker(lambda side, count: 1e-3 * (1 + count % 7 / 100))
+    rounds = sampler(tmp_path, worker, pairs=2, min_rounds=2, max_rounds=2).sample(target())
+    assert worker.sides == ["base", "new", "new", "base", "base", "new", "new", "base"]
+    assert len(rounds) == 2 and all(len(r["base"]) == 2 and len(r["new"]) == 2 for r in rounds)
+
+
+def test_a_clear_regression_stops_sampling_at_the_least_rounds(tmp_path: Path) -> None:
+    worker = FakeWorker(lambda side, count: (1.2e-3 if side == "new" else 1e-3) * (1 + count % 5 / 1000))
+    rounds = sampler(tmp_path, worker, pairs=4, min_rounds=2, max_rounds=6).sample(target())
+    assert len(rounds) == 2
+
+
+def test_an_unclear_entry_gets_the_most_rounds(tmp_path: Path) -> None:
+    # noise of +-10% around the same time on both sides: neither significant nor clearly small
+    worker = FakeWorker(lambda side, count: 1e-3 * (1 + (count * 37 % 21 - 10) / 100))
+    rounds = sampler(tmp_path, worker, pairs=3, min_rounds=2, max_rounds=5).sample(target())
+    assert len(rounds) == 5
+
+
+def test_a_failing_sample_names_its_side(tmp_path: Path) -> None:
+    with pytest.raises(SampleFailure, match="boom") as failure:
+        sampler(tmp_path, FakeWorker(lambda side, count: 1e-3, fail_on="new")).sample(target())
+    assert failure.value.side == "new"
+
+
+def test_rounds_are_written_so_that_compare_pairs_them(tmp_path: Path) -> None:
+    setups = {
+        "base": Run(metadata={"machine": "m"}, entries=[ok_entry(), ok_entry(backend="numpy", status="failed")]),
+        "new": Run(metadata={"machine": "m"}, entries=[ok_entry(), ok_entry(backend="numpy")]),
+    }
+    writer = RoundWriter(tmp_path, setups, values=3, warmups=1)
+    sampled = [
+        {"base": [1.00e-3, 1.01e-3, 0.99e-3], "new": [1.10e-3, 1.12e-3, 1.11e-3]},
+        {"base": [1.02e-3, 1.00e-3, 1.01e-3], "new": [1.13e-3, 1.11e-3, 1.12e-3]},
+    ]
+    one = target()
+    writer.add(one, sampled)
+    files = writer.write({one.first.key})
+    assert [p.name for p in files["new"]] == ["round-01.json", "round-02.json"]
+    comparison = compare(load_side("base", files["base"]), load_side("new", files["new"]), Thresholds())
+    verdicts = {e.label: (e.status, e.statistics.strata if e.statistics else None) for e in comparison.entries}
+    assert verdicts == {"w[n=1] numba": ("regressed", 2), "w[n=1] numpy": ("not comparable", None)}
+    latest = load(tmp_path / "new-latest.json")
+    pooled = latest.find(one.first.key)
+    assert pooled is not None and pooled.evaluation is not None and pooled.evaluation.processes == 6
+
+
+def test_a_failed_sample_is_recorded_on_its_side(tmp_path: Path) -> None:
+    setups = {"base": Run(metadata={"machine": "m"}, entries=[ok_entry()]), "new": Run(metadata={"machine": "m"})}
+    writer = RoundWriter(tmp_path, setups, values=3, warmups=1)
+    writer.add_failure(target(), "new", "new sample r01-p1 exited with 1")
+    files = writer.write({target().first.key})
+    (entry,) = load(files["new"][0]).entries
+    assert entry.status == "failed" and "exited with 1" in entry.reason
 
 
 def test_side_environment_puts_its_tree_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,19 +263,24 @@ def test_fast_kernels_get_more_counted_calls() -> None:
     assert instructions.calls_for((1, 11), 1e-9) == (1, 1 + instructions.MAX_COUNTED_CALLS)
 
 
-def test_the_latest_round_of_each_entry_makes_one_run_for_the_report(tmp_path: Path) -> None:
-    from harness.ab import latest_run
-
-    files = []
-    for round_number, call in ((1, 1e-3), (2, 2e-3)):
-        entry = ok_entry(call=call)
-        entry.evaluation.pyperf_file = f"round-{round_number}.pyperf/w.json"  # type: ignore[union-attr]
-        path = tmp_path / "new" / f"round-{round_number}.json"
-        save(Run(metadata={"machine": "m"}, entries=[entry]), path)
-        files.append(path)
-    merged = latest_run(files, tmp_path)
-    assert len(merged.entries) == 1
-    evaluation = merged.entries[0].evaluation
-    assert evaluation is not None and evaluation.seconds.median == 2e-3
-    assert evaluation.pyperf_file == "new/round-2.pyperf/w.json"
-    assert merged.metadata["merged_from"] == [str(p) for p in files]
+def test_a_real_worker_of_a_side_gives_one_sample(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    entry = Entry(
+        workload="planted",
+        backend="python",
+        params={"n": 400, "steps": 5},
+        evaluation=Evaluation(seconds=Stats.of([1e-4]), processes=1, values_per_process=1, warmups=0, loops=1),
+    )
+    real = Sampler(
+        [SideTree("new", root)],
+        tmp_path,
+        workload_dirs=[root / "tests" / "compare_workloads"],
+        pairs=1,
+        min_rounds=1,
+        max_rounds=1,
+        log=lambda _: None,
+    )
+    (one_round,) = real.sample(Target({"new": entry}, loops=2))
+    (mean,) = one_round["new"]
+    assert 0 < mean < 1.0
+    assert (tmp_path / "new" / "samples" / "planted-python-n400-steps5" / "r01-p1.json").exists()
