@@ -157,7 +157,7 @@ def build_in_place(tree: Path, python: str = sys.executable, timeout: float = 90
     if not (tree / "setup.py").exists():
         return
     done = subprocess.run(
-        [python, "setup.py", "-q", "build_ext", "--inplace"],
+        [python, "setup.py", "-q", "build_ext", "--inplace", f"--parallel={os.cpu_count() or 1}"],
         cwd=tree,
         capture_output=True,
         text=True,

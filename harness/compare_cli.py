@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -183,6 +184,8 @@ def command_check(args: argparse.Namespace) -> int:
         if getattr(args, option) < 1:
             raise UsageError(f"--{option.replace('_', '-')} must be at least 1; got {getattr(args, option)}")
     thresholds_from(args)  # bad threshold options fail before any benchmark runs
+    # a terminated check unwinds like an interrupted one: the ref's worktree is removed
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
         current = SideTree("new", repository_root(Path.cwd()))
         output_dir = args.output_dir or current.tree / "results" / "check" / timestamp()
