@@ -10,6 +10,7 @@ from typing import Any
 from numba import njit, typeof
 
 from . import indexing, operators
+from .numba_exp import vectorisable_exp, vectorisable_sigmoid
 
 inline = njit(inline="always")
 
@@ -18,6 +19,10 @@ to_index = inline(indexing.to_index)
 broadcast_index = inline(indexing.broadcast_index)
 same_layout = inline(indexing.same_layout)
 apply_unary = operators.make_unary_dispatch(inline)
+# exp and sigmoid without libm's scalar exp call, so loops over them vectorise
+apply_unary_vectorisable = operators.make_unary_dispatch(
+    inline, {"exp": vectorisable_exp, "sigmoid": vectorisable_sigmoid}
+)
 apply_binary = operators.make_binary_dispatch(inline)
 apply_reduce = operators.make_reduce_dispatch(inline)
 

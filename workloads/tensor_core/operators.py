@@ -65,12 +65,17 @@ def check_name(kind: str, name: str, known: dict[str, int]) -> int:
     return known[name]
 
 
-def make_unary_dispatch(wrap: Callable[[Callable], Callable]) -> Callable[[int, float], float]:
+def make_unary_dispatch(
+    wrap: Callable[[Callable], Callable], replacements: dict[str, Callable] | None = None
+) -> Callable[[int, float], float]:
     """``apply_unary(code, x)`` built from the scalar functions, each wrapped by ``wrap``.
 
     ``wrap`` is ``numba.njit(inline="always")`` or ``numba.cuda.jit(device=True)``.
+    ``replacements`` maps op names to already compiled equivalents used instead (the
+    vectorisable exp and sigmoid of ``numba_exp``).
     """
-    neg_, exp_, relu_, sigmoid_ = (wrap(f) for f in UNARY_FUNCTIONS.values())
+    chosen = {name: wrap(f) for name, f in UNARY_FUNCTIONS.items()} | (replacements or {})
+    neg_, exp_, relu_, sigmoid_ = (chosen[name] for name in UNARY_FUNCTIONS)
 
     def apply_unary(code: int, x: float) -> float:
         if code == 0:
