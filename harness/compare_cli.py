@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import ResultsError
+from harness.sampling import TIMERS
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -46,6 +47,13 @@ def add_compare_commands(commands: Any) -> None:
         type=int,
         default=6,
         help="most rounds of sample processes per entry (default 6); an entry stops earlier once its verdict is clear",
+    )
+    check.add_argument(
+        "--timer",
+        choices=TIMERS,
+        default="auto",
+        help="cpu: process CPU time; wall: wall clock; auto (default): CPU time for the python, cython "
+        "and numba backends, whose kernels run on one thread, wall clock for the others",
     )
     check.add_argument("--min-rounds", type=int, default=2, help="rounds every entry gets (default 2)")
     check.add_argument(
@@ -250,6 +258,7 @@ def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pat
         pairs=args.processes,
         min_rounds=min(args.min_rounds, args.rounds),
         max_rounds=args.rounds,
+        timer=args.timer,
         log=log,
     )
     writer = RoundWriter(output_dir, setups, values=sampler.values, warmups=sampler.warmups)
@@ -259,7 +268,7 @@ def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pat
     for index, target in enumerate(targets, start=1):
         log(f"[{index}/{len(targets)}] sampling {target.first.label}")
         try:
-            writer.add(target, sampler.sample(target))
+            writer.add(target, sampler.sample(target), sampler.timers)
         except SampleFailure as failure:
             log(f"  {failure}")
             writer.add_failure(target, failure.side, str(failure))

@@ -8,6 +8,13 @@ the two sides in turn: A B, B A, A B, ... Each process's mean is one sample; the
 of one round (``pairs`` per side, seconds apart) form one stratum of the rank test, so
 load that drifts over the check hits both sides of a stratum alike.
 
+Kernels that run on one thread (``CPU_TIMED_BACKENDS``) are timed in process CPU time
+(``HARNESS_TIMER=cpu``, ``time.process_time``) unless ``--timer wall``: on a shared
+machine most of the noise in wall-clock time is time spent waiting for a core, which CPU
+time leaves out, while a change in the work done shows in it in full. ``numpy`` (BLAS
+may use threads), ``numba_parallel`` (its speed is its use of the cores) and ``cuda``
+(CUDA events) keep wall-clock time.
+
 The number of rounds adapts to the evidence: after ``min_rounds``, an entry stops as soon
 as its verdict is clear (the test is significant, or the interval of new/base lies inside
 the minimum effect) and otherwise goes on up to ``max_rounds``. Stable kernels (compiled
@@ -36,12 +43,15 @@ from typing import Any
 
 from harness.ab import CheckError, SideTree
 from harness.compare import Thresholds, sample_statistics
+from harness.evaluate import TIMER_VARIABLE
 from harness.planning import loops_for
 from harness.results import Entry, Run, Stats, save
 from harness.runner import entry_environment
 from harness.significance import Stratum
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
+CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
+TIMERS = ("auto", "cpu", "wall")
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,15 @@ class Sampler:
     max_rounds: int = 6
     values: int = 3
     warmups: int = 1
+    timer: str = "auto"  # "cpu", "wall", or "auto": cpu for CPU_TIMED_BACKENDS
     python: str = sys.executable
     timeout: float = 600.0
     runner: Runner = subprocess.run
     log: Callable[[str], None] = print
+    timers: dict[str, str] = field(default_factory=dict)  # side label -> timer of its last sample
+
+    def cpu_timed(self, target: Target) -> bool:
+        return self.timer == "cpu" or (self.timer == "auto" and target.first.backend in CPU_TIMED_BACKENDS)
 
     def sample(self, target: Target) -> list[dict[str, list[float]]]:
         """Per round, each side's process means (seconds per call) for ``target``."""
@@ -160,12 +175,14 @@ class Sampler:
         ]
         cache = Path(entry.info.get("kept_numba_cache") or folder / "numba-cache")
         env = entry_environment(entry.threads, cache, self.workload_dirs, base=side.environment())
+        env[TIMER_VARIABLE] = "cpu" if self.cpu_timed(target) else "wall"
         done = self.runner(command, cwd=side.tree, env=env, timeout=self.timeout, text=True, capture_output=True)
         if done.returncode or not output.exists():
             tail = (done.stderr or done.stdout or "")[-2000:].strip()
             message = f"{side.label} sample {name} of {entry.label} exited with {done.returncode}: {tail}"
             raise SampleFailure(side.label, message)
-        return process_mean(side.label, output)
+        mean, self.timers[side.label] = process_mean(side.label, output)
+        return mean
 
 
 class SampleFailure(CheckError):
@@ -176,14 +193,19 @@ class SampleFailure(CheckError):
         self.side = side
 
 
-def process_mean(side: str, path: Path) -> float:
-    """Seconds per call: the mean of a pyperf worker's values (pyperf stores seconds per loop)."""
+def process_mean(side: str, path: Path) -> tuple[float, str]:
+    """Seconds per call, the mean of a pyperf worker's values, and the worker's timer.
+
+    A side whose harness does not know ``HARNESS_TIMER`` reports ``perf_counter``; the
+    comparison then says the sides used different timers.
+    """
     import pyperf
 
-    values = pyperf.Benchmark.load(str(path)).get_values()
+    benchmark = pyperf.Benchmark.load(str(path))
+    values = benchmark.get_values()
     if not values:
         raise SampleFailure(side, f"{path} holds no values")
-    return statistics.fmean(values)
+    return statistics.fmean(values), str(benchmark.get_metadata().get("harness_timer", "perf_counter"))
 
 
 @dataclass
@@ -203,15 +225,18 @@ class RoundWriter:
     rounds: dict[str, list[list[Entry]]] = field(default_factory=dict)
     pooled: dict[str, list[Entry]] = field(default_factory=dict)
 
-    def add(self, target: Target, sampled: Sequence[Mapping[str, Sequence[float]]]) -> None:
+    def add(
+        self, target: Target, sampled: Sequence[Mapping[str, Sequence[float]]], timers: Mapping[str, str]
+    ) -> None:
         for label, entry in target.entries.items():
             per_round = self.rounds.setdefault(label, [])
             while len(per_round) < len(sampled):
                 per_round.append([])
+            timer = timers[label]
             for number, means in enumerate(sampled):
-                per_round[number].append(self.with_samples(entry, means[label], target.loops))
+                per_round[number].append(self.with_samples(entry, means[label], target.loops, timer))
             self.pooled.setdefault(label, []).append(
-                self.with_samples(entry, [m for r in sampled for m in r[label]], target.loops)
+                self.with_samples(entry, [m for r in sampled for m in r[label]], target.loops, timer)
             )
 
     def add_failure(self, target: Target, label: str, reason: str) -> None:
@@ -221,7 +246,7 @@ class RoundWriter:
             self.first_round(other).append(entry)
             self.pooled.setdefault(other, []).append(entry)
 
-    def with_samples(self, entry: Entry, means: Sequence[float], loops: int) -> Entry:
+    def with_samples(self, entry: Entry, means: Sequence[float], loops: int, timer: str) -> Entry:
         """The set-up entry with its evaluation replaced by these process means.
 
         Each process's mean stands for its ``values`` values: compare takes the process
@@ -236,6 +261,7 @@ class RoundWriter:
             values_per_process=self.values,
             warmups=self.warmups,
             loops=loops,
+            timer=timer,
             pyperf_file=None,
             rate=_rate(entry.evaluation.rate, statistics.median(means)),
         )

@@ -6,6 +6,7 @@ come from a fake worker that writes pyperf files with chosen values, so nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -106,8 +107,10 @@ class FakeWorker:
         if side == self.fail_on:
             return subprocess.CompletedProcess(command, 1, "", "Traceback: boom")
         assert options["env"]["NUMBA_CACHE_DIR"].endswith("kept") and "--worker" in command
+        timer = {"cpu": "process_time", "wall": "perf_counter"}[options["env"]["HARNESS_TIMER"]]
         value = self.time(side, len(self.sides))
-        run = pyperf.Run([value] * 3, metadata={"name": "w.numba", "loops": 128}, collect_metadata=False)
+        metadata = {"name": "w.numba", "loops": 128, "harness_timer": timer}
+        run = pyperf.Run([value] * 3, metadata=metadata, collect_metadata=False)
         pyperf.Benchmark([run]).dump(command[command.index("--output") + 1])
         return subprocess.CompletedProcess(command, 0, "", "")
 
@@ -124,9 +127,23 @@ def sampler(tmp_path: Path, worker: FakeWorker, **options: Any) -> Sampler:
 
 def test_sample_processes_alternate_the_sides(tmp_path: Path) -> None:
     worker = FakeWorker(lambda side, count: 1e-3 * (1 + count % 7 / 100))
-    rounds = sampler(tmp_path, worker, pairs=2, min_rounds=2, max_rounds=2).sample(target())
+    timed = sampler(tmp_path, worker, pairs=2, min_rounds=2, max_rounds=2)
+    rounds = timed.sample(target())
     assert worker.sides == ["base", "new", "new", "base", "base", "new", "new", "base"]
     assert len(rounds) == 2 and all(len(r["base"]) == 2 and len(r["new"]) == 2 for r in rounds)
+    assert timed.timers == {"base": "process_time", "new": "process_time"}  # numba runs on one thread
+
+
+@pytest.mark.parametrize(
+    ("backend", "timer", "expected"),
+    [("numba", "auto", "process_time"), ("numba_parallel", "auto", "perf_counter"), ("numba", "wall", "perf_counter")],
+)
+def test_one_thread_kernels_are_timed_in_cpu_time(tmp_path: Path, backend: str, timer: str, expected: str) -> None:
+    one = target()
+    entries = {label: dataclasses.replace(entry, backend=backend) for label, entry in one.entries.items()}
+    timed = sampler(tmp_path, FakeWorker(lambda side, count: 1e-3), pairs=1, min_rounds=1, max_rounds=1, timer=timer)
+    timed.sample(Target(entries, one.loops))
+    assert timed.timers["new"] == expected
 
 
 def test_a_clear_regression_stops_sampling_at_the_least_rounds(tmp_path: Path) -> None:
@@ -159,7 +176,7 @@ def test_rounds_are_written_so_that_compare_pairs_them(tmp_path: Path) -> None:
         {"base": [1.02e-3, 1.00e-3, 1.01e-3], "new": [1.13e-3, 1.11e-3, 1.12e-3]},
     ]
     one = target()
-    writer.add(one, sampled)
+    writer.add(one, sampled, {"base": "process_time", "new": "process_time"})
     files = writer.write({one.first.key})
     assert [p.name for p in files["new"]] == ["round-01.json", "round-02.json"]
     comparison = compare(load_side("base", files["base"]), load_side("new", files["new"]), Thresholds())
@@ -168,6 +185,7 @@ def test_rounds_are_written_so_that_compare_pairs_them(tmp_path: Path) -> None:
     latest = load(tmp_path / "new-latest.json")
     pooled = latest.find(one.first.key)
     assert pooled is not None and pooled.evaluation is not None and pooled.evaluation.processes == 6
+    assert pooled.evaluation.timer == "process_time"
 
 
 def test_a_failed_sample_is_recorded_on_its_side(tmp_path: Path) -> None:
