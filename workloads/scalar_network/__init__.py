@@ -30,7 +30,14 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
     # quick keeps the two rungs the diary aims at (one call per step, per K steps); every
     # rung of the ladder is in default, and each rung is tested in tests/workloads
     "quick": _ladder(hidden=4, batch=8, k=3, evaluator="tape", rungs=("step", "steps")),
-    "default": [*_ladder(hidden=16, batch=256, k=10),
+    # default: straight-line code (slow to compile, fast to run) where the diary aims, at
+    # one call per step and per K steps; the tape (compiled once for every graph) for loss
+    # and gradient, and for step as well, so the report shows the trade-off on one rung.
+    # Every cold codegen construction costs 8-15 s of Numba compilation, times 3 cold
+    # runs, the cache-load run and 2 backends per case.
+    "default": [*_ladder(hidden=16, batch=256, k=10, evaluator="tape",
+                         rungs=("loss", "gradient")),
+                *_ladder(hidden=16, batch=256, k=10, rungs=("step", "steps")),
                 {"hidden": 16, "batch": 256, "rung": "step", "k": 10, "evaluator": "tape"}],
     "full": [{"hidden": hidden, "batch": batch, "rung": "step", "k": 10, "evaluator": "tape"}
              for hidden in (8, 16, 32) for batch in (64, 256, 1024)],

@@ -96,112 +96,116 @@ def sample(code, args, consts, outputs, x, p, g, work):
 DRIVERS = '''
 
 @njit(cache=True, parallel={parallel})
-def accumulate(code, args, consts, outputs, samples, p, n_grads, chunks):
+def accumulate(code, args, consts, outputs, samples, p, scratch, n_grads):
+    # One {loop} region per call: chunk c of the batch sums its loss into scratch[c, 0]
+    # and its gradient into scratch[c, 1:1 + n_grads] (the tape's work space follows);
+    # rows are padded apart so two threads never write one cache line. The rows are then
+    # added in chunk order into row 0. Nothing is allocated. Returns the summed loss.
     n = samples.shape[0]
-    partial_loss = np.zeros(chunks)
-    partial_grad = np.zeros((chunks, n_grads))
+    chunks = scratch.shape[0]
     for c in {loop}(chunks):
-        work = np.empty(code.size)
-        g = partial_grad[c]
+        row = scratch[c]
+        g = row[1:1 + n_grads]
+        work = row[1 + n_grads:1 + n_grads + code.size]
+        for j in range(n_grads):
+            g[j] = 0.0
         total = 0.0
         for s in range(c * n // chunks, (c + 1) * n // chunks):
             total += sample(code, args, consts, outputs, samples[s], p, g, work)
-        partial_loss[c] = total
-    loss = 0.0
-    grad = np.zeros(n_grads)
-    for c in range(chunks):
-        loss += partial_loss[c]
-        for j in range(n_grads):
-            grad[j] += partial_grad[c, j]
-    for j in range(n_grads):
-        grad[j] /= n
-    return loss / n, grad
+        row[0] = total
+    for c in range(1, chunks):
+        for j in range(1 + n_grads):
+            scratch[0, j] += scratch[c, j]
+    return scratch[0, 0]
 
 
 @njit(cache=True)
-def update(code, args, consts, outputs, samples, p, rate, chunks):
-    loss, grad = accumulate(code, args, consts, outputs, samples, p, p.size, chunks)
-    for j in range(p.size):
-        p[j] -= rate * grad[j]
-    return loss
-
-
-@njit(cache=True)
-def train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, chunks):
+def train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, scratch):
+    # Element loops, not slice assignment: ``a[:] = b`` makes Numba compile its shape
+    # mismatch error formatting, about 3 s of every cold construction.
+    n = samples.shape[0]
     loss = 0.0
     for _ in range(k):
-        loss = update(code, args, consts, outputs, samples, p, rate, chunks)
+        loss = accumulate(code, args, consts, outputs, samples, p, scratch, p.size) / n
+        for j in range(p.size):
+            p[j] -= rate * (scratch[0, 1 + j] / n)
     if pending[0] != 0:
-        snapshot[:] = p
+        for j in range(p.size):
+            snapshot[j] = p[j]
         pending[0] = 0
     return loss
 
 
 # Entry points: C functions called through ctypes with array addresses. A ctypes call
 # makes no Python-level call, where a Numba dispatcher returning an array makes two.
-TAPE = (types.voidptr, types.voidptr, types.voidptr, types.voidptr, types.intp, types.intp)
-SIZES = (types.intp, types.intp, types.intp)
+# LEADING: the tape (four arrays, two sizes) and the scratch rows (address, chunks, width).
+LEADING = (types.voidptr, types.voidptr, types.voidptr, types.voidptr, types.intp, types.intp,
+           types.voidptr, types.intp, types.intp)
+SIZES = (types.intp, types.intp)
 
 
 @njit(cache=True)
-def tape_views(code_p, args_p, consts_p, outputs_p, n_code, n_outputs):
+def views(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width):
     return (carray(code_p, (n_code,), np.int64), carray(args_p, (n_code, 3), np.int64),
-            carray(consts_p, (n_code,), np.float64), carray(outputs_p, (n_outputs,), np.int64))
+            carray(consts_p, (n_code,), np.float64), carray(outputs_p, (n_outputs,), np.int64),
+            carray(scratch_p, (chunks, width), np.float64))
 '''
 
 ENTRY_POINTS = {
     "loss": """
 
-@cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_loss(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p,
-           n_samples, n_params, chunks):
-    code, args, consts, outputs = tape_views(code_p, args_p, consts_p, outputs_p, n_code,
-                                             n_outputs)
+@cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, *SIZES), cache=True)
+def c_loss(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
+           samples_p, params_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
+                                                 n_outputs, scratch_p, chunks, width)
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
-    return accumulate(code, args, consts, outputs, samples, p, n_outputs - 1, chunks)[0]
+    return accumulate(code, args, consts, outputs, samples, p, scratch, n_outputs - 1) / n_samples
 """,
     "gradient": """
 
-@cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p,
-               gradient_p, n_samples, n_params, chunks):
-    code, args, consts, outputs = tape_views(code_p, args_p, consts_p, outputs_p, n_code,
-                                             n_outputs)
+@cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.voidptr, *SIZES),
+       cache=True)
+def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks,
+               width, samples_p, params_p, gradient_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
+                                                 n_outputs, scratch_p, chunks, width)
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     out = carray(gradient_p, (n_params,), np.float64)
-    loss, grad = accumulate(code, args, consts, outputs, samples, p, n_params, chunks)
-    out[:] = grad
-    return loss
+    loss = accumulate(code, args, consts, outputs, samples, p, scratch, n_params)
+    for j in range(n_params):
+        out[j] = scratch[0, 1 + j] / n_samples
+    return loss / n_samples
 """,
     "steps": """
 
-@cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.float64, types.intp,
+@cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.float64, types.intp,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_steps(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p, rate,
-            k, snapshot_p, pending_p, n_samples, n_params, chunks):
-    code, args, consts, outputs = tape_views(code_p, args_p, consts_p, outputs_p, n_code,
-                                             n_outputs)
+def c_steps(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
+            samples_p, params_p, rate, k, snapshot_p, pending_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
+                                                 n_outputs, scratch_p, chunks, width)
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     snapshot = carray(snapshot_p, (n_params,), np.float64)
     pending = carray(pending_p, (1,), np.int64)
-    return train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, chunks)
+    return train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, scratch)
 """,
     "step": """
 
-@cfunc(types.float64(*TAPE, types.voidptr, types.voidptr, types.float64,
+@cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.float64,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_step(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, samples_p, params_p, rate,
-           snapshot_p, pending_p, n_samples, n_params, chunks):
-    code, args, consts, outputs = tape_views(code_p, args_p, consts_p, outputs_p, n_code,
-                                             n_outputs)
+def c_step(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
+           samples_p, params_p, rate, snapshot_p, pending_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
+                                                 n_outputs, scratch_p, chunks, width)
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     snapshot = carray(snapshot_p, (n_params,), np.float64)
     pending = carray(pending_p, (1,), np.int64)
-    return train(code, args, consts, outputs, samples, p, rate, 1, snapshot, pending, chunks)
+    return train(code, args, consts, outputs, samples, p, rate, 1, snapshot, pending, scratch)
 """,
 }
 
@@ -270,15 +274,28 @@ def _entry(module: ModuleType, rung: str) -> Any:
     return not_built
 
 
-def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], batch: int,
-                   n_params: int, chunks: int) -> Evaluator:
-    """The ctypes entry points, with tape addresses and sizes bound as plain integers."""
+CACHE_LINE_DOUBLES = 8
+
+
+def scratch_rows(chunks: int, n_grads: int, n_code: int) -> np.ndarray:
+    """One row per chunk: loss, gradient, the tape's work space, then a cache line of padding
+    (and the width rounded up to whole lines), so threads never share a line they write."""
+    used = 1 + n_grads + n_code
+    width = -(-used // CACHE_LINE_DOUBLES) * CACHE_LINE_DOUBLES + CACHE_LINE_DOUBLES
+    return np.zeros((chunks, width))
+
+
+def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], scratch: np.ndarray,
+                   batch: int, n_params: int) -> Evaluator:
+    """The ctypes entry points, with tape and scratch addresses and sizes bound as integers."""
     code, _, _, outputs = tape_arrays
-    leading = (*(_address(a) for a in tape_arrays), code.size, outputs.size)
+    chunks, width = scratch.shape
+    leading = (*(_address(a) for a in tape_arrays), code.size, outputs.size,
+               _address(scratch), chunks, width)
     return Evaluator(loss=_entry(module, "loss"), gradient=_entry(module, "gradient"),
                      step=_entry(module, "step"), steps=_entry(module, "steps"),
-                     leading=leading, trailing=(batch, n_params, chunks),
-                     convert=_address, keep_alive=tape_arrays)
+                     leading=leading, trailing=(batch, n_params),
+                     convert=_address, keep_alive=(tape_arrays, scratch))
 
 
 def start_thread_pool() -> None:
@@ -312,8 +329,10 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
                                              rung)
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
-    evaluator = make_evaluator(module, tape_arrays, inputs.batch, inputs.initial_params.size,
-                               chunks)
+    code, _, _, outputs = tape_arrays
+    scratch = scratch_rows(chunks, outputs.size - 1, code.size)
+    evaluator = make_evaluator(module, tape_arrays, scratch, inputs.batch,
+                               inputs.initial_params.size)
     state = TrainingState.arrays(inputs.initial_params)
     info = {**construction.info(), "evaluator": evaluator_kind, "chunks": chunks,
             "threading_layer": numba.threading_layer() if parallel else None,
