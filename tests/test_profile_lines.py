@@ -138,3 +138,20 @@ def test_top_callees_counts_a_known_number_of_calls(sample_module: ModuleType) -
     assert counts["helper"] == 7
     assert counts["summed"] == 1
     assert total == 8
+
+
+def double(value: int) -> int:
+    return value * 2
+
+
+def test_imported_jitted_helpers_run_interpreted_too(sample_module: ModuleType) -> None:
+    numba = pytest.importorskip("numba")
+    helper = numba.njit(double)  # jitted in another module and imported: not a target
+    sample_module.helper = helper
+    sample_module.summed = numba.njit(sample_module.summed)
+    targets = module_targets(sample_module)
+    assert [t.name for t in targets.functions] == ["summed"]
+    patch_interpreted(sample_module, targets)
+    assert sample_module.helper is helper.py_func  # no compile, no call into compiled code
+    assert sample_module.summed(range(3)) == 6
+    assert not helper.signatures

@@ -1,5 +1,12 @@
 """The profiling children: ``python -m harness.profiling.child SPEC``.
 
+A spec names the kinds of profile to take, in order, in this one process (``kinds``,
+each with its own file in ``outputs``; or a single ``kind`` and ``output``). The parent
+runs ``memory`` then ``lines`` in one child where they cannot disturb each other: the
+memory findings are complete, and written, before line profiling starts. A Cython
+backend's ``lines`` needs its own child, since the traced build must be loaded before
+the timed one is imported.
+
 ``kind: "memory"`` builds the entry with the normal (timed) build and measures memory
 (construction steps, one evaluation, growth over many calls, device memory for CUDA),
 then counts the calls one evaluation makes and breaks them down by callee with cProfile.
@@ -7,8 +14,8 @@ It also picks the parameters the line profile will use, so that one profiled cal
 short. ``kind: "lines"`` line-profiles construction and one evaluation at those
 parameters; a Cython backend loads its separate traced build first.
 
-Each child writes its findings as JSON to the spec's ``output``; a crash leaves the
-parent a clean "no output".
+Each kind's findings are written as JSON as soon as that kind is done; a crash leaves
+the parent the findings written so far and a clean "no output" for the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +74,12 @@ def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     after_construction = rss_mib()
     device.mark("after_construction")
     evaluation_peak, call_seconds, interval = measure_evaluation(kernel, first_call_seconds)
-    budget = GrowthBudget(seconds=float(spec.get("growth_seconds", GrowthBudget.seconds)))
+    budget = GrowthBudget(
+        seconds=float(spec.get("growth_seconds", GrowthBudget.seconds)),
+        max_calls=int(spec.get("growth_max_calls", GrowthBudget.max_calls)),
+    )
     if backend == "cuda" and simulated_cuda():
-        budget = GrowthBudget(seconds=budget.seconds, min_calls=1)  # simulated memory says nothing
+        budget = replace(budget, min_calls=1)  # simulated memory says nothing
     samples = sample_growth(kernel.call, call_seconds, budget)
     device.mark("after_growth")
     growth = fit_growth(samples.calls, samples.rss_mib)
@@ -251,8 +262,9 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     evaluation_profiles: list[dict[str, Any]] = []
     calls: list[float] = []
     if evaluation.functions:
+        seconds = float(spec.get("line_seconds", LINE_PROFILE_SECONDS))
         evaluation_profiles, calls = profile_phase(
-            "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call)
+            "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call, seconds)
         )
         if not evaluation_profiles:
             names = ", ".join(target.name for target in evaluation.functions)
@@ -354,6 +366,23 @@ KINDS: dict[str, Callable[[dict[str, Any], Workload], dict[str, Any]]] = {
 }
 
 
+def run_kinds(spec: dict[str, Any], workload: Workload) -> None:
+    """Take each kind of profile the spec names, in order, writing each one's findings.
+
+    ``lines`` after ``memory`` uses the parameters the memory findings picked for it.
+    Stops after a kind that finds the backend unavailable.
+    """
+    kinds: list[str] = spec.get("kinds") or [spec["kind"]]
+    outputs: dict[str, str] = spec.get("outputs") or {spec["kind"]: spec["output"]}
+    params = spec["params"]
+    for kind in kinds:
+        findings = KINDS[kind]({**spec, "params": params}, workload)
+        write_json_atomic(Path(outputs[kind]), findings)
+        if findings.get("status") == "unavailable":
+            return
+        params = findings.get("line_params", params)
+
+
 def main(argv: list[str] | None = None) -> int:
     from harness.registry import discover
 
@@ -363,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = json.loads(Path(args[0]).read_text())
     workload = discover()[spec["workload"]]
-    write_json_atomic(Path(spec["output"]), KINDS[spec["kind"]](spec, workload))
+    run_kinds(spec, workload)
     return 0
 
 

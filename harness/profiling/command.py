@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,9 @@ def profile_into(
 
 def profile_settings(args: argparse.Namespace) -> ProfileSettings:
     preset = settings_for(args.preset)
-    return ProfileSettings(
-        timeout=getattr(args, "profile_timeout", None) or args.timeout or preset.timeout,
+    return replace(
+        preset,
+        timeout=getattr(args, "profile_timeout", None) or getattr(args, "timeout", None) or preset.timeout,
         growth_seconds=getattr(args, "growth_seconds", None) or preset.growth_seconds,
     )
 

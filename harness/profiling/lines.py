@@ -188,10 +188,21 @@ def construction_targets(make_inputs: Callable[..., Any], backend_module: Module
 
 
 def patch_interpreted(module: ModuleType, targets: Targets) -> None:
-    """Put each jitted function's py_func in its module's globals, so callers reach it."""
-    for target in targets.functions:
-        if target.interpreted_equivalent:
-            setattr(module, target.name, target.function)
+    """Put each jitted function's py_func in its module's globals, so callers reach it.
+
+    Jitted helpers the module imports (not profiled themselves) are swapped for their
+    ``py_func`` too, so the interpreted equivalent runs interpreted throughout: otherwise
+    each helper call crosses into compiled code, and the first one compiles the helper,
+    which the line profile would charge to the calling line.
+    """
+    interpreted = [target for target in targets.functions if target.interpreted_equivalent]
+    for target in interpreted:
+        setattr(module, target.name, target.function)
+    if not interpreted:
+        return
+    for name, value in list(vars(module).items()):
+        if is_jitted(value) and not is_cuda_kernel(value):
+            setattr(module, name, value.py_func)
 
 
 def function_lines(

@@ -37,13 +37,14 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class GrowthBudget:
-    """How long to sample growth: seconds, bounded below by calls and above by seconds."""
+    """How long to sample growth: ``seconds``, stretched to ``min_calls`` calls but never
+    past ``max_seconds``, and ended early at ``max_calls`` calls, whichever comes first."""
 
     seconds: float = 1.5
     min_calls: int = 8
     max_seconds: float = 10.0
     max_calls: int = 100_000
-    warmup_share: float = 0.1  # of the budget, spent before sampling starts
+    warmup_share: float = 0.1  # of the budget (seconds and calls), spent before sampling starts
 
 
 def rss_mib() -> float:
@@ -83,30 +84,35 @@ def sample_growth(
 ) -> GrowthSamples:
     """Call ``call`` repeatedly, reading RSS between calls, within the budget.
 
-    The budget is ``budget.seconds``, stretched to fit ``min_calls`` calls of
-    ``call_seconds`` each but never past ``max_seconds``. Results are dropped as they
-    come, so only what the implementation itself keeps can grow.
+    The window is ``budget.seconds``, stretched to fit ``min_calls`` calls of
+    ``call_seconds`` each but never past ``max_seconds``; sampling stops at the end of
+    the window or after ``max_calls`` calls, whichever comes first, so fast calls do not
+    spend seconds on calls the fit does not need. RSS is read about ``MAX_GROWTH_SAMPLES``
+    times over either limit. Results are dropped as they come, so only what the
+    implementation itself keeps can grow.
     """
     window = min(budget.max_seconds, max(budget.seconds, budget.min_calls * call_seconds))
     warmup_until = clock() + window * budget.warmup_share
+    warmup_limit = max(1, int(budget.max_calls * budget.warmup_share))
     warmup_calls = 0
-    while clock() < warmup_until or warmup_calls < 1:
+    while warmup_calls < 1 or (clock() < warmup_until and warmup_calls < warmup_limit):
         call()
         warmup_calls += 1
     started = clock()
     sample_every = window / MAX_GROWTH_SAMPLES
+    sample_every_calls = max(1, budget.max_calls // MAX_GROWTH_SAMPLES)
     calls, rss = [0], [read_rss()]
-    last_sample = started
+    last_sample, last_sampled_call = started, 0
     count = 0
     while count < budget.max_calls:
         call()
         count += 1
         now = clock()
-        done = now - started >= window
-        if done or now - last_sample >= sample_every:
+        done = now - started >= window or count >= budget.max_calls
+        if done or now - last_sample >= sample_every or count - last_sampled_call >= sample_every_calls:
             calls.append(count)
             rss.append(read_rss())
-            last_sample = now
+            last_sample, last_sampled_call = now, count
         if done:
             break
     return GrowthSamples(calls, rss, clock() - started, warmup_calls)
@@ -166,14 +172,58 @@ def fit_growth(calls: list[int], rss: list[float]) -> Growth:
 
 
 def _line(calls: list[int], rss: list[float]) -> tuple[float, float, float]:
-    """Least-squares slope, intercept and two-sided p-value of the slope (1.0 when flat)."""
+    """Least-squares slope, intercept and two-sided p-value of the slope (1.0 when flat).
+
+    The same figures as ``scipy.stats.linregress``, computed here: importing scipy.stats
+    takes about a second, longer than the whole fit, in every profiling child.
+    """
     if len(calls) < 3 or max(rss) == min(rss) or calls[-1] == calls[0]:
         return 0.0, float(rss[0]) if rss else 0.0, 1.0
-    from scipy import stats
+    count = len(calls)
+    mean_x, mean_y = sum(calls) / count, sum(rss) / count
+    sxx = sum((x - mean_x) ** 2 for x in calls)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(calls, rss, strict=True))
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_x
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in zip(calls, rss, strict=True))
+    if residual == 0.0:
+        return slope, intercept, 0.0 if slope != 0.0 else 1.0
+    degrees = count - 2
+    t_value = slope / math.sqrt(residual / degrees / sxx)
+    return slope, intercept, t_two_sided_p(t_value, degrees)
 
-    fit = stats.linregress(calls, rss)
-    p_value = float(fit.pvalue) if not math.isnan(fit.pvalue) else 1.0
-    return float(fit.slope), float(fit.intercept), p_value
+
+def t_two_sided_p(t_value: float, degrees: int) -> float:
+    """P(|T| >= |t|) for Student's t with ``degrees`` degrees of freedom."""
+    return _regularized_beta(degrees / (degrees + t_value * t_value), degrees / 2.0, 0.5)
+
+
+def _regularized_beta(x: float, a: float, b: float) -> float:
+    """I_x(a, b) by its continued fraction (modified Lentz), accurate to ~1e-14."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x > (a + 1.0) / (a + b + 2.0):  # the fraction converges fast below this point
+        return 1.0 - _regularized_beta(1.0 - x, b, a)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    fraction = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            fraction *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return math.exp(log_front) * fraction / a
 
 
 def _verdict(growing: bool, growth: float, late_growth: float, p_value: float) -> str:

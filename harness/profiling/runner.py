@@ -1,8 +1,11 @@
-"""Profiles entries: a memory child, then a line child, each isolated like the timing steps.
+"""Profiles entries in child processes, isolated like the timing steps.
 
-The memory child (normal build) measures memory, counts calls and picks the parameters
-for the line profile; the line child line-profiles at those parameters. A child that
-crashes or hangs becomes a note in the profile and the other child's findings are kept.
+The memory part (normal build) measures memory, counts calls and picks the parameters
+for the line profile; the line part line-profiles at those parameters. Both run in one
+child, memory first, except for Cython, whose line profile needs a child of its own (the
+traced build must be loaded before the timed one is imported). A child that crashes or
+hangs becomes a note in the profile and the findings written before are kept; a part it
+never reached runs in a child of its own.
 The result is the ``Entry.profile`` dict documented in ``docs/results-format.md, section "profile"``.
 """
 
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends import implementation_unavailable_reason, simulated_cuda
-from harness.child import run_python_module
+from harness.child import ChildOutcome, run_python_module
 from harness.runner import EntryPlan, child_environment
 
 PROFILE_FORMAT_VERSION = 1
@@ -24,15 +27,21 @@ PROFILE_FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class ProfileSettings:
-    """Per-child time-outs and the growth-sampling budget."""
+    """Per-child time-outs, the growth-sampling budget and the line-profiling budget.
+
+    Growth sampling ends after ``growth_seconds`` or ``growth_max_calls`` calls,
+    whichever comes first; evaluation calls are line-profiled for ``line_seconds``.
+    """
 
     timeout: float = 120.0
     growth_seconds: float = 1.5
+    growth_max_calls: int = 100_000
+    line_seconds: float = 0.6
 
 
 PRESET_PROFILE_SETTINGS = {
-    "quick": ProfileSettings(timeout=60.0, growth_seconds=1.0),
-    "default": ProfileSettings(timeout=180.0, growth_seconds=2.0),
+    "quick": ProfileSettings(timeout=60.0, growth_seconds=0.5, growth_max_calls=20_000, line_seconds=0.3),
+    "default": ProfileSettings(timeout=180.0, growth_seconds=2.0, growth_max_calls=100_000, line_seconds=0.6),
 }
 
 
@@ -48,6 +57,7 @@ class ProfileRunner:
     scratch: Path
     workload_dirs: Sequence[Path] = ()
     clock: Callable[[], float] = time.monotonic
+    launch: Callable[..., ChildOutcome] = run_python_module  # a parameter, so tests can fake children
     _counter: int = field(default=0, init=False)
 
     def profile(self, plan: EntryPlan) -> tuple[str, dict[str, Any] | None]:
@@ -60,42 +70,92 @@ class ProfileRunner:
         folder.mkdir(parents=True, exist_ok=True)
         started = self.clock()
         memory_params, note = memory_params_for(plan)
-        memory = self.child(plan, folder, "memory", memory_params)
+        findings = self.take(plan, folder, child_kinds(plan.backend), memory_params)
+        memory, lines = findings["memory"], findings["lines"]
         if memory.get("status") == "unavailable":
             return memory["reason"], None
         if note and memory.get("memory"):
             memory["memory"]["notes"].insert(0, note)
         line_params = memory.get("line_params", memory_params)
-        lines = self.child(plan, folder, "lines", line_params)
         profile = assemble_profile(memory, lines, line_params, self.clock() - started)
         return "", {**profile, "memory_params": memory_params}
 
-    def child(self, plan: EntryPlan, folder: Path, kind: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run one profiling child; its findings, or ``{"status": "failed", "reason": ...}``."""
-        output = folder / f"{kind}.json"
+    def take(
+        self, plan: EntryPlan, folder: Path, groups: list[list[str]], memory_params: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Findings of every kind, one child per group of kinds.
+
+        Kinds a child never reached (an earlier kind in it crashed or hung) get a child
+        of their own, so one failure does not cost the other kind's findings.
+        """
+        findings: dict[str, dict[str, Any]] = {}
+        queue = [list(kinds) for kinds in groups]
+        while queue:
+            kinds = queue.pop(0)
+            memory = findings.get("memory", {})
+            if memory.get("status") == "unavailable":
+                break
+            params = memory_params if kinds[0] == "memory" else memory.get("line_params", memory_params)
+            found = self.child(plan, folder, kinds, params)
+            findings.update(found)
+            unreached = [kind for kind in kinds if kind not in found]
+            if unreached:
+                queue.insert(0, unreached)
+        for kind in PROFILE_KINDS:
+            findings.setdefault(kind, {})
+        return findings
+
+    def child(
+        self, plan: EntryPlan, folder: Path, kinds: list[str], params: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Run one profiling child for ``kinds``: the findings of each kind it wrote; the
+        first kind it did not write gets ``{"status": "failed"|"timeout", "reason": ...}``."""
+        name = "+".join(kinds)
+        outputs = {kind: folder / f"{kind}.json" for kind in kinds}
+        for output in outputs.values():
+            output.unlink(missing_ok=True)
         spec = {
-            "kind": kind,
+            "kinds": kinds,
             "workload": plan.workload.name,
             "backend": plan.backend,
             "params": params,
             "growth_seconds": self.settings.growth_seconds,
-            "output": str(output),
+            "growth_max_calls": self.settings.growth_max_calls,
+            "line_seconds": self.settings.line_seconds,
+            "outputs": {kind: str(path) for kind, path in outputs.items()},
         }
-        spec_path = folder / f"spec-{kind}.json"
+        spec_path = folder / f"spec-{name}.json"
         spec_path.write_text(json.dumps(spec))
-        outcome = run_python_module(
+        timeout = self.settings.timeout * len(kinds)
+        outcome = self.launch(
             "harness.profiling.child",
             [str(spec_path)],
             env=child_environment(plan, folder / "numba-cache", self.workload_dirs),
-            timeout=self.settings.timeout,
-            log_path=folder / f"{kind}.log",
+            timeout=timeout,
+            log_path=folder / f"{name}.log",
         )
-        if not outcome.ok or not output.exists():
+        found: dict[str, dict[str, Any]] = {}
+        for kind in kinds:
+            if outputs[kind].exists():
+                found[kind] = json.loads(outputs[kind].read_text())
+                continue
+            if any(earlier.get("status") == "unavailable" for earlier in found.values()):
+                break  # the child stopped there, as it should
             status = "timeout" if outcome.timed_out else "failed"
-            limit = f" after {self.settings.timeout:.0f} s" if outcome.timed_out else ""
-            return {"status": status, "reason": f"{kind} profile{limit}: {outcome.describe()}"}
-        findings: dict[str, Any] = json.loads(output.read_text())
-        return findings
+            limit = f" after {timeout:.0f} s" if outcome.timed_out else ""
+            found[kind] = {"status": status, "reason": f"{kind} profile{limit}: {outcome.describe()}"}
+            break
+        return found
+
+
+PROFILE_KINDS = ("memory", "lines")
+
+
+def child_kinds(backend: str) -> list[list[str]]:
+    """The kinds each child takes: both in one, except a Cython line profile (traced build)."""
+    if backend == "cython":
+        return [["memory"], ["lines"]]
+    return [["memory", "lines"]]
 
 
 def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:
