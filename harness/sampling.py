@@ -101,7 +101,7 @@ def _ok_entries(run: Run) -> dict[Any, Entry]:
 
 @dataclass
 class Sampler:
-    """Runs the interleaved sample processes of every target and writes the rounds."""
+    """Runs the interleaved sample processes of each target; ``RoundWriter`` writes them down."""
 
     sides: Sequence[SideTree]
     output_dir: Path
