@@ -15,14 +15,6 @@ time leaves out, while a change in the work done shows in it in full. ``numpy`` 
 may use threads), ``numba_parallel`` (its speed is its use of the cores) and ``cuda``
 (CUDA events) keep wall-clock time.
 
-Every sample process gets an environment variable of random length (0 to 4 KiB,
-``HARNESS_LAYOUT_PAD``). The size of the environment moves the stack and, through the
-copies Python makes of it, the heap, so two checkouts whose paths differ in length
-otherwise lay a small kernel's data out differently on every process of one side and
-the same way each time: a bias of several percent that more processes do not shrink
-(Mytkowicz et al., ASPLOS 2009). With the size drawn anew for every process, the layout
-is one more thing that varies between processes on both sides alike.
-
 The number of rounds adapts to the evidence: after ``min_rounds``, an entry stops as soon
 as its verdict is clear (the test is significant, or the interval of new/base lies inside
 the minimum effect) and otherwise goes on up to ``max_rounds``. Stable kernels (compiled
@@ -41,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -61,8 +52,6 @@ from harness.significance import Stratum
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
 TIMERS = ("auto", "cpu", "wall")
-LAYOUT_PAD_VARIABLE = "HARNESS_LAYOUT_PAD"
-LAYOUT_PAD_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -129,7 +118,6 @@ class Sampler:
     runner: Runner = subprocess.run
     log: Callable[[str], None] = print
     timers: dict[str, str] = field(default_factory=dict)  # side label -> timer of its last sample
-    layout: random.Random = field(default_factory=random.Random)  # draws each process's environment size
 
     def cpu_timed(self, target: Target) -> bool:
         return self.timer == "cpu" or (self.timer == "auto" and target.first.backend in CPU_TIMED_BACKENDS)
@@ -188,7 +176,6 @@ class Sampler:
         cache = Path(entry.info.get("kept_numba_cache") or folder / "numba-cache")
         env = entry_environment(entry.threads, cache, self.workload_dirs, base=side.environment())
         env[TIMER_VARIABLE] = "cpu" if self.cpu_timed(target) else "wall"
-        env[LAYOUT_PAD_VARIABLE] = "x" * self.layout.randrange(LAYOUT_PAD_BYTES)
         done = self.runner(command, cwd=side.tree, env=env, timeout=self.timeout, text=True, capture_output=True)
         if done.returncode or not output.exists():
             tail = (done.stderr or done.stdout or "")[-2000:].strip()
