@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.evaluate import TIMERS
 from harness.results import ResultsError
-from harness.sampling import TIMERS
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -230,7 +230,7 @@ def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> 
 
 
 def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
-    """Wall-clock samples and/or instruction counts for every side, into ``output_dir``."""
+    """Timed samples and/or instruction counts for every side, into ``output_dir``."""
     files: dict[str, list[Path]] = {}
     if args.mode in ("time", "both"):
         files = sample_sides(args, sides, output_dir)

@@ -37,6 +37,7 @@ def perf_counter_timer(call: Callable[[], Any], clock: Clock = time.perf_counter
 
 TIMER_VARIABLE = "HARNESS_TIMER"  # "cpu": time a kernel without its own timer in process CPU time
 CPU_TIMER = "process_time"
+TIMERS = ("auto", "cpu", "wall")  # harness check --timer: auto is cpu for one-thread backends
 
 
 def time_function(kernel: Kernel, cpu: bool = False) -> tuple[str, Callable[[int], float]]:

@@ -51,7 +51,6 @@ from harness.significance import Stratum
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
-TIMERS = ("auto", "cpu", "wall")
 
 
 @dataclass(frozen=True)
