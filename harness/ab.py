@@ -1,12 +1,10 @@
-"""A/B checks on one machine: the sides' trees, and the set-up run of each side.
+"""A/B checks on one machine: the sides' source trees.
 
 The ref is checked out into a temporary ``git worktree`` and its Cython extensions are
 built in place there, so each side imports its own ``harness`` and ``workloads`` (the
 side's tree comes first on ``PYTHONPATH`` and is the working directory; this is checked
 before any timing). Both sides use the same interpreter and packages, so only the code
-differs. Each side's own ``python -m harness run`` sets the entries up (``Setup``); the
-samples that are compared come after, interleaved process by process
-(``harness.sampling``).
+differs. ``harness.sampling`` sets the sides up and samples them.
 """
 
 from __future__ import annotations
@@ -16,12 +14,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 SIDE_VARIABLE = "HARNESS_CHECK_SIDE"  # "base" or "new": lets a test workload know its side
 
@@ -44,83 +40,6 @@ class SideTree:
         env["PYTHONPATH"] = os.pathsep.join(paths)
         env[SIDE_VARIABLE] = self.label
         return env
-
-
-Runner = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@dataclass
-class Setup:
-    """Each side's own ``harness run`` of the selection, the two sides at the same time.
-
-    One run per workload and side (``DIR/<side>/setup-<workload>.json``): it checks every
-    entry against the reference, times construction, calibrates the call time and keeps
-    each entry's warm Numba cache for the sample processes (``--keep-caches``, where the
-    side's harness has it). Nothing the check compares is timed here, so the two sides
-    run side by side, one core each. A workload the side's harness rejects (exit 2: a ref
-    from before the workload existed) is skipped on that side, and said so.
-    """
-
-    sides: Sequence[SideTree]
-    workloads: Sequence[str]
-    run_args: Sequence[str]
-    output_dir: Path
-    budget: float = 0.5
-    python: str = sys.executable
-    timeout: float = 3600.0
-    runner: Runner = subprocess.run
-    log: Callable[[str], None] = print
-    skipped: list[str] = field(default_factory=list)
-
-    def run(self) -> dict[str, Any]:
-        """Each side's set-up entries as one ``Run``, keyed by the side's label."""
-        with ThreadPoolExecutor(max_workers=len(self.sides)) as pool:
-            runs = list(pool.map(self.run_side, self.sides))
-        return {side.label: run for side, run in zip(self.sides, runs, strict=True)}
-
-    def run_side(self, side: SideTree) -> Any:
-        from harness.results import Run, load
-
-        keeps = self.keeps_caches(side)
-        merged: Any = None
-        for workload in self.workloads:
-            output = self.output_dir / side.label / f"setup-{workload}.json"
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.unlink(missing_ok=True)
-            command = [self.python, "-m", "harness", "run", "--workload", workload, *self.run_args]
-            command += [f"--budget={self.budget}", "--output", str(output)]
-            if keeps:
-                command += ["--keep-caches", str(self.output_dir / side.label / "caches")]
-            self.log(f"set-up: {workload} on {side.label}")
-            done = self.runner(
-                command, cwd=side.tree, env=side.environment(), timeout=self.timeout, text=True, capture_output=True
-            )
-            tail = (done.stderr or done.stdout or "")[-2000:].strip()
-            if done.returncode == 2 and not output.exists():
-                self.skipped.append(f"{workload} on {side.label}: {tail}")
-                continue
-            # exit 1 means some entry failed; its results file records that entry.
-            if done.returncode not in (0, 1) or not output.exists():
-                raise CheckError(f"{side.label} set-up ({' '.join(command)}) exited with {done.returncode}: {tail}")
-            run = load(output)
-            merged = merged or Run(metadata=run.metadata)
-            for entry in run.entries:
-                merged.add(entry)
-        if merged is None:
-            raise CheckError(f"the {side.label} side ran none of the selected workloads: {'; '.join(self.skipped)}")
-        return merged
-
-    def keeps_caches(self, side: SideTree) -> bool:
-        """Whether the side's harness has ``run --keep-caches`` (older refs do not)."""
-        done = self.runner(
-            [self.python, "-m", "harness", "run", "--help"],
-            cwd=side.tree,
-            env=side.environment(),
-            timeout=120,
-            text=True,
-            capture_output=True,
-        )
-        return "--keep-caches" in (done.stdout or "")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -152,10 +71,19 @@ def ref_worktree(repo: Path, ref: str, parent: Path | None = None) -> Iterator[P
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-def build_in_place(tree: Path, python: str = sys.executable, timeout: float = 900.0) -> None:
-    """Build the tree's Cython extensions next to their sources (``build_ext --inplace``)."""
+def build_in_place(
+    tree: Path, python: str = sys.executable, timeout: float = 900.0, reuse_from: Path | None = None
+) -> None:
+    """Build the tree's Cython extensions next to their sources (``build_ext --inplace``).
+
+    When ``reuse_from`` (a built tree) has the same Cython sources and ``setup.py``, its
+    generated C files and extension modules are copied first, and the build finds them
+    up to date: a ref that did not touch Cython code costs no compile.
+    """
     if not (tree / "setup.py").exists():
         return
+    if reuse_from is not None and cython_sources(tree) == cython_sources(reuse_from):
+        copy_built_extensions(reuse_from, tree)
     done = subprocess.run(
         [python, "setup.py", "-q", "build_ext", "--inplace", f"--parallel={os.cpu_count() or 1}"],
         cwd=tree,
@@ -166,6 +94,30 @@ def build_in_place(tree: Path, python: str = sys.executable, timeout: float = 90
     )
     if done.returncode:
         raise CheckError(f"building {tree} failed:\n{(done.stderr or done.stdout)[-3000:]}")
+
+
+CYTHON_SOURCES = ("*.pyx", "*.pxd", "*.pxi")
+
+
+def cython_sources(tree: Path) -> dict[str, bytes]:
+    """Every Cython source under ``workloads/``, and ``setup.py``: what a build depends on."""
+    found = {"setup.py": (tree / "setup.py").read_bytes() if (tree / "setup.py").exists() else b""}
+    for pattern in CYTHON_SOURCES:
+        for path in (tree / "workloads").rglob(pattern):
+            found[str(path.relative_to(tree))] = path.read_bytes()
+    return found
+
+
+def copy_built_extensions(source: Path, target: Path) -> None:
+    """Copy each extension built from an up-to-date ``.pyx``: the C file, then the module."""
+    for pyx in (source / "workloads").rglob("*.pyx"):
+        c_file = pyx.with_suffix(".c")
+        modules = [m for m in pyx.parent.glob(f"{pyx.stem}.*") if m.suffix in (".so", ".pyd")]
+        built = [c_file, *modules]
+        if not modules or not c_file.exists() or min(p.stat().st_mtime for p in built) < pyx.stat().st_mtime:
+            continue
+        for path in built:  # copied in this order, each newer than what it was built from
+            shutil.copy(path, target / path.relative_to(source))
 
 
 def verify_imports(side: SideTree, python: str = sys.executable) -> None:

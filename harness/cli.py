@@ -70,12 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the run ends, write DIR/index.html from it and the history in results/",
     )
     run.add_argument(
-        "--keep-caches",
-        type=Path,
-        metavar="DIR",
-        help="keep each entry's warm Numba cache in DIR/<entry> (harness check samples from them)",
-    )
-    run.add_argument(
         "--profile",
         action="store_true",
         help="after all timing, add memory and line profiles to the same results file (separate processes)",
@@ -272,7 +266,6 @@ def command_run(args: argparse.Namespace) -> int:
         pyperf_dir=path.with_suffix(".pyperf"),
         workload_dirs=[Path(d).resolve() for d in args.workload_dir],
         progress=console,
-        keep_caches=args.keep_caches.resolve() if args.keep_caches else None,
     )
     if not time_entries(run, path, plans, runner, console):
         return EXIT_INTERRUPTED

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,7 @@ def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> i
     with ref_worktree(current.tree, args.against) as ref_tree:
         base = SideTree("base", ref_tree)
         print(f"building {args.against} in {ref_tree}", file=sys.stderr)
-        build_in_place(ref_tree)
+        build_in_place(ref_tree, reuse_from=current.tree)
         verify_imports(base)
         files = measure_sides(args, [base, current], output_dir)
     return compare_files(args, files.get("base", []), files.get("new"), files)
@@ -242,39 +243,46 @@ def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pa
 
 
 def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
-    """Set every side up with its own harness, then sample entry by entry, sides interleaved."""
-    from harness.ab import Setup
-    from harness.sampling import RoundWriter, SampleFailure, Sampler, targets_of
+    """Set every side up, then sample them in rounds: see ``harness.sampling``."""
+    from harness.machine import collect
+    from harness.sampling import RoundWriter, Sampler, Workers, targets_for
 
-    setup = Setup(sides, workload_names(args), run_arguments(args), output_dir, log=log)
-    setups = setup.run()
-    for skipped in setup.skipped:
-        log(f"skipped {skipped}")
+    targets = targets_for(entry_plans(args), args.timer)
+    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
+    workers = Workers(output_dir, workload_dirs=workload_dirs, timeout=args.timeout or 600.0)
     sampler = Sampler(
         sides,
-        output_dir,
+        workers,
         thresholds=thresholds_from(args),
-        workload_dirs=[Path(d).resolve() for d in args.workload_dir],
         pairs=args.processes,
         min_rounds=min(args.min_rounds, args.rounds),
         max_rounds=args.rounds,
-        timer=args.timer,
         log=log,
     )
-    writer = RoundWriter(output_dir, setups, values=sampler.values, warmups=sampler.warmups)
-    targets = targets_of(setups)
-    sampled: set[Any] = set()
-    files: dict[str, list[Path]] = {}
-    for index, target in enumerate(targets, start=1):
-        log(f"[{index}/{len(targets)}] sampling {target.first.label}")
-        try:
-            writer.add(target, sampler.sample(target), sampler.timers)
-        except SampleFailure as failure:
-            log(f"  {failure}")
-            writer.add_failure(target, failure.side, str(failure))
-        sampled.add(target.first.key)
-        files = writer.write(sampled)  # as the check goes: an interrupted check keeps its rounds
-    return files or writer.write(sampled)
+    started = time.monotonic()
+    setups = sampler.setup(targets)
+    log(f"set-up of {len(targets)} entries on {len(sides)} sides took {time.monotonic() - started:.0f} s")
+    command = ["python", "-m", "harness", *sys.argv[1:]]
+    metadata = {side.label: collect(side.tree, args.preset, command, None) for side in sides}
+    writer = RoundWriter(output_dir, metadata, setups, values=sampler.values, warmups=sampler.warmups)
+    sampler.sample(targets, writer, setups)
+    return writer.write()
+
+
+def entry_plans(args: argparse.Namespace) -> list[Any]:
+    """The entries the selection names, planned by this tree; both sides run the same ones."""
+    from harness.cli import parameter_overrides, selected_backends, selected_workloads, thread_counts
+    from harness.runner import plan_entries
+
+    workloads = selected_workloads(args)
+    plans = plan_entries(
+        workloads,
+        selected_backends(args.backend),
+        args.preset,
+        thread_counts(args.threads),
+        parameter_overrides(args.param, workloads),
+    )
+    return plans
 
 
 def compare_files(
@@ -330,13 +338,6 @@ def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def workload_names(args: argparse.Namespace) -> list[str]:
-    """The selected workloads' names; each side's set-up runs them one by one."""
-    from harness.cli import selected_workloads
-
-    return [workload.name for workload in selected_workloads(args)]
-
-
 def selection_arguments(args: argparse.Namespace) -> list[str]:
     """The selection options, as ``harness run`` takes them (workload dirs made absolute)."""
     arguments = ["--preset", args.preset]
@@ -346,19 +347,6 @@ def selection_arguments(args: argparse.Namespace) -> list[str]:
     arguments += [f"--workload-dir={Path(d).resolve()}" for d in args.workload_dir]
     if args.threads:
         arguments.append(f"--threads={args.threads}")
-    return arguments
-
-
-def run_arguments(args: argparse.Namespace) -> list[str]:
-    """Options every set-up ``harness run`` gets; the set-up adds the workload."""
-    arguments = ["--preset", args.preset]
-    arguments += [f"--backend={name}" for name in args.backend]
-    arguments += [f"--param={pair}" for pair in args.param]
-    arguments += [f"--workload-dir={Path(d).resolve()}" for d in args.workload_dir]
-    if args.threads:
-        arguments.append(f"--threads={args.threads}")
-    if args.timeout:
-        arguments.append(f"--timeout={args.timeout}")
     return arguments
 
 

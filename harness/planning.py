@@ -34,11 +34,11 @@ class EvaluationPlan:
         ]
 
 
-def loops_for(call_seconds: float) -> int:
-    """Calls per value so that a value lasts ``MIN_VALUE_SECONDS``: a power of two, as pyperf's."""
-    if call_seconds >= MIN_VALUE_SECONDS:
+def loops_for(call_seconds: float, value_seconds: float = MIN_VALUE_SECONDS) -> int:
+    """Calls per value so that a value lasts ``value_seconds``: a power of two, as pyperf's."""
+    if call_seconds >= value_seconds:
         return 1
-    return 2 ** math.ceil(math.log2(MIN_VALUE_SECONDS / max(call_seconds, 1e-9)))
+    return 2 ** math.ceil(math.log2(value_seconds / max(call_seconds, 1e-9)))
 
 
 def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds: float) -> EvaluationPlan:

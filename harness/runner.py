@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -115,7 +114,6 @@ class EntryRunner:
     workload_dirs: Sequence[Path] = ()
     progress: Progress | None = None
     clock: Callable[[], float] = time.monotonic
-    keep_caches: Path | None = None  # copy each entry's warm Numba cache here (for ``harness check``)
     _counter: int = field(default=0, init=False)
 
     def run(self, plan: EntryPlan) -> Entry:
@@ -179,7 +177,7 @@ class _EntryAttempt:
             check.message = "this backend is the reference"
         if not check.passed:
             return self.plan.entry(
-                status="wrong_result", reason=_wrong_result_reason(check), check=check
+                status="wrong_result", reason=wrong_result_reason(check), check=check
             )
         cold = [findings]
         for run in range(2, self.runner.measurement.construction_runs + 1):
@@ -199,11 +197,6 @@ class _EntryAttempt:
         if failure:
             return failure
         info = {**findings.get("info", {}), "numba_cache": "run-private, warm for evaluation"}
-        if self.runner.keep_caches is not None:
-            kept = self.runner.keep_caches / _slug(self.plan)
-            if warm_cache.is_dir():
-                shutil.copytree(warm_cache, kept, dirs_exist_ok=True)
-            info["kept_numba_cache"] = str(kept)
         return self.plan.entry(
             status="ok",
             check=check,
@@ -358,7 +351,7 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
     )
 
 
-def _wrong_result_reason(check: Check) -> str:
+def wrong_result_reason(check: Check) -> str:
     return (
         f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
         f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"

@@ -1,0 +1,159 @@
+"""One process of an A/B check: sets up or times many entries in a row, in one side's tree.
+
+``harness check`` runs this file *by path* inside each side's source tree (``python -c
+BOOTSTRAP <this file> MODE SPEC``, the working directory being that tree), so it imports
+that side's harness and workloads. It uses only the foundation's API (``discover``,
+``construct``, ``build_kernel``), so any ref can be checked, and the timing loop below is
+the same on both sides: only the code under test differs.
+
+setup SPEC    per entry, the side's own construction with the correctness check
+              (``harness.construct.construct``): Numba compiles into the process's
+              cache directory, which every later sample process of the side loads
+sample SPEC   build every entry's kernel (loaded from that cache), calibrate the loops
+              where the spec gives none, then time ``warmups + values`` values of
+              ``loops`` calls per entry, round-robin over the entries, in process CPU
+              time or wall clock as each entry says
+
+Each entry's findings are appended to the spec's ``output`` as one JSON line; a
+``start`` line comes before every step of an entry, so that when a backend crashes or
+hangs the parent knows which entry it was, records it as failed and starts a new
+process for the others.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import itertools
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+CALIBRATION_CAP = 2**22  # most calls in one value, for kernels of a few nanoseconds
+
+
+def timed_loops(call: Callable[[], Any], clock: Callable[[], float]) -> Callable[[int], float]:
+    """Seconds that ``loops`` back-to-back calls take on ``clock``."""
+
+    def time_loops(loops: int) -> float:
+        repeat = itertools.repeat(None, loops)
+        started = clock()
+        for _ in repeat:
+            call()
+        return clock() - started
+
+    return time_loops
+
+
+def calibrate(time_loops: Callable[[int], float], value_seconds: float) -> int:
+    """Calls per value: double from 1 until a value lasts ``value_seconds``."""
+    loops = 1
+    while loops < CALIBRATION_CAP and time_loops(loops) < value_seconds:
+        loops *= 2
+    return loops
+
+
+@dataclass
+class Timed:
+    """One entry of a sample process: its timer, its loops and the values so far."""
+
+    index: int
+    timer: str
+    time_loops: Callable[[int], float]
+    loops: int
+    values: list[float] = field(default_factory=list)
+
+    def value(self) -> float:
+        return self.time_loops(self.loops) / self.loops
+
+
+def prepare_entry(index: int, entry: dict[str, Any], spec: dict[str, Any]) -> Timed:
+    """Build one kernel (Numba loads it from the side's cache) and choose its loops."""
+    from harness.construct import build_kernel
+    from harness.registry import discover
+    from harness.workload import StepTimer
+
+    workload = discover()[entry["workload"]]
+    kernel, _ = build_kernel(workload, entry["backend"], entry["params"], StepTimer())
+    if kernel.time_loops:
+        timer, time_loops = "cuda_events", kernel.time_loops
+    elif entry["timer"] == "cpu":
+        timer, time_loops = "process_time", timed_loops(kernel.call, time.process_time)
+    else:
+        timer, time_loops = "perf_counter", timed_loops(kernel.call, time.perf_counter)
+    loops = int(entry.get("loops") or 0) or calibrate(time_loops, spec["value_seconds"])
+    return Timed(index, timer, time_loops, loops)
+
+
+def sample(spec: dict[str, Any], output: TextIO) -> None:
+    """Build every entry, warm each up, then take values round-robin: value 1 of every
+    entry, then value 2, ..., so each entry's values spread over the whole process and a
+    slow spell of the machine touches a few values of many entries, not all of one."""
+    timed: list[Timed] = []
+    for index, entry in enumerate(spec["entries"]):
+        output.write(json.dumps({"start": index}) + "\n")
+        try:
+            timed.append(prepare_entry(index, entry, spec))
+        except Exception:  # a failing backend is that entry's result; the rest go on
+            output.write(json.dumps({"done": index, **failure()}) + "\n")
+    for step in range(spec["warmups"] + spec["values"]):
+        for item in list(timed):
+            output.write(json.dumps({"start": item.index}) + "\n")
+            try:
+                value = item.value()
+            except Exception:
+                timed.remove(item)
+                output.write(json.dumps({"done": item.index, **failure()}) + "\n")
+                continue
+            if step >= spec["warmups"]:
+                item.values.append(value)
+    for item in timed:
+        found = {"status": "ok", "values": item.values, "loops": item.loops, "timer": item.timer}
+        output.write(json.dumps({"done": item.index, **found}) + "\n")
+
+
+def failure() -> dict[str, Any]:
+    return {"status": "failed", "reason": traceback.format_exc(limit=-3)}
+
+
+def setup_entry(entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The side's own construction of one entry, with its correctness check."""
+    from harness.construct import construct
+
+    digest = hashlib.sha1(json.dumps(entry["params"], sort_keys=True).encode()).hexdigest()[:12]
+    reference = Path(spec["reference_dir"]) / f"{entry['workload']}-{digest}.npz"
+    return construct({**entry, "check": True, "reference_file": str(reference)})
+
+
+def setup(spec: dict[str, Any], output: TextIO) -> None:
+    """Set the entries up one after the other."""
+    for index, entry in enumerate(spec["entries"]):
+        output.write(json.dumps({"start": index}) + "\n")
+        try:
+            found = setup_entry(entry, spec)
+        except Exception:  # a failing backend is that entry's result; the rest go on
+            found = failure()
+        output.write(json.dumps({"done": index, **found}) + "\n")
+        gc.collect()  # the next entry starts without this one's garbage
+
+
+MODES = {"setup": setup, "sample": sample}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in MODES:
+        print(f"usage: check_worker.py {{{','.join(MODES)}}} SPEC.json", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(argv[1]).read_text())
+    with open(spec["output"], "a", buffering=1) as output:
+        MODES[argv[0]](spec, output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
