@@ -35,6 +35,7 @@ This module imports numpy lazily, inside the functions that need them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -79,6 +80,7 @@ class Thresholds:
     min_effect_for: Mapping[str, float] = field(default_factory=dict)
     instructions_threshold: float = 0.01
     confidence: float = 0.95
+    family_wise: bool = True  # Holm's step-down over the timed entries of one comparison
 
     def effect_for(self, workload: str) -> float:
         return self.min_effect_for.get(workload, self.min_effect)
@@ -119,6 +121,8 @@ class Statistics:
     new_samples: int
     min_p_value: float  # the smallest p-value these sample sizes can give
     strata: int = 1  # rounds the samples were ranked within
+    p_adjusted: float | None = None  # Holm-adjusted for the family of timed entries
+    family: int = 1  # how many timed entries the comparison tested
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -234,7 +238,7 @@ def compare(base: Side, new: Side, thresholds: Thresholds | None = None) -> Comp
         for key in keys
     ]
     entries = explain_parameter_differences(entries, base_entries, new_entries)
-    return Comparison(base, new, entries, warnings, thresholds)
+    return Comparison(base, new, judge_times(entries, thresholds), warnings, thresholds)
 
 
 def compare_key(
@@ -305,38 +309,83 @@ def compare_times(
         stats = sample_statistics(strata_for(base, new), thresholds)
     except SampleError as error:
         return EntryComparison(**identity, status=NOT_COMPARABLE, reason=f"bad samples: {error}")
-    min_effect = thresholds.effect_for(identity["workload"])
+    # judged in ``compare`` once every entry's p-value is known (Holm needs them all)
+    return EntryComparison(**identity, status=UNCHANGED, statistics=stats, notes=notes)
+
+
+def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
+    """The entry's verdict and reason from its statistics (and Holm-adjusted p, if any)."""
+    stats = entry.statistics
+    assert stats is not None
+    min_effect = thresholds.effect_for(entry.workload)
     status, reason = verdict(stats, min_effect, thresholds.alpha)
-    if stats.min_p_value >= thresholds.alpha:
+    notes = entry.notes
+    if stats.min_p_value * stats.family >= thresholds.alpha:
+        family = f" for {stats.family} entries" if stats.family > 1 else ""
         notes = (
             *notes,
             f"underpowered: {stats.base_samples} vs {stats.new_samples} samples give p >= "
-            f"{stats.min_p_value:.2g}; add rounds",
+            f"{stats.min_p_value:.2g}, too few{family}; add rounds",
         )
-    return EntryComparison(
-        **identity,
-        status=status,
-        reason=reason,
-        statistics=stats,
-        min_effect=min_effect,
-        notes=notes,
-    )
+    return dataclasses.replace(entry, status=status, reason=reason, min_effect=min_effect, notes=notes)
 
 
 def verdict(stats: Statistics, min_effect: float, alpha: float) -> tuple[str, str]:
-    """Regressed or improved only when the change is both significant and large enough."""
+    """Regressed or improved only when the change is both significant and large enough.
+
+    Significance is judged on the Holm-adjusted p-value where the comparison has one.
+    """
     change = stats.ratio - 1.0
-    significant = stats.p_value < alpha
+    p = stats.p_value if stats.p_adjusted is None else stats.p_adjusted
+    shown = f"p={stats.p_value:.2g}" if stats.p_adjusted is None else f"p={stats.p_value:.2g}, Holm {p:.2g}"
+    significant = p < alpha
     large = abs(change) >= min_effect
     if significant and large:
         status = REGRESSED if change > 0 else IMPROVED
-        return status, f"{change:+.1%}, p={stats.p_value:.2g} < {alpha:g}"
+        return status, f"{change:+.1%}, {shown} < {alpha:g}"
     if significant:
         return (
             UNCHANGED,
             f"{change:+.1%} is significant but below the {min_effect:.0%} minimum effect",
         )
-    return UNCHANGED, f"{change:+.1%}, not significant (p={stats.p_value:.2g})"
+    return UNCHANGED, f"{change:+.1%}, not significant ({shown})"
+
+
+def judge_times(entries: list[EntryComparison], thresholds: Thresholds) -> list[EntryComparison]:
+    """Every timed entry's verdict, with Holm's step-down adjustment across them.
+
+    A check tests dozens of entries at once; at ``alpha`` each, one of them would cross
+    by chance in many checks. Holm's procedure keeps the chance of *any* false
+    regression in a comparison below ``alpha`` (whatever the dependence between the
+    entries) and is uniformly more powerful than Bonferroni: the smallest p-value is
+    compared with ``alpha / m``, the next with ``alpha / (m - 1)``, and so on.
+    ``Thresholds.family_wise=False`` judges each entry at ``alpha`` alone.
+    """
+    timed = [(i, e.statistics) for i, e in enumerate(entries) if e.kind == "time" and e.statistics is not None]
+    adjusted: Sequence[float | None] = [None] * len(timed)
+    if thresholds.family_wise:
+        adjusted = holm([one.p_value for _, one in timed])
+    result = list(entries)
+    for (i, one), p in zip(timed, adjusted, strict=True):
+        family = len(timed) if thresholds.family_wise else 1
+        result[i] = judged(
+            dataclasses.replace(entries[i], statistics=dataclasses.replace(one, p_adjusted=p, family=family)),
+            thresholds,
+        )
+    return result
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values, in the input order: the running maximum of
+    ``(m - rank) * p`` over the sorted p-values, capped at 1."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def compare_instructions(

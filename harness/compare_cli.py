@@ -82,7 +82,17 @@ def add_compare_commands(commands: Any) -> None:
 
 
 def add_threshold_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.01,
+        help="significance level for the whole comparison (default 0.01; Holm's step-down over the entries)",
+    )
+    parser.add_argument(
+        "--no-holm",
+        action="store_true",
+        help="judge each entry at --alpha alone, without Holm's adjustment over the entries",
+    )
     parser.add_argument(
         "--min-effect",
         type=float,
@@ -126,6 +136,7 @@ def thresholds_from(args: argparse.Namespace) -> Any:
         min_effect=args.min_effect,
         min_effect_for=per_workload,
         instructions_threshold=args.instructions_threshold,
+        family_wise=not args.no_holm,
     )
 
 
@@ -335,7 +346,8 @@ def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
 
 
 def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    sys.stderr.write(text + "\n")  # one write: lines from the two sides' threads stay whole
+    sys.stderr.flush()
 
 
 def selection_arguments(args: argparse.Namespace) -> list[str]:

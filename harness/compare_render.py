@@ -61,26 +61,30 @@ def row(entry: EntryComparison) -> list[str]:
 
 def rich_table(comparison: Comparison) -> Any:
     """A rich Table of every entry; regressions in red, not-comparable ones in yellow."""
+    from rich.markup import escape as rich_escape
     from rich.table import Table
 
     thresholds = comparison.thresholds
     table = Table(
         title=f"{headline(comparison)}  (alpha {thresholds.alpha:g}, "
-        f"min effect {thresholds.min_effect:.0%}, new/base; samples are process means)"
+        f"min effect {thresholds.min_effect:.0%}{', Holm over the entries' if thresholds.family_wise else ''}, "
+        "new/base; one sample per process)"
     )
     for name in COLUMNS:
         table.add_column(name, overflow="fold", no_wrap=name in ("ratio", "p", "status"))
     for entry in comparison.entries:
-        table.add_row(*row(entry), style=STATUS_STYLE.get(entry.status, ""))
+        # labels hold "[params]", which rich would read as markup
+        table.add_row(*(rich_escape(cell) for cell in row(entry)), style=STATUS_STYLE.get(entry.status, ""))
     return table
 
 
 def print_comparison(comparison: Comparison) -> None:
     from rich.console import Console
+    from rich.markup import escape as rich_escape
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     for warning in comparison.warnings:
-        console.print(f"[bold yellow]warning:[/bold yellow] {warning}")
+        console.print(f"[bold yellow]warning:[/bold yellow] {rich_escape(warning)}")
     console.print(rich_table(comparison))
 
 
@@ -96,8 +100,10 @@ def markdown(comparison: Comparison) -> str:
     lines += [
         f"Base: {describe_side(comparison.base.metadata, len(comparison.base.runs))}  ",
         f"New: {describe_side(comparison.new.metadata, len(comparison.new.runs))}  ",
-        "Verdict rule: rank test (Mann-Whitney U, stratified by round) on per-process means, "
-        f"p < {thresholds.alpha:g}, and a change of at least {thresholds.min_effect:.0%}"
+        "Verdict rule: rank test (Mann-Whitney U, stratified by round) on one sample per process, "
+        f"p < {thresholds.alpha:g}"
+        + (" after Holm's adjustment over the timed entries" if thresholds.family_wise else "")
+        + f", and a change of at least {thresholds.min_effect:.0%}"
         + "".join(
             f", {name}: {value:.0%}" for name, value in sorted(thresholds.min_effect_for.items())
         )
