@@ -295,7 +295,19 @@ def timer_difference(base: list[Entry], new: list[Entry]) -> str | None:
     timers = {e.evaluation.timer for e in [*base, *new] if e.evaluation}
     if len(timers) > 1:
         return f"timed with different timers: {', '.join(sorted(timers))}"
+    samples = {sample_kind(e) for e in [*base, *new]}
+    if len(samples) > 1:
+        return (
+            "one side's samples are each process's minimum (harness check), the other's each process's "
+            "mean; compare check rounds with check rounds"
+        )
     return None
+
+
+def sample_kind(entry: Entry) -> str:
+    """What one process's sample is: ``minimum`` of its values (a check's rounds) or ``mean``."""
+    described = str(entry.info.get("check_sample", ""))
+    return "minimum" if described.startswith("minimum") else "mean"
 
 
 def compare_times(
@@ -320,7 +332,8 @@ def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
     min_effect = thresholds.effect_for(entry.workload)
     status, reason = verdict(stats, min_effect, thresholds.alpha)
     notes = entry.notes
-    if stats.min_p_value * stats.family >= thresholds.alpha:
+    clearly_small = 1 - min_effect < stats.ci_low and stats.ci_high < 1 + min_effect
+    if stats.min_p_value * stats.family >= thresholds.alpha and not clearly_small:
         family = f" for {stats.family} entries" if stats.family > 1 else ""
         notes = (
             *notes,

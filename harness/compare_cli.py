@@ -233,12 +233,26 @@ def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> i
 
 def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
     from harness.compare import results_files
+    from harness.results import load
 
     baseline_files = results_files(args.baseline)  # a bad baseline fails before the rounds
+    args.statistic, args.timer = sampling_like([load(path) for path in baseline_files], args.timer)
     files = measure_sides(args, [current], output_dir)
     if "new-instructions" in files:
         files["base-instructions"] = baseline_files
     return compare_files(args, baseline_files, files.get("new"), files)
+
+
+def sampling_like(baseline: Sequence[Any], timer: str) -> tuple[str, str]:
+    """The sample statistic and timer that make this tree's samples comparable with ``baseline``.
+
+    A check's own rounds take each process's minimum; runs of ``harness run`` hold pyperf's
+    values, whose samples are process means in wall clock, so the tree is sampled alike.
+    """
+    if any("check_round" in run.metadata for run in baseline):
+        return "min", timer
+    log("the baseline holds runs of `harness run`: samples are process means, in wall clock unless --timer")
+    return "mean", "wall" if timer == "auto" else timer
 
 
 def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
@@ -268,6 +282,7 @@ def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pat
         pairs=args.processes,
         min_rounds=min(args.min_rounds, args.rounds),
         max_rounds=args.rounds,
+        statistic=getattr(args, "statistic", "min"),
         log=log,
     )
     started = time.monotonic()
@@ -275,7 +290,9 @@ def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pat
     log(f"set-up of {len(targets)} entries on {len(sides)} sides took {time.monotonic() - started:.0f} s")
     command = ["python", "-m", "harness", *sys.argv[1:]]
     metadata = {side.label: collect(side.tree, args.preset, command, None) for side in sides}
-    writer = RoundWriter(output_dir, metadata, setups, values=sampler.values, warmups=sampler.warmups)
+    writer = RoundWriter(
+        output_dir, metadata, setups, values=sampler.values, warmups=sampler.warmups, statistic=sampler.statistic
+    )
     sampler.sample(targets, writer, setups)
     return writer.write()
 

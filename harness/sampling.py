@@ -42,6 +42,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -228,8 +229,9 @@ class Sampler:
     pairs: int = 3  # sample processes per side and group in a round
     min_rounds: int = 2
     max_rounds: int = 6
-    values: int = 10  # per entry and process; the process's sample is their minimum
+    values: int = 10  # per entry and process
     warmups: int = 1
+    statistic: str = "min"  # a process's sample: the minimum of its values, or ("mean") their mean
     value_seconds: float = VALUE_SECONDS
     log: Callable[[str], None] = print
     loops: dict[Key, int] = field(default_factory=dict)  # fixed by the first process that calibrates
@@ -295,13 +297,20 @@ class Sampler:
     def processes(
         self, group: Group, members: Sequence[Target], order: Sequence[SideTree]
     ) -> list[tuple[str, list[dict[str, Any]]]]:
-        """One sample process per side for ``members``: together or one after the other."""
-        specs = [t.spec(self.loops.get(t.key)) for t in members]
+        """One sample process per side for ``members``: together or one after the other.
+
+        An entry without loops yet is calibrated by the first process that times it; the
+        loops it chose are then every later process's, on both sides.
+        """
 
         def one(side: SideTree) -> tuple[str, list[dict[str, Any]]]:
+            specs = [t.spec(self.loops.get(t.key)) for t in members]
             found = self.workers.run(
                 side, group, "sample", specs, values=self.values, warmups=self.warmups, value_seconds=self.value_seconds
             )
+            for target, finding in zip(members, found, strict=True):
+                if finding.get("loops"):
+                    self.loops.setdefault(target.key, int(finding["loops"]))
             return side.label, found
 
         if group.concurrent and len(order) > 1:
@@ -322,8 +331,8 @@ class Sampler:
             self.log(f"  {reason}")
             writer.add_failure(target.key, label, finding.get("status", "failed"), reason)
             return
-        samples[target.key][label].append(min(finding["values"]))
-        self.loops.setdefault(target.key, int(finding["loops"]))
+        values = finding["values"]
+        samples[target.key][label].append(min(values) if self.statistic == "min" else statistics.fmean(values))
         writer.timers.setdefault(label, {})[target.key] = finding["timer"]
         writer.loops.setdefault(target.key, int(finding["loops"]))
 
@@ -354,11 +363,12 @@ class RoundWriter:
     setups: Mapping[str, Sequence[Entry]]
     values: int
     warmups: int
+    statistic: str = "min"
     rounds: list[dict[Key, dict[str, list[float]]]] = field(default_factory=list)
 
-    @property
-    def statistic(self) -> str:
-        return f"minimum of {self.values} values, taken round-robin with the other entries of its process"
+    def describe_sample(self) -> str:
+        what = "minimum" if self.statistic == "min" else "mean"
+        return f"{what} of {self.values} values, taken round-robin with the other entries of its process"
 
     failures: dict[Key, dict[str, Entry]] = field(default_factory=dict)
     timers: dict[str, dict[Key, str]] = field(default_factory=dict)
@@ -398,7 +408,7 @@ class RoundWriter:
             timer=self.timers.get(label, {}).get(key, "perf_counter"),
             rate=rate,
         )
-        info = {**template.info, "check_samples": len(samples), "check_sample": self.statistic}
+        info = {**template.info, "check_samples": len(samples), "check_sample": self.describe_sample()}
         return dataclasses.replace(template, evaluation=evaluation, info=info)
 
     def write(self) -> dict[str, list[Path]]:

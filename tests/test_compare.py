@@ -24,6 +24,7 @@ from harness.compare import (
     Side,
     Thresholds,
     compare,
+    holm,
     load_side,
     process_means,
 )
@@ -140,6 +141,60 @@ def test_too_few_processes_say_the_check_is_underpowered() -> None:
     )
     assert verdict.status == UNCHANGED
     assert any("underpowered" in note for note in verdict.notes)
+
+
+def test_minima_of_a_check_are_not_compared_with_process_means() -> None:
+    base = timed_entry(process_values(13, 10, 1e-3))
+    new = timed_entry(process_values(14, 10, 1e-3))
+    new.info["check_sample"] = "minimum of 10 values, taken round-robin with the other entries of its process"
+    verdict = one_key(base, new)
+    assert verdict.status == NOT_COMPARABLE and "minimum" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("metadata", "timer", "expected"),
+    [({"check_round": 1}, "auto", ("min", "auto")), ({}, "auto", ("mean", "wall")), ({}, "cpu", ("mean", "cpu"))],
+)
+def test_a_baseline_is_sampled_like_it_was_measured(metadata: dict[str, Any], timer: str, expected: Any) -> None:
+    from harness.compare_cli import sampling_like
+
+    assert sampling_like([run_of(metadata=metadata)], timer) == expected
+
+
+def test_holm_adjusts_the_smallest_p_value_most() -> None:
+    # sorted 0.01, 0.02, 0.03, 0.5: 4 x 0.01, max(that, 3 x 0.02), max(.., 2 x 0.03), 1 x 0.5
+    assert holm([0.03, 0.5, 0.01, 0.02]) == pytest.approx([0.06, 0.5, 0.04, 0.06])
+    assert holm([0.4, 0.9]) == pytest.approx([0.8, 0.9])
+    assert holm([]) == []
+
+
+def many_entries(shift: dict[int, float], count: int = 20) -> tuple[Side, Side]:
+    """``count`` entries of 6 vs 6 processes; entry i of the new side is ``shift[i]`` slower."""
+    base = [timed_entry(process_values(100 + i, 6, 1e-3), params={"i": i}) for i in range(count)]
+    new = [
+        timed_entry(process_values(200 + i, 6, 1e-3 * shift.get(i, 1.0)), params={"i": i}) for i in range(count)
+    ]
+    return side("base", run_of(*base)), side("new", run_of(*new))
+
+
+def test_a_change_significant_alone_is_not_a_regression_among_many_entries() -> None:
+    # 6 vs 6 fully separated gives p = 0.0022: below alpha alone, above alpha / 20
+    base, new = many_entries({3: 1.2})
+    alone = compare(base, new, Thresholds(family_wise=False))
+    assert [e.status for e in alone.entries].count(REGRESSED) == 1
+    family = compare(base, new, Thresholds())
+    entry = family.entries[3]
+    assert entry.status == UNCHANGED and entry.statistics.family == 20
+    assert entry.statistics.p_adjusted == pytest.approx(20 * entry.statistics.p_value)
+    assert "Holm" in entry.reason and any("too few for 20 entries" in note for note in entry.notes)
+
+
+def test_holm_keeps_a_regression_that_is_clear_for_the_family() -> None:
+    base = [timed_entry(process_values(300 + i, 12, 1e-3), params={"i": i}) for i in range(20)]
+    slower = {5: 1.2}
+    new = [timed_entry(process_values(400 + i, 12, 1e-3 * slower.get(i, 1.0)), params={"i": i}) for i in range(20)]
+    comparison = compare(side("base", run_of(*base)), side("new", run_of(*new)))
+    assert [e.status for e in comparison.entries].count(REGRESSED) == 1 and comparison.entries[5].status == REGRESSED
 
 
 def test_rounds_pair_into_strata() -> None:

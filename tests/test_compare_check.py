@@ -1,12 +1,13 @@
-"""The A/B machinery (set-up, interleaved samples, rounds, side environments, worktrees) and callgrind helpers.
+"""The A/B machinery (groups, worker processes, set-up, rounds, side trees) and callgrind helpers.
 
-The set-up runs a fake ``harness run`` that only writes a results file, and the samples
-come from a fake worker that writes pyperf files with chosen values, so nothing is timed.
+Worker processes are replaced by a fake runner that writes the JSON lines a worker
+would, with chosen values, so nothing is timed; one test runs the real worker on the
+test-only ``toy`` workload.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -14,187 +15,324 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyperf
 import pytest
 
-from harness import instructions
-from harness.ab import SIDE_VARIABLE, CheckError, Setup, SideTree, ref_worktree, verify_imports
+from harness import check_worker, instructions
+from harness.ab import (
+    SIDE_VARIABLE,
+    CheckError,
+    SideTree,
+    build_in_place,
+    cython_sources,
+    ref_worktree,
+    verify_imports,
+)
 from harness.compare import Thresholds, compare, load_side
-from harness.results import Construction, Entry, Evaluation, Run, Stats, load, save
-from harness.sampling import RoundWriter, SampleFailure, Sampler, Target, targets_of
+from harness.registry import discover
+from harness.results import Entry, load
+from harness.runner import EntryPlan
+from harness.sampling import Group, RoundWriter, Sampler, Target, Workers, read_findings, setup_entry, targets_for
 
 SIDES = [SideTree("base", Path("/ref")), SideTree("new", Path("/tree"))]
+FIXTURES = Path(__file__).parent / "fixtures" / "workloads"
 
 
-def ok_entry(call: float = 1e-3, backend: str = "numba", status: str = "ok") -> Entry:
-    return Entry(
-        workload="w",
-        backend=backend,
-        params={"n": 1},
-        status=status,
-        construction=Construction(seconds=Stats.of([2.0]), steps={"first_call": 1.0}, runs=1),
-        evaluation=Evaluation(seconds=Stats.of([call] * 6), processes=2, values_per_process=3, warmups=1, loops=100),
-    )
+def plans(*backends: str, threads: int | None = 2) -> list[EntryPlan]:
+    toy = discover([FIXTURES])["toy"]
+    return [EntryPlan(toy, b, {"n": 100}, threads if b == "numba_parallel" else None) for b in backends]
 
 
-class FakeHarness:
-    """Stands in for ``subprocess.run`` of ``harness run``: records calls, writes a results file."""
+def test_one_thread_kernels_share_a_cpu_timed_concurrent_group() -> None:
+    targets = targets_for(plans("python", "numpy", "numba", "numba_parallel"))
+    assert [(t.plan.backend, t.group.name, t.group.concurrent, t.timer) for t in targets] == [
+        ("python", "serial", True, "cpu"),
+        ("numpy", "threads-2", False, "wall"),
+        ("numba", "serial", True, "cpu"),
+        ("numba_parallel", "threads-2", False, "wall"),
+    ]
+    assert targets[1].group.threads == 2  # numpy joins the thread group: NUMBA_NUM_THREADS does not touch it
 
-    def __init__(self, returncode: int = 0, write: bool = True, keeps_caches: bool = True) -> None:
+
+@pytest.mark.parametrize(("timer", "expected"), [("wall", ["wall", "wall"]), ("cpu", ["cpu", "cpu"])])
+def test_a_chosen_timer_applies_to_every_kernel(timer: str, expected: list[str]) -> None:
+    targets = targets_for(plans("numba", "numpy"), timer)
+    assert [t.timer for t in targets] == expected
+    assert not any(t.group.concurrent for t in targets) if timer == "wall" else targets[0].group.concurrent
+
+
+Behaviour = Callable[[str, dict[str, Any], Path], int]
+
+
+class FakeRunner:
+    """Stands in for ``subprocess.run`` of a worker: ``behave`` writes its JSON lines."""
+
+    def __init__(self, behave: Behaviour) -> None:
+        self.behave = behave
         self.calls: list[dict[str, Any]] = []
-        self.returncode, self.write, self.keeps_caches = returncode, write, keeps_caches
 
     def __call__(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
-        if "--help" in command:
-            usage = "usage: harness run [--keep-caches DIR]" if self.keeps_caches else "usage: harness run"
-            return subprocess.CompletedProcess(command, 0, usage, "")
-        self.calls.append({"command": command, **options})
-        output = Path(command[command.index("--output") + 1])
-        if self.write:
-            save(Run(metadata={"machine": "m"}, entries=[ok_entry()]), output)
-        return subprocess.CompletedProcess(command, self.returncode, "", "unknown workload 'w'")
+        mode, spec_path = command[-2], Path(command[-1])
+        spec = json.loads(spec_path.read_text())
+        self.calls.append({"mode": mode, "spec": spec, **options})
+        code = self.behave(options["env"][SIDE_VARIABLE], spec, Path(spec["output"]))
+        if code == -9:
+            raise subprocess.TimeoutExpired(command, options["timeout"])
+        return subprocess.CompletedProcess(command, code, "", "Segmentation fault" if code else "")
 
 
-def test_the_setup_runs_every_workload_on_every_side_with_kept_caches(tmp_path: Path) -> None:
-    fake = FakeHarness()
-    setup = Setup(SIDES, ["w", "v"], ["--preset", "quick"], tmp_path, runner=fake, log=lambda _: None)
-    runs = setup.run()
-    assert set(runs) == {"base", "new"} and len(runs["new"].entries) == 1
-    ran = sorted((call["cwd"], call["command"][call["command"].index("--workload") + 1]) for call in fake.calls)
-    assert ran == [(Path("/ref"), "v"), (Path("/ref"), "w"), (Path("/tree"), "v"), (Path("/tree"), "w")]
-    assert all("--keep-caches" in call["command"] for call in fake.calls)
-    assert all(call["env"][SIDE_VARIABLE] in ("base", "new") for call in fake.calls)
+def write_lines(path: Path, *events: dict[str, Any]) -> None:
+    with path.open("a") as output:
+        for event in events:
+            output.write(json.dumps(event) + "\n")
 
 
-def test_a_ref_without_kept_caches_is_set_up_without_them(tmp_path: Path) -> None:
-    fake = FakeHarness(keeps_caches=False)
-    Setup(SIDES[:1], ["w"], [], tmp_path, runner=fake, log=lambda _: None).run()
-    assert "--keep-caches" not in fake.calls[0]["command"]
+def all_ok(value: Callable[[str, int], float]) -> Behaviour:
+    """Every entry ok; entry i's values on ``side`` come from ``value(side, i)``."""
+    count = {"n": 0}
+
+    def behave(side: str, spec: dict[str, Any], output: Path) -> int:
+        count["n"] += 1
+        for index, entry in enumerate(spec["entries"]):
+            v = value(side, count["n"])
+            loops = entry.get("loops") or 64
+            done = {"done": index, "status": "ok", "values": [v, v * 1.01], "loops": loops, "timer": "process_time"}
+            write_lines(output, {"start": index}, done)
+        return 0
+
+    return behave
 
 
-def test_a_workload_the_ref_does_not_know_is_skipped(tmp_path: Path) -> None:
-    setup = Setup(SIDES[:1], ["w"], [], tmp_path, runner=FakeHarness(returncode=2, write=False), log=lambda _: None)
-    with pytest.raises(CheckError, match="none of the selected workloads"):
-        setup.run()
-    assert len(setup.skipped) == 1 and "unknown workload" in setup.skipped[0]
+def workers(tmp_path: Path, behave: Behaviour) -> tuple[Workers, FakeRunner]:
+    fake = FakeRunner(behave)
+    return Workers(tmp_path, runner=fake, timeout=5.0), fake
 
 
-def test_a_crashing_side_stops_the_check(tmp_path: Path) -> None:
-    setup = Setup(SIDES, ["w"], [], tmp_path, runner=FakeHarness(returncode=3), log=lambda _: None)
-    with pytest.raises(CheckError, match="exited with 3"):
-        setup.run()
+def test_a_crash_fails_the_entry_it_was_in_and_a_new_process_takes_the_rest(tmp_path: Path) -> None:
+    def crash_in_second(side: str, spec: dict[str, Any], output: Path) -> int:
+        names = [e["backend"] for e in spec["entries"]]
+        for index, name in enumerate(names):
+            write_lines(output, {"start": index})
+            if name == "numba":
+                return -11
+            write_lines(output, {"done": index, "status": "ok", "values": [1.0], "loops": 1, "timer": "t"})
+        return 0
+
+    pool, fake = workers(tmp_path, crash_in_second)
+    entries = [{"backend": b} for b in ("python", "numba", "cython")]
+    found = pool.run(SIDES[1], Group("serial", True), "sample", entries)
+    assert [f["status"] for f in found] == ["ok", "failed", "ok"]
+    assert "exited with -11: Segmentation fault" in found[1]["reason"]
+    assert [[e["backend"] for e in call["spec"]["entries"]] for call in fake.calls] == [
+        ["python", "numba", "cython"],
+        ["cython"],
+    ]
 
 
-def test_targets_are_the_entries_ok_on_both_sides() -> None:
-    base = Run(metadata={}, entries=[ok_entry(backend="numba"), ok_entry(backend="numpy")])
-    new = Run(metadata={}, entries=[ok_entry(backend="numba", call=0.3), ok_entry(backend="numpy", status="failed")])
-    targets = targets_of({"base": base, "new": new})
-    assert [t.first.backend for t in targets] == ["numba"]
-    assert targets[0].loops == 128  # the base side's 1 ms call: 0.1 s values
-    assert targets[0].slug == "w-numba-n1"
+def test_a_hung_entry_is_a_timeout(tmp_path: Path) -> None:
+    def hang(side: str, spec: dict[str, Any], output: Path) -> int:
+        write_lines(output, {"start": 0})
+        return -9
+
+    pool, _ = workers(tmp_path, hang)
+    (found,) = pool.run(SIDES[1], Group("serial", True), "setup", [{"backend": "python"}])
+    assert found["status"] == "timeout" and "killed after 5 s" in found["reason"]
 
 
-class FakeWorker:
-    """Stands in for a pyperf worker: writes a pyperf file with values from ``time(side, count)``."""
-
-    def __init__(self, time: Callable[[str, int], float], fail_on: str | None = None) -> None:
-        self.time, self.fail_on = time, fail_on
-        self.sides: list[str] = []
-
-    def __call__(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
-        side = options["env"][SIDE_VARIABLE]
-        self.sides.append(side)
-        if side == self.fail_on:
-            return subprocess.CompletedProcess(command, 1, "", "Traceback: boom")
-        assert options["env"]["NUMBA_CACHE_DIR"].endswith("kept") and "--worker" in command
-        timer = {"cpu": "process_time", "wall": "perf_counter"}[options["env"]["HARNESS_TIMER"]]
-        value = self.time(side, len(self.sides))
-        metadata = {"name": "w.numba", "loops": 128, "harness_timer": timer}
-        run = pyperf.Run([value] * 3, metadata=metadata, collect_metadata=False)
-        pyperf.Benchmark([run]).dump(command[command.index("--output") + 1])
-        return subprocess.CompletedProcess(command, 0, "", "")
+def test_a_process_that_cannot_start_stops_the_check(tmp_path: Path) -> None:
+    pool, _ = workers(tmp_path, lambda side, spec, output: 1)
+    with pytest.raises(CheckError, match="new: the setup process"):
+        pool.run(SIDES[1], Group("serial", True), "setup", [{"backend": "python"}])
 
 
-def target(call: float = 1e-3) -> Target:
-    entry = ok_entry(call=call)
-    entry.info["kept_numba_cache"] = "/caches/kept"
-    return Target({"base": entry, "new": entry}, loops=128)
+def test_worker_environment_has_the_group_threads_cache_and_side(tmp_path: Path) -> None:
+    pool, fake = workers(tmp_path, all_ok(lambda side, n: 1e-3))
+    pool.run(SIDES[0], Group("threads-2", False, threads=2), "sample", [{"backend": "numpy"}])
+    (call,) = fake.calls
+    env = call["env"]
+    assert env["NUMBA_NUM_THREADS"] == "2" and env[SIDE_VARIABLE] == "base"
+    assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "base" / "numba-cache" / "threads-2")
+    assert call["cwd"] == Path("/ref")
 
 
-def sampler(tmp_path: Path, worker: FakeWorker, **options: Any) -> Sampler:
-    return Sampler(SIDES, tmp_path, runner=worker, log=lambda _: None, **options)
+def test_a_truncated_last_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    path.write_text('{"start": 0}\n{"done": 0, "status": "ok"}\n{"start": 1}\n{"done": 1, "sta')
+    started, finished = read_findings(path)
+    assert started == [0, 1] and list(finished) == [0]
 
 
-def test_sample_processes_alternate_the_sides(tmp_path: Path) -> None:
-    worker = FakeWorker(lambda side, count: 1e-3 * (1 + count % 7 / 100))
-    timed = sampler(tmp_path, worker, pairs=2, min_rounds=2, max_rounds=2)
-    rounds = timed.sample(target())
-    assert worker.sides == ["base", "new", "new", "base", "base", "new", "new", "base"]
-    assert len(rounds) == 2 and all(len(r["base"]) == 2 and len(r["new"]) == 2 for r in rounds)
-    assert timed.timers == {"base": "process_time", "new": "process_time"}  # numba runs on one thread
+def test_setup_findings_become_entries() -> None:
+    python, numba = plans("python", "numba")
+    check = {"passed": True, "comparison": {}, "mismatches": 0, "size": 1, "max_abs_diff": 0.0, "max_rel_diff": 0.0}
+    steps = {"inputs": 0.1, "import": 0.2, "prepare": 0.3, "first_call": 0.4}
+    ok = setup_entry(python, {"status": "ok", "check": check, "steps": steps, "estimate_seconds": 1e-3})
+    assert ok.status == "ok" and ok.evaluation is None and ok.construction is not None
+    assert ok.construction.seconds.median == pytest.approx(1.0) and ok.info["estimate_seconds"] == 1e-3
+    wrong = setup_entry(numba, {"status": "ok", "check": {**check, "passed": False, "mismatches": 1}, "steps": steps})
+    assert wrong.status == "wrong_result" and "1 of 1 elements" in wrong.reason
+    assert setup_entry(numba, {"status": "unavailable", "reason": "no GPU"}).status == "unavailable"
+    assert setup_entry(numba, {"status": "failed", "reason": "Traceback"}).reason == "Traceback"
 
 
-@pytest.mark.parametrize(
-    ("backend", "timer", "expected"),
-    [("numba", "auto", "process_time"), ("numba_parallel", "auto", "perf_counter"), ("numba", "wall", "perf_counter")],
-)
-def test_one_thread_kernels_are_timed_in_cpu_time(tmp_path: Path, backend: str, timer: str, expected: str) -> None:
-    one = target()
-    entries = {label: dataclasses.replace(entry, backend=backend) for label, entry in one.entries.items()}
-    timed = sampler(tmp_path, FakeWorker(lambda side, count: 1e-3), pairs=1, min_rounds=1, max_rounds=1, timer=timer)
-    timed.sample(Target(entries, one.loops))
-    assert timed.timers["new"] == expected
+def setups_for(targets: list[Target], **status: str) -> dict[str, list[Entry]]:
+    return {
+        side.label: [t.plan.entry(status=status.get(f"{side.label}-{t.plan.backend}", "ok")) for t in targets]
+        for side in SIDES
+    }
 
 
-def test_a_clear_regression_stops_sampling_at_the_least_rounds(tmp_path: Path) -> None:
-    worker = FakeWorker(lambda side, count: (1.2e-3 if side == "new" else 1e-3) * (1 + count % 5 / 1000))
-    rounds = sampler(tmp_path, worker, pairs=4, min_rounds=2, max_rounds=6).sample(target())
-    assert len(rounds) == 2
+def run_sampler(
+    tmp_path: Path, behave: Behaviour, targets: list[Target], setups: dict[str, list[Entry]], **options: Any
+) -> tuple[Sampler, FakeRunner, RoundWriter]:
+    pool, fake = workers(tmp_path, behave)
+    sampler = Sampler(SIDES, pool, log=lambda _: None, **options)
+    metadata = {side.label: {"machine": "m"} for side in SIDES}
+    writer = RoundWriter(tmp_path, metadata, setups, values=2, warmups=1)
+    sampler.sample(targets, writer, setups)
+    return sampler, fake, writer
+
+
+def test_alone_groups_alternate_the_sides_and_serial_pairs_run_both(tmp_path: Path) -> None:
+    targets = targets_for(plans("numpy", "python"))
+    _, fake, _ = run_sampler(
+        tmp_path, all_ok(lambda side, n: 1e-3), targets, setups_for(targets), pairs=2, min_rounds=1, max_rounds=1
+    )
+    alone = [call["env"][SIDE_VARIABLE] for call in fake.calls if call["spec"]["entries"][0]["backend"] == "numpy"]
+    assert alone == ["base", "new", "new", "base"]
+    serial = [call for call in fake.calls if call["spec"]["entries"][0]["backend"] == "python"]
+    assert sorted(call["env"][SIDE_VARIABLE] for call in serial) == ["base", "base", "new", "new"]
+
+
+def test_loops_are_fixed_by_the_first_process_that_calibrates(tmp_path: Path) -> None:
+    targets = targets_for(plans("numpy"))
+    _, fake, writer = run_sampler(
+        tmp_path, all_ok(lambda side, n: 1e-3), targets, setups_for(targets), pairs=2, min_rounds=1, max_rounds=1
+    )
+    assert [call["spec"]["entries"][0]["loops"] for call in fake.calls] == [0, 64, 64, 64]
+    assert writer.loops[targets[0].key] == 64
+
+
+def test_a_clear_regression_stops_once_it_passes_the_family_bar(tmp_path: Path) -> None:
+    targets = targets_for(plans("python"))
+    slower = all_ok(lambda side, n: (1.2e-3 if side == "new" else 1e-3) * (1 + n % 5 / 1000))
+    _, _, writer = run_sampler(tmp_path, slower, targets, setups_for(targets), pairs=4, min_rounds=2, max_rounds=6)
+    assert len(writer.rounds) == 2  # 8 vs 8 processes, all slower: p far below alpha / 1
 
 
 def test_an_unclear_entry_gets_the_most_rounds(tmp_path: Path) -> None:
     # noise of +-10% around the same time on both sides: neither significant nor clearly small
-    worker = FakeWorker(lambda side, count: 1e-3 * (1 + (count * 37 % 21 - 10) / 100))
-    rounds = sampler(tmp_path, worker, pairs=3, min_rounds=2, max_rounds=5).sample(target())
-    assert len(rounds) == 5
+    noisy = all_ok(lambda side, n: 1e-3 * (1 + (n * 37 % 21 - 10) / 100))
+    targets = targets_for(plans("python"))
+    _, _, writer = run_sampler(tmp_path, noisy, targets, setups_for(targets), pairs=3, min_rounds=2, max_rounds=5)
+    assert len(writer.rounds) == 5
 
 
-def test_a_failing_sample_names_its_side(tmp_path: Path) -> None:
-    with pytest.raises(SampleFailure, match="boom") as failure:
-        sampler(tmp_path, FakeWorker(lambda side, count: 1e-3, fail_on="new")).sample(target())
-    assert failure.value.side == "new"
+def test_entries_not_ok_on_a_side_are_not_sampled(tmp_path: Path) -> None:
+    targets = targets_for(plans("python", "numba"))
+    setups = setups_for(targets, **{"base-numba": "wrong_result"})
+    _, fake, _ = run_sampler(
+        tmp_path, all_ok(lambda side, n: 1e-3), targets, setups, pairs=1, min_rounds=1, max_rounds=1
+    )
+    assert {e["backend"] for call in fake.calls for e in call["spec"]["entries"]} == {"python"}
 
 
 def test_rounds_are_written_so_that_compare_pairs_them(tmp_path: Path) -> None:
-    setups = {
-        "base": Run(metadata={"machine": "m"}, entries=[ok_entry(), ok_entry(backend="numpy", status="failed")]),
-        "new": Run(metadata={"machine": "m"}, entries=[ok_entry(), ok_entry(backend="numpy")]),
-    }
-    writer = RoundWriter(tmp_path, setups, values=3, warmups=1)
-    sampled = [
-        {"base": [1.00e-3, 1.01e-3, 0.99e-3], "new": [1.10e-3, 1.12e-3, 1.11e-3]},
-        {"base": [1.02e-3, 1.00e-3, 1.01e-3], "new": [1.13e-3, 1.11e-3, 1.12e-3]},
-    ]
-    one = target()
-    writer.add(one, sampled, {"base": "process_time", "new": "process_time"})
-    files = writer.write({one.first.key})
+    targets = targets_for(plans("python", "numba"))
+    setups = setups_for(targets, **{"base-numba": "failed"})
+    slower = all_ok(lambda side, n: (1.1e-3 if side == "new" else 1e-3) * (1 + n % 3 / 1000))
+    _, _, writer = run_sampler(tmp_path, slower, targets, setups, pairs=3, min_rounds=2, max_rounds=2)
+    files = writer.write()
     assert [p.name for p in files["new"]] == ["round-01.json", "round-02.json"]
     comparison = compare(load_side("base", files["base"]), load_side("new", files["new"]), Thresholds())
     verdicts = {e.label: (e.status, e.statistics.strata if e.statistics else None) for e in comparison.entries}
-    assert verdicts == {"w[n=1] numba": ("regressed", 2), "w[n=1] numpy": ("not comparable", None)}
-    latest = load(tmp_path / "new-latest.json")
-    pooled = latest.find(one.first.key)
-    assert pooled is not None and pooled.evaluation is not None and pooled.evaluation.processes == 6
+    assert verdicts == {"toy[n=100] python": ("regressed", 2), "toy[n=100] numba": ("not comparable", None)}
+    pooled = load(tmp_path / "new-latest.json").find(targets[0].key)
+    assert pooled is not None and pooled.evaluation is not None
+    assert pooled.evaluation.processes == 6 and pooled.evaluation.values_per_process == 1
     assert pooled.evaluation.timer == "process_time"
+    assert pooled.evaluation.seconds.values[0] == pytest.approx(1.1e-3, rel=0.003)  # the minimum, not the mean
 
 
-def test_a_failed_sample_is_recorded_on_its_side(tmp_path: Path) -> None:
-    setups = {"base": Run(metadata={"machine": "m"}, entries=[ok_entry()]), "new": Run(metadata={"machine": "m"})}
-    writer = RoundWriter(tmp_path, setups, values=3, warmups=1)
-    writer.add_failure(target(), "new", "new sample r01-p1 exited with 1")
-    files = writer.write({target().first.key})
+def test_a_failed_sample_is_recorded_on_its_side_and_sampling_stops(tmp_path: Path) -> None:
+    def fail_new(side: str, spec: dict[str, Any], output: Path) -> int:
+        if side == "new":
+            write_lines(output, {"start": 0}, {"done": 0, "status": "failed", "reason": "Traceback: boom"})
+            return 0
+        return all_ok(lambda s, n: 1e-3)(side, spec, output)
+
+    targets = targets_for(plans("numpy"))
+    _, fake, writer = run_sampler(tmp_path, fail_new, targets, setups_for(targets), pairs=2, max_rounds=3)
+    assert len(fake.calls) == 4  # one round only
+    files = writer.write()
     (entry,) = load(files["new"][0]).entries
-    assert entry.status == "failed" and "exited with 1" in entry.reason
+    assert entry.status == "failed" and "boom" in entry.reason
+    assert load(tmp_path / "new-latest.json").entries[0].status == "failed"
+
+
+def test_the_real_worker_sets_up_and_samples_a_side(tmp_path: Path, fixture_workloads: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    side = SideTree("new", root)
+    targets = targets_for(plans("python", "numpy", "numba", "cython"))
+    sampler = Sampler([side], Workers(tmp_path, workload_dirs=[fixture_workloads]), log=lambda _: None, values=3)
+    setups = sampler.setup(targets)
+    statuses = [(e.backend, e.status) for e in setups["new"]]
+    assert statuses == [("python", "ok"), ("numpy", "ok"), ("numba", "wrong_result"), ("cython", "unavailable")]
+    sampler.max_rounds = sampler.min_rounds = sampler.pairs = 1
+    writer = RoundWriter(tmp_path, {"new": {"machine": "m"}}, setups, values=3, warmups=1)
+    sampler.sample(targets, writer, setups)
+    samples = writer.rounds[0]
+    assert set(samples) == {targets[0].key, targets[1].key}
+    assert all(0 < s < 0.1 for found in samples.values() for s in found["new"])
+
+
+def test_the_worker_takes_values_round_robin(tmp_path: Path) -> None:
+    order: list[int] = []
+
+    class Fake(check_worker.Timed):
+        def value(self) -> float:
+            order.append(self.index)
+            return 1e-3 * (self.index + 1)
+
+    items = [Fake(i, "process_time", lambda loops: 0.0, 1) for i in range(2)]
+    original = check_worker.prepare_entry
+    check_worker.prepare_entry = lambda index, entry, spec: items[index]  # type: ignore[assignment]
+    try:
+        output = tmp_path / "out.jsonl"
+        with output.open("w") as stream:
+            check_worker.sample({"entries": [{}, {}], "warmups": 1, "values": 2}, stream)
+    finally:
+        check_worker.prepare_entry = original
+    assert order == [0, 1, 0, 1, 0, 1]
+    _, finished = read_findings(output)
+    assert finished[1]["values"] == [2e-3, 2e-3] and finished[0]["loops"] == 1
+
+
+def test_calibration_doubles_until_a_value_is_long_enough() -> None:
+    assert check_worker.calibrate(lambda loops: loops * 1e-4, 0.005) == 64
+    assert check_worker.calibrate(lambda loops: 1.0, 0.005) == 1
+
+
+def make_built_tree(root: Path, source: str) -> Path:
+    (root / "workloads" / "w").mkdir(parents=True)
+    (root / "setup.py").write_text("setup()\n")
+    (root / "workloads" / "w" / "impl.pyx").write_text(source)
+    return root
+
+
+def test_a_ref_with_the_same_cython_sources_reuses_the_built_extensions(tmp_path: Path) -> None:
+    built = make_built_tree(tmp_path / "tree", "def f(): pass\n")
+    (built / "workloads" / "w" / "impl.c").write_text("/* c */")
+    (built / "workloads" / "w" / "impl.cpython-311-x86_64-linux-gnu.so").write_bytes(b"ELF")
+    same = make_built_tree(tmp_path / "same", "def f(): pass\n")
+    other = make_built_tree(tmp_path / "other", "def f(): return 1\n")
+    assert cython_sources(same) == cython_sources(built) != cython_sources(other)
+    for tree in (same, other):
+        (tree / "setup.py").write_text("import sys; sys.exit(0)\n")  # the build itself does nothing here
+    (built / "setup.py").write_text("import sys; sys.exit(0)\n")
+    build_in_place(same, reuse_from=built)
+    build_in_place(other, reuse_from=built)
+    assert (same / "workloads" / "w" / "impl.cpython-311-x86_64-linux-gnu.so").read_bytes() == b"ELF"
+    assert not (other / "workloads" / "w" / "impl.c").exists()
 
 
 def test_side_environment_puts_its_tree_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,26 +417,3 @@ def test_fast_kernels_get_more_counted_calls() -> None:
     assert instructions.calls_for((1, 11), 0.1) == (1, 11)
     assert instructions.calls_for((1, 11), 0.001) == (1, 1001)
     assert instructions.calls_for((1, 11), 1e-9) == (1, 1 + instructions.MAX_COUNTED_CALLS)
-
-
-def test_a_real_worker_of_a_side_gives_one_sample(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
-    entry = Entry(
-        workload="planted",
-        backend="python",
-        params={"n": 400, "steps": 5},
-        evaluation=Evaluation(seconds=Stats.of([1e-4]), processes=1, values_per_process=1, warmups=0, loops=1),
-    )
-    real = Sampler(
-        [SideTree("new", root)],
-        tmp_path,
-        workload_dirs=[root / "tests" / "compare_workloads"],
-        pairs=1,
-        min_rounds=1,
-        max_rounds=1,
-        log=lambda _: None,
-    )
-    (one_round,) = real.sample(Target({"new": entry}, loops=2))
-    (mean,) = one_round["new"]
-    assert 0 < mean < 1.0
-    assert (tmp_path / "new" / "samples" / "planted-python-n400-steps5" / "r01-p1.json").exists()
