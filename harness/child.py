@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,25 +55,58 @@ def run_python_module(
     log_path: Path,
 ) -> ChildOutcome:
     """Run ``python -m module args`` with its own process group; stdout+stderr go to log_path."""
+    return run_command([sys.executable, "-m", module, *args], env=env, timeout=timeout, log_path=log_path)
+
+
+def run_command(
+    command: list[str],
+    *,
+    env: Mapping[str, str],
+    timeout: float,
+    log_path: Path,
+    cwd: Path | None = None,
+    progress: Path | None = None,
+) -> ChildOutcome:
+    """Run ``command`` in its own process group; stdout+stderr go to ``log_path``.
+
+    Without ``progress`` the child is killed after ``timeout`` seconds. With it, the
+    time-out is a watchdog: the child is killed once ``progress`` (a file it appends to
+    as it goes) has not grown for ``timeout`` seconds, so a child working through many
+    steps may take as long as it needs, but not hang in one.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", module, *args],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env),
+            cwd=cwd,
             start_new_session=True,
         )
         try:
-            returncode: int | None = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            returncode = None
+            returncode = _wait(process, timeout, progress)
         except BaseException:
             _kill_group(process)
             raise
     return ChildOutcome(returncode, _tail(log_path))
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float, progress: Path | None) -> int | None:
+    """The child's exit status, or None once it was killed for its time-out."""
+    clock = time.monotonic
+    deadline, seen = clock() + timeout, -1
+    while True:
+        try:
+            return process.wait(timeout=max(0.0, min(0.5, deadline - clock())) if progress else timeout)
+        except subprocess.TimeoutExpired:
+            size = progress.stat().st_size if progress is not None and progress.exists() else -1
+            if progress is not None and size != seen:
+                deadline, seen = clock() + timeout, size
+            elif progress is None or clock() >= deadline:
+                _kill_group(process)
+                return None
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

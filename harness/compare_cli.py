@@ -63,7 +63,11 @@ def add_compare_commands(commands: Any) -> None:
         default=3,
         help="sample processes per side in a round, started alternately A B, B A, ... (default 3)",
     )
-    check.add_argument("--timeout", type=float, help="seconds per entry before it is killed")
+    check.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds a set-up or sample process may go without finishing a step before it is killed (default 600)",
+    )
     check.add_argument("--output-dir", type=Path, help="where the rounds' results go (default results/check/...)")
     check.add_argument(
         "--mode",

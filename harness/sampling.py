@@ -43,7 +43,6 @@ import datetime as dt
 import itertools
 import json
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +52,7 @@ from typing import Any
 
 from harness.ab import CheckError, SideTree
 from harness.backends import implementation_unavailable_reason
+from harness.child import ChildOutcome, run_command
 from harness.compare import Thresholds, sample_statistics
 from harness.instructions import BOOTSTRAP
 from harness.planning import loops_for
@@ -60,7 +60,7 @@ from harness.results import Check, Entry, Evaluation, Run, Stats, save
 from harness.runner import EntryPlan, entry_environment, summarise_construction, wrong_result_reason
 from harness.significance import Stratum
 
-Runner = Callable[..., subprocess.CompletedProcess[str]]
+Runner = Callable[..., ChildOutcome]
 Key = tuple[str, str, str, int | None]
 CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
 VALUE_SECONDS = 0.005  # a sample value lasts at least this long
@@ -132,8 +132,8 @@ class Workers:
     output_dir: Path
     workload_dirs: Sequence[Path] = ()
     python: str = sys.executable
-    timeout: float = 600.0
-    runner: Runner = subprocess.run
+    timeout: float = 600.0  # seconds a process may go without finishing a step
+    runner: Runner = run_command
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
 
     def run(
@@ -152,14 +152,13 @@ class Workers:
             spec_file.write_text(json.dumps({**spec, "entries": [entries[i] for i in pending], "output": str(lines)}))
             command = [self.python, "-c", BOOTSTRAP, str(WORKER), mode, str(spec_file)]
             env = entry_environment(group.threads, self.cache(side, group), self.workload_dirs, side.environment())
-            try:
-                done = self.runner(
-                    command, cwd=side.tree, env=env, timeout=self.timeout, text=True, capture_output=True
-                )
-                problem = f"exited with {done.returncode}: {(done.stderr or done.stdout or '')[-1500:].strip()}"
-                status = "failed"
-            except subprocess.TimeoutExpired:
-                problem, status = f"was killed after {self.timeout:.0f} s", "timeout"
+            outcome = self.runner(
+                command, env=env, timeout=self.timeout, log_path=folder / f"{name}.log", cwd=side.tree, progress=lines
+            )
+            status = "timeout" if outcome.timed_out else "failed"
+            problem = outcome.describe()
+            if outcome.timed_out:
+                problem = f"made no progress for {self.timeout:.0f} s and was killed: {outcome.stderr_tail.strip()}"
             started, finished = read_findings(lines)
             found.update((pending[i], finding) for i, finding in finished.items())
             if len(finished) == len(pending):

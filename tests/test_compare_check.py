@@ -27,6 +27,7 @@ from harness.ab import (
     ref_worktree,
     verify_imports,
 )
+from harness.child import ChildOutcome, run_command
 from harness.compare import Thresholds, compare, load_side
 from harness.registry import discover
 from harness.results import Entry, load
@@ -70,14 +71,15 @@ class FakeRunner:
         self.behave = behave
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    def __call__(self, command: list[str], **options: Any) -> ChildOutcome:
         mode, spec_path = command[-2], Path(command[-1])
         spec = json.loads(spec_path.read_text())
         self.calls.append({"mode": mode, "spec": spec, **options})
+        assert options["progress"] == Path(spec["output"])
         code = self.behave(options["env"][SIDE_VARIABLE], spec, Path(spec["output"]))
-        if code == -9:
-            raise subprocess.TimeoutExpired(command, options["timeout"])
-        return subprocess.CompletedProcess(command, code, "", "Segmentation fault" if code else "")
+        if code == -9:  # stands for a hang: killed by the watchdog
+            return ChildOutcome(None, "")
+        return ChildOutcome(code, "Segmentation fault" if code else "")
 
 
 def write_lines(path: Path, *events: dict[str, Any]) -> None:
@@ -121,7 +123,7 @@ def test_a_crash_fails_the_entry_it_was_in_and_a_new_process_takes_the_rest(tmp_
     entries = [{"backend": b} for b in ("python", "numba", "cython")]
     found = pool.run(SIDES[1], Group("serial", True), "sample", entries)
     assert [f["status"] for f in found] == ["ok", "failed", "ok"]
-    assert "exited with -11: Segmentation fault" in found[1]["reason"]
+    assert "died with signal SIGSEGV: Segmentation fault" in found[1]["reason"]
     assert [[e["backend"] for e in call["spec"]["entries"]] for call in fake.calls] == [
         ["python", "numba", "cython"],
         ["cython"],
@@ -135,7 +137,7 @@ def test_a_hung_entry_is_a_timeout(tmp_path: Path) -> None:
 
     pool, _ = workers(tmp_path, hang)
     (found,) = pool.run(SIDES[1], Group("serial", True), "setup", [{"backend": "python"}])
-    assert found["status"] == "timeout" and "killed after 5 s" in found["reason"]
+    assert found["status"] == "timeout" and "no progress for 5 s" in found["reason"]
 
 
 def test_a_process_that_cannot_start_stops_the_check(tmp_path: Path) -> None:
@@ -152,6 +154,22 @@ def test_worker_environment_has_the_group_threads_cache_and_side(tmp_path: Path)
     assert env["NUMBA_NUM_THREADS"] == "2" and env[SIDE_VARIABLE] == "base"
     assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "base" / "numba-cache" / "threads-2")
     assert call["cwd"] == Path("/ref")
+
+
+def test_the_watchdog_spares_a_child_that_makes_progress_and_kills_one_that_hangs(tmp_path: Path) -> None:
+    progress = tmp_path / "progress"
+    steady = f"import time\nfor _ in range(6):\n    open({str(progress)!r}, 'a').write('.')\n    time.sleep(0.5)\n"
+    log = tmp_path / "steady.log"
+    done = run_command([sys.executable, "-c", steady], env=os.environ, timeout=2.0, log_path=log, progress=progress)
+    assert done.returncode == 0  # 3 s in all, but never 2 s without progress
+    hung = run_command(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        env=os.environ,
+        timeout=2.0,
+        log_path=tmp_path / "hung.log",
+        progress=tmp_path / "never",
+    )
+    assert hung.timed_out
 
 
 def test_a_truncated_last_line_is_ignored(tmp_path: Path) -> None:
