@@ -38,7 +38,11 @@ CALIBRATION_CAP = 2**22  # most calls in one value, for kernels of a few nanosec
 
 
 def timed_loops(call: Callable[[], Any], clock: Callable[[], float]) -> Callable[[int], float]:
-    """Seconds that ``loops`` back-to-back calls take on ``clock``."""
+    """Seconds that ``loops`` back-to-back calls take on ``clock``.
+
+    ``harness.evaluate`` has the same loop, but this file must not need more of a side's
+    harness than the foundation had, and the loop is part of what both sides share.
+    """
 
     def time_loops(loops: int) -> float:
         repeat = itertools.repeat(None, loops)

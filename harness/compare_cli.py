@@ -273,10 +273,11 @@ def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pa
 
 def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
     """Set every side up, then sample them in rounds: see ``harness.sampling``."""
+    from harness.cli import selected_plans
     from harness.machine import collect
     from harness.sampling import RoundWriter, Sampler, Workers, targets_for
 
-    targets = targets_for(entry_plans(args), args.timer)
+    targets = targets_for(selected_plans(args), args.timer)  # planned by this tree: both sides run these
     workload_dirs = [Path(d).resolve() for d in args.workload_dir]
     workers = Workers(output_dir, workload_dirs=workload_dirs, timeout=args.timeout or 600.0)
     sampler = Sampler(
@@ -299,22 +300,6 @@ def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Pat
     )
     sampler.sample(targets, writer, setups)
     return writer.write()
-
-
-def entry_plans(args: argparse.Namespace) -> list[Any]:
-    """The entries the selection names, planned by this tree; both sides run the same ones."""
-    from harness.cli import parameter_overrides, selected_backends, selected_workloads, thread_counts
-    from harness.runner import plan_entries
-
-    workloads = selected_workloads(args)
-    plans = plan_entries(
-        workloads,
-        selected_backends(args.backend),
-        args.preset,
-        thread_counts(args.threads),
-        parameter_overrides(args.param, workloads),
-    )
-    return plans
 
 
 def compare_files(
