@@ -128,6 +128,12 @@ def failure() -> dict[str, Any]:
 def setup_entry(entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The side's own construction of one entry, with its correctness check."""
     from harness.construct import construct
+    from harness.registry import discover
+
+    workload = discover().get(entry["workload"])
+    if workload is None or entry["backend"] not in workload.implementations:
+        missing = f"workload {entry['workload']!r}" if workload is None else f"{entry['backend']} backend"
+        return {"status": "unavailable", "reason": f"this side's tree has no {missing}"}
 
     digest = hashlib.sha1(json.dumps(entry["params"], sort_keys=True).encode()).hexdigest()[:12]
     reference = Path(spec["reference_dir"]) / f"{entry['workload']}-{digest}.npz"

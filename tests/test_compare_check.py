@@ -325,6 +325,14 @@ def test_the_worker_takes_values_round_robin(tmp_path: Path) -> None:
     assert finished[1]["values"] == [2e-3, 2e-3] and finished[0]["loops"] == 1
 
 
+def test_a_workload_or_backend_the_side_lacks_is_unavailable_there(tmp_path: Path, fixture_workloads: Path) -> None:
+    spec = {"reference_dir": str(tmp_path)}
+    missing = check_worker.setup_entry({"workload": "nosuch", "backend": "python", "params": {}}, spec)
+    assert missing == {"status": "unavailable", "reason": "this side's tree has no workload 'nosuch'"}
+    no_backend = check_worker.setup_entry({"workload": "toy", "backend": "cuda", "params": {"n": 3}}, spec)
+    assert no_backend["status"] == "unavailable" and "no cuda backend" in no_backend["reason"]
+
+
 def test_calibration_doubles_until_a_value_is_long_enough() -> None:
     assert check_worker.calibrate(lambda loops: loops * 1e-4, 0.005) == 64
     assert check_worker.calibrate(lambda loops: 1.0, 0.005) == 1
