@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SIDE_VARIABLE = "HARNESS_CHECK_SIDE"  # "base" or "new": lets a test workload know its side
+PAD_VARIABLE = "HARNESS_CHECK_PAD"  # evens out the length of the side's label in the environment
+LABEL_WIDTH = 4  # "base"; shorter labels are padded to it wherever a side's strings differ
 
 
 class CheckError(RuntimeError):
@@ -39,7 +41,13 @@ class SideTree:
         paths = [str(self.tree), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
         env["PYTHONPATH"] = os.pathsep.join(paths)
         env[SIDE_VARIABLE] = self.label
+        env[PAD_VARIABLE] = "_" * (LABEL_WIDTH - len(self.label))
         return env
+
+    @property
+    def padded(self) -> str:
+        """The label at ``LABEL_WIDTH`` characters, for paths the side's processes are given."""
+        return self.label.ljust(LABEL_WIDTH, "_")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -55,9 +63,13 @@ def repository_root(path: Path) -> Path:
 
 @contextmanager
 def ref_worktree(repo: Path, ref: str, parent: Path | None = None) -> Iterator[Path]:
-    """Check ``ref`` out into a temporary detached worktree; removed afterwards."""
+    """Check ``ref`` out into a temporary detached worktree; removed afterwards.
+
+    The worktree is ``<temporary folder>/ref``; ``alias_beside`` puts this tree's alias
+    next to it, so both sides' paths have the same length.
+    """
     commit = git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}")
-    folder = Path(tempfile.mkdtemp(prefix="harness-ref-", dir=parent)) / "tree"
+    folder = Path(tempfile.mkdtemp(prefix="harness-ref-", dir=parent)) / "ref"
     git(repo, "worktree", "add", "--detach", str(folder), commit)
     try:
         yield folder
@@ -69,6 +81,19 @@ def ref_worktree(repo: Path, ref: str, parent: Path | None = None) -> Iterator[P
             timeout=300,
         )
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def alias_beside(tree: Path, worktree: Path) -> Path:
+    """A link to ``tree`` next to ``worktree``, its path as long as the worktree's.
+
+    Python keeps a process's paths, its environment and its arguments on the heap, so
+    their lengths move the addresses of everything allocated after them; a kernel of a
+    few microseconds can run 5% faster or slower for where its arrays land. The same
+    lengths on both sides keep that from siding with one of them.
+    """
+    alias = worktree.parent / "now"
+    alias.symlink_to(tree.resolve(), target_is_directory=True)
+    return alias
 
 
 def build_in_place(

@@ -224,14 +224,15 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
-    from harness.ab import SideTree, build_in_place, ref_worktree, verify_imports
+    from harness.ab import SideTree, alias_beside, build_in_place, ref_worktree, verify_imports
 
     with ref_worktree(current.tree, args.against) as ref_tree:
         base = SideTree("base", ref_tree)
         print(f"building {args.against} in {ref_tree}", file=sys.stderr)
         build_in_place(ref_tree, reuse_from=current.tree)
         verify_imports(base)
-        files = measure_sides(args, [base, current], output_dir)
+        new = SideTree(current.label, alias_beside(current.tree, ref_tree))
+        files = measure_sides(args, [base, new], output_dir)
     return compare_files(args, files.get("base", []), files.get("new"), files)
 
 

@@ -143,7 +143,7 @@ class Workers:
         found: dict[int, dict[str, Any]] = {}
         while len(found) < len(entries):
             pending = [i for i in range(len(entries)) if i not in found]
-            folder = self.output_dir / side.label / "processes"
+            folder = self.output_dir / "processes" / side.padded  # paths of one length on both sides
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{next(self._numbers):05d}-{mode}-{group.name}"
             lines = folder / f"{name}.jsonl"
@@ -172,7 +172,7 @@ class Workers:
         return [found[i] for i in range(len(entries))]
 
     def cache(self, side: SideTree, group: Group) -> Path:
-        return self.output_dir / side.label / "numba-cache" / group.name
+        return self.output_dir / "numba-cache" / side.padded / group.name
 
 
 def read_findings(path: Path) -> tuple[list[int], dict[int, dict[str, Any]]]:
@@ -249,7 +249,7 @@ class Sampler:
                     group,
                     "setup",
                     [t.spec() for t in members],
-                    reference_dir=str(self.workers.output_dir / side.label / "reference"),
+                    reference_dir=str(self.workers.output_dir / "reference" / side.padded),
                 )
                 for target, finding in zip(members, findings, strict=True):
                     entries[target.key] = setup_entry(target.plan, finding)

@@ -22,6 +22,7 @@ from harness.ab import (
     SIDE_VARIABLE,
     CheckError,
     SideTree,
+    alias_beside,
     build_in_place,
     cython_sources,
     ref_worktree,
@@ -152,7 +153,7 @@ def test_worker_environment_has_the_group_threads_cache_and_side(tmp_path: Path)
     (call,) = fake.calls
     env = call["env"]
     assert env["NUMBA_NUM_THREADS"] == "2" and env[SIDE_VARIABLE] == "base"
-    assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "base" / "numba-cache" / "threads-2")
+    assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "numba-cache" / "base" / "threads-2")
     assert call["cwd"] == Path("/ref")
 
 
@@ -366,6 +367,16 @@ def test_side_environment_puts_its_tree_first(monkeypatch: pytest.MonkeyPatch) -
     env = SideTree("base", Path("/ref")).environment()
     assert env["PYTHONPATH"].split(os.pathsep) == ["/ref", "/elsewhere"]
     assert env[SIDE_VARIABLE] == "base"
+
+
+def test_the_sides_strings_have_the_same_lengths(tmp_path: Path) -> None:
+    base, new = SideTree("base", Path("/ref")), SideTree("new", Path("/now"))
+    sizes = [sum(len(k) + len(v) for k, v in side.environment({}).items()) for side in (base, new)]
+    assert sizes[0] == sizes[1] and (base.padded, new.padded) == ("base", "new_")
+    worktree = tmp_path / "harness-ref-x" / "ref"
+    worktree.mkdir(parents=True)
+    alias = alias_beside(tmp_path, worktree)
+    assert len(str(alias)) == len(str(worktree)) and alias.resolve() == tmp_path.resolve()
 
 
 def git(repo: Path, *args: str) -> None:
