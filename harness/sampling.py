@@ -126,7 +126,7 @@ class Workers:
     """Runs ``check_worker.py`` in a side's tree over a list of entries, crash by crash.
 
     When a process dies or hangs inside an entry, that entry gets a ``failed`` or
-    ``timeout`` finding naming it, and a new process takes the entries after it.
+    ``timeout`` finding naming it, and a new process takes the entries it had not finished.
     """
 
     output_dir: Path
