@@ -19,9 +19,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELS = [  # workload, backend, params, calls per value (about 5 ms or more a value)
+KERNELS: list[tuple[str, str, dict[str, Any], int]] = [  # workload, backend, params, calls per value (~5 ms)
     ("mandelbrot", "python", {"width": 160, "height": 160, "maxiter": 100}, 1),
     ("planted", "python", {"n": 4000, "steps": 50}, 1),
     ("mandelbrot", "cython", {"width": 160, "height": 160, "maxiter": 100}, 16),
