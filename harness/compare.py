@@ -5,19 +5,21 @@ across the runs of a side. Matching is on ``Entry.key`` (workload, backend, para
 threads). For every matching entry the comparison gives the ratio of medians
 (new / base) with a confidence interval, a rank test's p-value and a verdict:
 
-    regressed       significant (p < alpha) and slower by at least the minimum effect
+    regressed       significant (Holm-adjusted p < alpha over the comparison's timed
+                    entries) and slower by at least the minimum effect
     improved        significant and faster by at least the minimum effect
     unchanged       anything else (not significant, or a significant but small change)
     not comparable  missing on one side, different parameters, a non-ok status, different
                     timers, or the two sides ran on different machines
 
-**The samples are per-process means, not pyperf's values.** pyperf runs each benchmark
+**The samples are one per process, not pyperf's values** (the process's mean; in a
+check's rounds, its minimum, see ``harness.sampling``). pyperf runs each benchmark
 in several worker processes; values from one process share its memory layout, address
 randomisation, JIT code placement and CPU frequency state, so they are correlated, and a
 test that treats them as independent is far too confident. (pyperf's ``compare_to``
 applies a t-test to all values, so its "significant" follows from the mere number of
 values, and it is unreliable when the sides have different numbers of values.) The
-process is the unit that is independent, so each process's mean is one sample, and
+process is the unit that is independent, so each process gives one sample, and
 the rounds of an A/B check add processes.
 
 **The test is a rank test within rounds** (``harness.significance``): runs of the two
