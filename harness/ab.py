@@ -87,9 +87,9 @@ def alias_beside(tree: Path, worktree: Path) -> Path:
     """A link to ``tree`` next to ``worktree``, its path as long as the worktree's.
 
     Python keeps a process's paths, its environment and its arguments on the heap, so
-    their lengths move the addresses of everything allocated after them; a kernel of a
-    few microseconds can run 5% faster or slower for where its arrays land. The same
-    lengths on both sides keep that from siding with one of them.
+    their lengths move the addresses of what is allocated after them, and a kernel of a
+    few microseconds runs a few percent faster or slower for where its arrays land. With
+    the same lengths, the place a tree is checked out in cannot favour one side.
     """
     alias = worktree.parent / "now"
     alias.symlink_to(tree.resolve(), target_is_directory=True)
