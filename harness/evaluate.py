@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,23 +34,11 @@ def perf_counter_timer(call: Callable[[], Any], clock: Clock = time.perf_counter
     return time_loops
 
 
-TIMER_VARIABLE = "HARNESS_TIMER"  # "cpu": time a kernel without its own timer in process CPU time
-CPU_TIMER = "process_time"
-TIMERS = ("auto", "cpu", "wall")  # harness check --timer: auto is cpu for one-thread backends
-
-
-def time_function(kernel: Kernel, cpu: bool = False) -> tuple[str, Callable[[int], float]]:
+def time_function(kernel: Kernel) -> tuple[str, Callable[[int], float]]:
     """The timer's name and function: the kernel's own (CUDA events) if it has one, else a
-    loop timed with ``perf_counter`` (wall clock) or, when ``cpu``, ``process_time``.
-
-    Process CPU time leaves out the time the process waited for a core, which on a
-    shared machine is most of the noise; it counts every thread of the process, so it
-    measures work, not latency, and is meant for kernels that run on one thread.
-    """
+    loop timed with ``perf_counter``."""
     if kernel.time_loops:
         return "cuda_events", kernel.time_loops
-    if cpu:
-        return CPU_TIMER, perf_counter_timer(kernel.call, clock=time.process_time)
     return "perf_counter", perf_counter_timer(kernel.call)
 
 
@@ -73,7 +60,7 @@ def main() -> None:
     if args.worker:
         workload = discover()[spec["workload"]]
         kernel, _ = build_kernel(workload, spec["backend"], spec["params"], StepTimer())
-        timer, function = time_function(kernel, cpu=os.environ.get(TIMER_VARIABLE) == "cpu")
+        timer, function = time_function(kernel)
         runner.metadata["harness_timer"] = timer
         runner.bench_time_func(name, function)
     else:

@@ -334,6 +334,13 @@ def test_a_workload_or_backend_the_side_lacks_is_unavailable_there(tmp_path: Pat
     assert no_backend["status"] == "unavailable" and "no cuda backend" in no_backend["reason"]
 
 
+def test_the_cpu_clock_leaves_out_waiting() -> None:
+    import time
+
+    time_loops = check_worker.timed_loops(lambda: time.sleep(0.02), time.process_time)
+    assert time_loops(2) < 0.02  # two 20 ms sleeps use almost no CPU time
+
+
 def test_calibration_doubles_until_a_value_is_long_enough() -> None:
     assert check_worker.calibrate(lambda loops: loops * 1e-4, 0.005) == 64
     assert check_worker.calibrate(lambda loops: 1.0, 0.005) == 1
