@@ -270,7 +270,6 @@ class Sampler:
         active = [t for t in targets if all(t.key in keys for keys in ok.values())]
         family = len(active)
         turns: dict[Group, int] = {}
-        history: dict[Key, list[dict[str, list[float]]]] = {t.key: [] for t in active}
         for number in range(1, self.max_rounds + 1):
             samples: dict[Key, dict[str, list[float]]] = {t.key: {s.label: [] for s in self.sides} for t in active}
             for group, members in groups_of(active).items():
@@ -283,13 +282,11 @@ class Sampler:
                             self.take(target, label, finding, samples, writer)
             failed = writer.failed_keys()
             active = [t for t in active if t.key not in failed]
-            for target in active:
-                history[target.key].append(samples[target.key])
             writer.add_round(number, {t.key: samples[t.key] for t in active})
             writer.write()
             self.log(f"round {number}: {len(active)} entries sampled")
             if number >= self.min_rounds:
-                active = [t for t in active if not self.decided(t, history[t.key], family)]
+                active = [t for t in active if not self.decided(t, writer.rounds_of(t.key), family)]
             if not active:
                 break
 
@@ -382,6 +379,10 @@ class RoundWriter:
         template = self.template(label, key)
         status = status if status in ("failed", "timeout") else "failed"
         self.failures.setdefault(key, {})[label] = dataclasses.replace(template, status=status, reason=reason)
+
+    def rounds_of(self, key: Key) -> list[dict[str, list[float]]]:
+        """Each round's samples of one entry, per side, in the rounds it was sampled in."""
+        return [found[key] for found in self.rounds if key in found]
 
     def failed_keys(self) -> set[Key]:
         return set(self.failures)
