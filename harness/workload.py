@@ -136,6 +136,8 @@ class Workload:
     work:            (params, inputs) -> Work per call, where a rate is meaningful.
     parameters:      parameter name -> what it means (shown by ``harness list``).
     comparisons:     per-backend overrides of ``comparison`` (each with its reason).
+    size_parameters: the parameters that make a case bigger (``n``, ``elements``); scaling
+                     fits group cases by every other parameter and walk along these.
     """
 
     name: str
@@ -148,6 +150,7 @@ class Workload:
     work: Callable[[Params, Any], Work] | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
     comparisons: Mapping[str, Comparison] = field(default_factory=dict)
+    size_parameters: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.implementations) - set(BACKENDS))
@@ -162,6 +165,12 @@ class Workload:
         empty = [p for p, cases in self.presets.items() if not cases]
         if empty:
             raise WorkloadError(f"workload {self.name!r} has empty presets {empty}")
+        undeclared = [p for p in self.size_parameters if p not in self.parameters]
+        if undeclared:
+            raise WorkloadError(
+                f"workload {self.name!r}: size parameters {undeclared} are not among its "
+                f"parameters; choose from: {', '.join(self.parameters)}"
+            )
         if self.reference not in self.implementations:
             raise WorkloadError(
                 f"workload {self.name!r}: reference backend {self.reference!r} "

@@ -48,4 +48,5 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    size_parameters=("width", "height"),
 )

@@ -62,4 +62,5 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    size_parameters=("n",),
 )

@@ -77,4 +77,5 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    size_parameters=("batch",),
 )

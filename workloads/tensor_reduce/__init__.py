@@ -73,4 +73,5 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    size_parameters=("elements",),
 )

@@ -69,4 +69,5 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    size_parameters=("elements",),
 )
