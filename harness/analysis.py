@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import statistics
+import json
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ from harness.results import Entry, Run
 
 SPREAD_WARNING = 0.05  # relative standard deviation above which a figure is called noisy
 FEW_VALUES = 6
+MIN_SCALING_SIZES = 3  # distinct sizes a scaling exponent is fitted through, at least
 
 
 def baseline_entry(run: Run, entry: Entry, backend: str) -> Entry | None:
@@ -42,8 +45,16 @@ def speedup(run: Run, entry: Entry, over: str) -> float | None:
     return base.evaluation.seconds.median / entry.evaluation.seconds.median
 
 
+def entry_warnings(entry: Entry) -> list[str]:
+    """Every reason to read this entry's figures with care: those found while measuring it
+    (compiles, disagreement with a plain loop) and those its values show (spread, count)."""
+    found = [warning.message for warning in entry.warnings]
+    derived = reliability_warning(entry)
+    return [*found, derived] if derived else found
+
+
 def reliability_warning(entry: Entry) -> str | None:
-    """Why an evaluation figure should not be trusted as it is, and what to do."""
+    """Why an evaluation figure's values should not be trusted as they are, and what to do."""
     if entry.evaluation is None:
         return None
     seconds = entry.evaluation.seconds
@@ -135,15 +146,44 @@ def scaling_exponent(sizes: Sequence[float], seconds: Sequence[float]) -> float 
     return covariance / variance
 
 
-def case_size(entry: Entry) -> float | None:
-    """The work amount of one call (points, FLOPs, bytes), or the workload's size parameter.
+def declared_size_parameters(run: Run, workload: str) -> list[str] | None:
+    """The parameters the workload declared as its size, as recorded in the run (None for
+    runs made before workloads declared them)."""
+    declared = (run.metadata.get("workloads") or {}).get(workload, {}).get("size_parameters")
+    return list(declared) if isinstance(declared, list) else None
 
-    Falls back to a parameter named ``size`` or ``n``, then to the only numeric parameter.
+
+def scaling_lines(
+    entries: Sequence[Entry], size_parameters: Sequence[str]
+) -> dict[tuple[str, int | None, str], list[Entry]]:
+    """Entries that differ only in their size parameters, per backend, thread count and
+    everything else (an op, a layout, an algorithm): the points one scaling fit may join."""
+    lines: dict[tuple[str, int | None, str], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        if not size_parameters or case_size(entry, size_parameters) is None:
+            continue
+        fixed = {k: v for k, v in entry.params.items() if k not in size_parameters}
+        lines[(entry.backend, entry.threads, json.dumps(fixed, sort_keys=True))].append(entry)
+    return dict(lines)
+
+
+def distinct_sizes(entries: Sequence[Entry], size_parameters: Sequence[str] = ()) -> int:
+    return len({case_size(e, size_parameters) for e in entries})
+
+
+def case_size(entry: Entry, size_parameters: Sequence[str] = ()) -> float | None:
+    """The work amount of one call (points, FLOPs, bytes), or the workload's size.
+
+    Without a declared work amount: the product of the declared size parameters, else a
+    parameter named ``size`` or ``n``, else the only numeric parameter.
     """
     rate = entry.evaluation.rate if entry.evaluation else None
     work = rate.get("work") if isinstance(rate, dict) else None
     if isinstance(work, dict) and isinstance(work.get("amount"), int | float):
         return float(work["amount"])
+    declared = [entry.params.get(name) for name in size_parameters]
+    if declared and all(isinstance(v, int | float) and not isinstance(v, bool) for v in declared):
+        return float(math.prod(declared))  # type: ignore[arg-type]
     for name in ("size", "n"):
         if isinstance(entry.params.get(name), int | float):
             return float(entry.params[name])

@@ -123,7 +123,10 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--preset", default="default", help="quick, default, full, or a workload's own")
     parser.add_argument(
-        "--threads", default=None, help="numba_parallel thread counts, e.g. 1,2 (default: all cores)"
+        "--threads",
+        default=None,
+        help="numba_parallel thread counts, e.g. 1,2 (default: run measures 1 and all cores; "
+        "profile and check all cores)",
     )
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter in every case"
@@ -161,10 +164,12 @@ def selected_backends(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def thread_counts(text: str | None) -> list[int]:
+def thread_counts(text: str | None, *, with_one: bool = False) -> list[int]:
+    """numba_parallel's thread counts: ``text`` (``1,2``), else all cores (and 1, if asked:
+    ``run`` measures one thread beside all cores, so parallel efficiency is always known)."""
     cores = os.cpu_count() or 1
     if text is None:
-        return [cores]
+        return sorted({1, cores}) if with_one else [cores]
     try:
         counts = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -229,8 +234,8 @@ def command_list(args: argparse.Namespace) -> int:
 # -- run ----------------------------------------------------------------------------------
 
 
-def selected_plans(args: argparse.Namespace) -> list[Any]:
-    """The entries the selection options ask for (shared by run and profile)."""
+def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[Any]:
+    """The entries the selection options ask for (shared by run, profile and check)."""
     from harness.runner import plan_entries
 
     workloads = selected_workloads(args)
@@ -238,7 +243,7 @@ def selected_plans(args: argparse.Namespace) -> list[Any]:
         workloads,
         selected_backends(args.backend),
         args.preset,
-        thread_counts(args.threads),
+        thread_counts(args.threads, with_one=one_thread_too),
         parameter_overrides(args.param, workloads),
     )
     if not plans:
@@ -250,7 +255,7 @@ def command_run(args: argparse.Namespace) -> int:
     from harness.console import RunConsole
     from harness.runner import EntryRunner, Measurement, measurement_for
 
-    plans = selected_plans(args)
+    plans = selected_plans(args, one_thread_too=True)
     preset_measurement = measurement_for(args.preset)
     measurement = Measurement(
         construction_runs=preset_measurement.construction_runs,
@@ -258,6 +263,7 @@ def command_run(args: argparse.Namespace) -> int:
         timeout=args.timeout or preset_measurement.timeout,
     )
     run, path = open_run(args)
+    record_workloads(run, plans)
     console = RunConsole()
     console.note(f"results: {path}")
     runner = EntryRunner(
@@ -333,6 +339,13 @@ def open_run(args: argparse.Namespace) -> tuple[Run, Path]:
     run = Run(metadata=metadata)
     save(run, path)
     return run, path
+
+
+def record_workloads(run: Run, plans: list[Any]) -> None:
+    """What readers of the results need of each workload's declaration: its size parameters."""
+    recorded = run.metadata.setdefault("workloads", {})
+    for plan in plans:
+        recorded[plan.workload.name] = {"size_parameters": list(plan.workload.size_parameters)}
 
 
 def default_results_path(metadata: dict[str, Any]) -> Path:

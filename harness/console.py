@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
-from harness.analysis import reliability_warning, speedup
+from harness.analysis import entry_warnings, speedup
 from harness.results import Entry, Run
 from harness.runner import EntryPlan
 
@@ -84,9 +84,8 @@ class RunConsole:
         elif entry.reason:
             line += "  " + escape(entry.reason.splitlines()[0][:200])
         self.console.print(line)
-        warning = reliability_warning(entry)
-        if warning:
-            self.console.print(f"    [yellow]warning:[/yellow] {warning}")
+        for warning in entry_warnings(entry):
+            self.console.print(f"    [yellow]warning:[/yellow] {escape(warning)}")
 
     def summary(self, run: Run) -> None:
         self.console.print(summary_table(run))

@@ -2,17 +2,22 @@
 
 One run makes the inputs, imports the backend, prepares it (JIT compile, code generation,
 device transfers) and makes the first call, timing each step. With ``check`` set it then
-compares the result with the reference, estimates the steady-state time of one call and
-counts the Python calls one evaluation makes. It writes its findings as JSON to the path
+compares the result with the reference backend's and with any figure from outside the
+project the workload declares for the case, estimates the steady-state time of one call,
+times the kernel with a plain ``timeit`` loop (the outside view pyperf's median is held
+against) and counts the Python calls one evaluation makes. It writes its findings as JSON to the path
 the spec names, so a crash leaves the parent a clean "no output" rather than half a file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
+import math
 import sys
 import time
+import timeit
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +28,14 @@ import numpy as np
 from harness.calls import count_calls
 from harness.check import compare, flatten
 from harness.evaluate import perf_counter_timer
+from harness.planning import loops_for
 from harness.registry import discover
-from harness.results import write_json_atomic
-from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
+from harness.results import OutsideCheck, Stats, write_json_atomic
+from harness.workload import BackendUnavailable, Kernel, Params, StepTimer, Workload
+
+PLAIN_LOOP_SECONDS = 0.5  # about how long the plain-loop cross-check times the kernel
+PLAIN_LOOP_REPEATS = (3, 15)  # values it takes: at least, at most
+SLOW_VALUE_SECONDS = 5.0  # a value this long is taken once
 
 Clock = Callable[[], float]
 
@@ -171,6 +181,11 @@ def check_and_estimate(
         save_reference(reference_path, result)
     reference = reference_result(workload, params, reference_path)
     check = compare(flatten(result), reference, workload.comparison_for(backend))
+    check.outside = outside_checks(workload, params, result)
+    missed = [o.describe() for o in check.outside if not o.passed]
+    if missed:
+        check.passed = False
+        check.message = "; ".join(filter(None, [*missed, check.message]))
     findings: dict[str, Any] = {"check": check.to_json()}
     if workload.work is not None:
         work = workload.work(params, inputs)
@@ -179,9 +194,43 @@ def check_and_estimate(
         return findings
     time_loops = kernel.time_loops or perf_counter_timer(kernel.call, clock)
     findings["estimate_seconds"] = estimate_call_seconds(time_loops)
+    findings["plain_loop"] = plain_loop(kernel.call, findings["estimate_seconds"], clock)
     counts, _ = count_calls(kernel.call)
     findings["calls_per_evaluation"] = counts.to_json()
     return findings
+
+
+def outside_checks(workload: Workload, params: Params, result: Any) -> list[OutsideCheck]:
+    """The result held against every outside figure the workload declares for this case."""
+    checks = []
+    for reference in workload.outside_references_for(params):
+        expected = reference.expected_for(params)
+        observed = float(reference.summarise(result))
+        if reference.rtol:
+            passed = math.isclose(observed, expected, rel_tol=reference.rtol)
+        else:
+            passed = observed == expected
+        checks.append(
+            OutsideCheck(reference.quantity, expected, observed, passed, reference.source, reference.rtol)
+        )
+    return checks
+
+
+def plain_loop(call: Callable[[], Any], call_seconds: float, clock: Clock = time.perf_counter) -> dict[str, Any]:
+    """Seconds per call from a plain ``timeit.repeat`` of ``call``, after one warm-up call.
+
+    Independent of pyperf and of the harness's planning: values of the same loop count
+    pyperf uses, as many as fit in about ``PLAIN_LOOP_SECONDS`` (3 to 15; a value over
+    ``SLOW_VALUE_SECONDS`` once). The garbage collector stays on, as it is in pyperf's
+    values and in a user's program (timeit turns it off unless told otherwise).
+    """
+    loops = loops_for(call_seconds)
+    value_seconds = loops * max(call_seconds, 1e-9)
+    fewest, most = PLAIN_LOOP_REPEATS
+    repeat = 1 if value_seconds >= SLOW_VALUE_SECONDS else max(fewest, min(most, round(PLAIN_LOOP_SECONDS / value_seconds)))
+    call()
+    totals = timeit.Timer(call, setup=gc.enable, timer=clock).repeat(repeat=repeat, number=loops)
+    return {"seconds": Stats.of(t / loops for t in totals).to_json(), "loops": loops, "timer": "perf_counter"}
 
 
 def estimate_call_seconds(

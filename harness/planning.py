@@ -4,7 +4,9 @@ pyperf's defaults (20 processes x 3 values, loops calibrated to 100 ms a value) 
 microbenchmarks; a pure-Python backend taking seconds per call would run for minutes.
 The plan fits an evaluation budget per entry, from the steady-state time of one call
 calibrated in the check run and the start-up cost of a worker (interpreter start plus
-its construction with a warm cache). Every plan is stored in the entry, so nothing about it is hidden.
+its construction with a warm cache). A worker always makes an untimed first call before
+its first value, whatever the budget. Every plan is stored in the entry, so nothing
+about it is hidden.
 """
 
 from __future__ import annotations
@@ -42,26 +44,32 @@ def loops_for(call_seconds: float, value_seconds: float = MIN_VALUE_SECONDS) -> 
 
 
 def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds: float) -> EvaluationPlan:
-    """Choose a pyperf plan whose expected duration fits ``budget_seconds``.
+    """Choose a pyperf plan whose expected duration fits ``budget_seconds`` where it can.
 
     Loops come from the check run's calibrated estimate of one call, so pyperf spends no
-    process on calibration. Calls run in as many processes as fit, from 3 up to 20; a call
-    so slow that three processes do not fit runs in one process with as many values as
-    fit, at least two.
+    process on calibration. Every worker makes one untimed call of its own before pyperf
+    takes over (``harness.evaluate``: Numba's dispatch, a cache load, first-touch page
+    faults land there), and pyperf adds a warm-up value wherever it fits. Calls run in as
+    many processes as fit, from 3 up to 20; a call so slow that three processes do not
+    fit runs in one process with as many values as fit, at least two. Nothing is dropped
+    to meet the budget: a plan that cannot fit takes longer, and ``expected_seconds``
+    says how much.
     """
     loops = loops_for(call_seconds)
     value_seconds = loops * max(call_seconds, 1e-9)
+    first_call = max(call_seconds, 0.0)
     values, warmups = 3, 1
-    per_process = startup_seconds + (values + warmups) * value_seconds
+    per_process = startup_seconds + first_call + (values + warmups) * value_seconds
     processes = math.floor(budget_seconds / per_process)
     if processes >= MIN_PROCESSES:
         return EvaluationPlan(min(processes, MAX_PROCESSES), values, warmups, loops)
-    fitting = math.floor((budget_seconds - startup_seconds) / value_seconds)
-    warmups = 1 if fitting >= 4 else 0
+    fitting = math.floor((budget_seconds - startup_seconds - first_call) / value_seconds)
+    warmups = 1 if fitting >= 4 else 0  # the worker's own first call is the warm-up then
     return EvaluationPlan(1, max(2, fitting - warmups), warmups, loops)
 
 
 def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds: float) -> float:
-    """Roughly how long ``plan`` takes (shown while it runs)."""
+    """Roughly how long ``plan`` takes: per process, start-up, the first call and the values."""
     value_seconds = plan.loops * max(call_seconds, 1e-9)
-    return plan.processes * (startup_seconds + (plan.values + plan.warmups) * value_seconds)
+    per_process = startup_seconds + max(call_seconds, 0.0) + (plan.values + plan.warmups) * value_seconds
+    return plan.processes * per_process

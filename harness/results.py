@@ -75,9 +75,39 @@ class Stats:
         return cls.of(data["values"]) if data.get("values") else cls(**_known(cls, data))
 
 
+@dataclass(frozen=True)
+class OutsideCheck:
+    """A result held against a figure from outside the project (``OutsideReference``)."""
+
+    quantity: str
+    expected: float
+    observed: float
+    passed: bool
+    source: str
+    rtol: float = 0.0
+
+    def describe(self) -> str:
+        verdict = "matches" if self.passed else "misses"
+        return (
+            f"{self.quantity} {_figure(self.observed)} {verdict} the outside reference "
+            f"{_figure(self.expected)} ({self.source})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutsideCheck:
+        return cls(**_known(cls, data))
+
+
 @dataclass
 class Check:
-    """Outcome of comparing a backend's result with the reference, before any timing."""
+    """Outcome of comparing a backend's result with the reference, before any timing.
+
+    ``outside`` holds the comparisons with figures from outside the project for this
+    case, if the workload declares any; ``passed`` is false when any of them missed.
+    """
 
     passed: bool
     comparison: dict[str, Any]
@@ -86,13 +116,18 @@ class Check:
     mismatches: int = 0
     size: int = 0
     message: str = ""
+    outside: list[OutsideCheck] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return _plain(self)
+        data = _plain(self)
+        data["outside"] = [o.to_json() for o in self.outside]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Check:
-        return cls(**_known(cls, data))
+        known = _known(cls, data)
+        known["outside"] = [OutsideCheck.from_json(o) for o in data.get("outside") or []]
+        return cls(**known)
 
 
 @dataclass
@@ -135,8 +170,64 @@ class Construction:
 
 
 @dataclass
+class PlainLoop:
+    """The same kernel timed by a plain ``timeit`` loop in one process, after a warm-up call.
+
+    An outside view of the evaluation: pyperf's median over this median should be near 1;
+    far from it, one of the two measured something other than the kernel (a missing
+    warm-up, a compile, the harness's own overhead).
+    """
+
+    seconds: Stats  # per call, one value per repeat
+    loops: int
+    timer: str = "perf_counter"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds.to_json(), "loops": self.loops, "timer": self.timer}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlainLoop:
+        return cls(Stats.from_json(data["seconds"]), int(data["loops"]), str(data.get("timer", "perf_counter")))
+
+
+@dataclass
+class CompileReport:
+    """What the evaluation processes saw of Numba compiling (``harness.compile_watch``).
+
+    ``processes_compiling``: workers that compiled while building the kernel or in their
+    first call (the disk cache did not hold it); ``discarded_values``: timed values during
+    which Numba compiled, thrown away and taken again; ``compiled_values_kept``: values
+    that still compiled after the retakes, so the figure includes compilation.
+    """
+
+    processes: int
+    processes_compiling: int = 0
+    compile_seconds: float = 0.0  # median per compiling process
+    discarded_values: int = 0
+    compiled_values_kept: int = 0
+    first_call_seconds: Stats | None = None  # each worker's untimed first call
+
+    def to_json(self) -> dict[str, Any]:
+        data = _plain(self)
+        data["first_call_seconds"] = self.first_call_seconds.to_json() if self.first_call_seconds else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CompileReport:
+        known = _known(cls, data)
+        known["first_call_seconds"] = _optional_stats(data.get("first_call_seconds"))
+        return cls(**known)
+
+
+@dataclass
 class Evaluation:
-    """Steady-state seconds per call from pyperf, and how they were gathered."""
+    """Steady-state seconds per call from pyperf, and how they were gathered.
+
+    ``planned_seconds`` is what the plan was expected to take against ``budget_seconds``
+    (a plan never drops the warm-up to fit, so it may be over); ``plain_loop`` is the
+    cross-check of the median against a plain loop; ``compiles`` what the processes saw
+    of Numba compiling.
+    """
 
     seconds: Stats
     processes: int
@@ -146,17 +237,51 @@ class Evaluation:
     timer: str = "perf_counter"
     pyperf_file: str | None = None  # relative to the results file's folder
     rate: dict[str, Any] | None = None
+    planned_seconds: float | None = None
+    budget_seconds: float | None = None
+    plain_loop: PlainLoop | None = None
+    compiles: CompileReport | None = None
+
+    @property
+    def plain_loop_ratio(self) -> float | None:
+        """This median over the plain loop's: 1.0 when both measured the same thing."""
+        if self.plain_loop is None or self.plain_loop.seconds.median <= 0:
+            return None
+        return self.seconds.median / self.plain_loop.seconds.median
 
     def to_json(self) -> dict[str, Any]:
         data = _plain(self)
         data["seconds"] = self.seconds.to_json()
+        data["plain_loop"] = self.plain_loop.to_json() if self.plain_loop else None
+        data["compiles"] = self.compiles.to_json() if self.compiles else None
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Evaluation:
         known = _known(cls, data)
         known["seconds"] = Stats.from_json(data["seconds"])
+        known["plain_loop"] = PlainLoop.from_json(data["plain_loop"]) if data.get("plain_loop") else None
+        known["compiles"] = CompileReport.from_json(data["compiles"]) if data.get("compiles") else None
         return cls(**known)
+
+
+@dataclass(frozen=True)
+class EntryWarning:
+    """Why a figure of this entry should not be taken as it is, found while measuring it.
+
+    ``kind`` is a short fixed name (``compile_in_evaluation``, ``not_cacheable``,
+    ``timing_disagreement``, ...); ``message`` says what was seen and what to do.
+    """
+
+    kind: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntryWarning:
+        return cls(str(data["kind"]), str(data["message"]))
 
 
 @dataclass
@@ -175,6 +300,7 @@ class Entry:
     calls_per_evaluation: dict[str, int] | None = None
     info: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
+    warnings: list[EntryWarning] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -208,6 +334,7 @@ class Entry:
             "calls_per_evaluation": self.calls_per_evaluation,
             "info": dict(self.info),
             "profile": self.profile,
+            "warnings": [w.to_json() for w in self.warnings],
         }
         data.update(self.extra)
         return data
@@ -232,6 +359,7 @@ class Entry:
             calls_per_evaluation=data.get("calls_per_evaluation"),
             info=dict(data.get("info", {})),
             profile=data.get("profile"),
+            warnings=[EntryWarning.from_json(w) for w in data.get("warnings") or []],
             extra={k: v for k, v in data.items() if k not in names},
         )
 
@@ -313,6 +441,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _figure(value: float) -> str:
+    """A checked figure as people write it: 1,148,485 for whole numbers, else 6 digits."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.6g}"
 
 
 def _optional_stats(data: dict[str, Any] | None) -> Stats | None:

@@ -23,10 +23,22 @@ from harness.backends import implementation_unavailable_reason
 from harness.child import ChildOutcome, run_python_module
 from harness.planning import EvaluationPlan, expected_seconds, plan_evaluation
 from harness.registry import WORKLOAD_PATH_VARIABLE
-from harness.results import Check, Construction, Entry, Evaluation, Stats, entry_key
+from harness.results import (
+    Check,
+    CompileReport,
+    Construction,
+    Entry,
+    EntryWarning,
+    Evaluation,
+    PlainLoop,
+    Stats,
+    entry_key,
+)
 from harness.workload import Workload
 
 INTERPRETER_STARTUP_SECONDS = 0.3  # python, harness, numpy and pyperf imports
+# pyperf's median over a plain timeit loop's outside this range is a warning
+PLAIN_LOOP_AGREEMENT = (0.8, 1.25)
 # Environment variables pyperf must hand on to its workers (it drops all but a few).
 INHERITED_PREFIXES = ("NUMBA_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "HARNESS_")
 
@@ -173,8 +185,8 @@ class _EntryAttempt:
         if findings["status"] == "unavailable":
             return self.plan.entry(status="unavailable", reason=findings["reason"])
         check = Check.from_json(findings["check"])
-        if self.plan.backend == self.plan.workload.reference:
-            check.message = "this backend is the reference"
+        if self.plan.backend == self.plan.workload.reference and check.passed:
+            check.message = "; ".join(["this backend is the reference", *(o.describe() for o in check.outside)])
         if not check.passed:
             return self.plan.entry(
                 status="wrong_result", reason=wrong_result_reason(check), check=check
@@ -196,7 +208,11 @@ class _EntryAttempt:
         evaluation, failure = self.evaluate(findings, construction, warm_cache)
         if failure:
             return failure
-        info = {**findings.get("info", {}), "numba_cache": "run-private, warm for evaluation"}
+        assert evaluation is not None
+        warnings = measurement_warnings(self.plan, cached, evaluation)
+        info = {**findings.get("info", {})}
+        if cached:
+            info["numba_cache"] = numba_cache_note(cached, evaluation)
         return self.plan.entry(
             status="ok",
             check=check,
@@ -204,6 +220,7 @@ class _EntryAttempt:
             evaluation=evaluation,
             calls_per_evaluation=findings.get("calls_per_evaluation"),
             info=info,
+            warnings=warnings,
         )
 
     def remaining(self) -> float:
@@ -246,21 +263,23 @@ class _EntryAttempt:
             if construction.cache_load
             else construction.seconds.median - construction.steps.get("first_call", 0.0)
         )
-        plan = plan_evaluation(call_seconds, startup, self.runner.measurement.evaluation_budget)
-        self.report(
-            f"evaluation (pyperf: {plan.processes} processes x {plan.values} values, "
-            f"~{expected_seconds(plan, call_seconds, startup):.0f} s)"
-        )
+        budget = self.runner.measurement.evaluation_budget
+        plan = plan_evaluation(call_seconds, startup, budget)
+        planned = expected_seconds(plan, call_seconds, startup)
+        over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
+        self.report(f"evaluation (pyperf: {plan.processes} processes x {plan.values} values, ~{planned:.0f} s{over})")
         pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
         pyperf_file.parent.mkdir(parents=True, exist_ok=True)
         pyperf_file.unlink(missing_ok=True)
         spec_path = self.folder / "spec-evaluate.json"
+        watch_file = self.folder / "watch.jsonl"
         spec_path.write_text(
             json.dumps(
                 {
                     "workload": self.plan.workload.name,
                     "backend": self.plan.backend,
                     "params": self.plan.params,
+                    "watch_file": str(watch_file),
                 }
             )
         )
@@ -285,7 +304,12 @@ class _EntryAttempt:
         )
         if not outcome.ok or not pyperf_file.exists():
             return None, self.failed("evaluation", outcome)
-        return read_pyperf(pyperf_file, plan, findings.get("work")), None
+        evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
+        evaluation.planned_seconds, evaluation.budget_seconds = round(planned, 3), budget
+        if findings.get("plain_loop"):
+            evaluation.plain_loop = PlainLoop.from_json(findings["plain_loop"])
+        evaluation.compiles = read_compile_watch(watch_file)
+        return evaluation, None
 
     def reference_file(self) -> Path:
         digest = _params_digest(self.plan.params)
@@ -299,6 +323,96 @@ class _EntryAttempt:
     def report(self, text: str) -> None:
         if self.runner.progress:
             self.runner.progress.step(self.plan, text)
+
+
+def read_compile_watch(path: Path) -> CompileReport | None:
+    """Sum up what the evaluation workers saw of Numba compiling (``harness.evaluate``)."""
+    if not path.exists():
+        return None
+    logs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not logs:
+        return None
+    compiling = [log for log in logs if log["build_compiles"] or log["first_call_compiles"]]
+    seconds = [log["build_compile_seconds"] + log["first_call_compile_seconds"] for log in compiling]
+    return CompileReport(
+        processes=len(logs),
+        processes_compiling=len(compiling),
+        compile_seconds=round(statistics.median(seconds), 6) if seconds else 0.0,
+        discarded_values=sum(len(log["discarded_values"]) for log in logs),
+        compiled_values_kept=sum(log["compiled_values_kept"] for log in logs),
+        first_call_seconds=Stats.of(log["first_call_seconds"] for log in logs),
+    )
+
+
+def measurement_warnings(plan: EntryPlan, cached: list[dict[str, Any]], evaluation: Evaluation) -> list[EntryWarning]:
+    """What measuring this entry showed that its figures must be read with."""
+    warnings = []
+    cache_load_compile = max((f.get("jit_compile_seconds") or 0.0 for f in cached), default=0.0)
+    compiles = evaluation.compiles
+    if cache_load_compile > 0 or (compiles is not None and compiles.processes_compiling):
+        warnings.append(EntryWarning("not_cacheable", not_cacheable_message(cache_load_compile, compiles)))
+    if compiles is not None and (compiles.discarded_values or compiles.compiled_values_kept):
+        warnings.append(EntryWarning("compile_in_evaluation", compile_in_evaluation_message(compiles)))
+    ratio = evaluation.plain_loop_ratio
+    if ratio is not None and not plain_loop_agrees(plan.backend, ratio):
+        warnings.append(EntryWarning("timing_disagreement", disagreement_message(evaluation, ratio)))
+    return warnings
+
+
+def not_cacheable_message(cache_load_compile: float, compiles: CompileReport | None) -> str:
+    seen = []
+    if cache_load_compile > 0:
+        seen.append(f"the cache-load run compiled for {cache_load_compile:.2g} s")
+    if compiles is not None and compiles.processes_compiling:
+        seen.append(
+            f"{compiles.processes_compiling} of {compiles.processes} evaluation processes compiled "
+            f"(median {compiles.compile_seconds:.2g} s each)"
+        )
+    return (
+        f"Numba recompiled where its disk cache should have served: {' and '.join(seen)}. The kernel "
+        "cannot be cached (a closure, or globals that change), so every process of a user's program "
+        "pays this compile; build kernels at module level from constants and plain arguments"
+    )
+
+
+def compile_in_evaluation_message(compiles: CompileReport) -> str:
+    text = f"Numba compiled during {compiles.discarded_values + compiles.compiled_values_kept} timed values"
+    if compiles.compiled_values_kept:
+        return (
+            f"{text}, and {compiles.compiled_values_kept} still compiled after being taken again: "
+            "the median includes compilation, so the kernel compiles on every call (a jitted function "
+            "created inside the call?)"
+        )
+    return f"{text}; they were discarded and taken again, so the median is of values without compilation"
+
+
+def plain_loop_agrees(backend: str, ratio: float) -> bool:
+    """True when pyperf's median and the plain loop's agree within PLAIN_LOOP_AGREEMENT.
+
+    For cuda the harness times the kernel with CUDA events and the plain loop the whole
+    call (launch and synchronisation too), so only a harness figure above the loop's is
+    a disagreement there.
+    """
+    low, high = PLAIN_LOOP_AGREEMENT
+    return ratio <= high if backend == "cuda" else low <= ratio <= high
+
+
+def disagreement_message(evaluation: Evaluation, ratio: float) -> str:
+    assert evaluation.plain_loop is not None
+    plain = evaluation.plain_loop
+    return (
+        f"the harness's median ({evaluation.seconds.median:.3g} s) is {ratio:.2f}x that of a plain timeit "
+        f"loop of the same kernel ({plain.seconds.median:.3g} s, {len(plain.seconds.values)} values of "
+        f"{plain.loops} calls); one of them measured something besides the kernel (a machine busy in "
+        "one and not the other, a missing warm-up, a compile): rerun on a quiet machine"
+    )
+
+
+def numba_cache_note(cached: list[dict[str, Any]], evaluation: Evaluation) -> str:
+    compiles = evaluation.compiles
+    if any(f.get("jit_compile_seconds") for f in cached) or (compiles and compiles.processes_compiling):
+        return "run-private; not reused: the kernel recompiled in later processes (see warnings)"
+    return "run-private, warm for evaluation (no compile seen in the cache-load run or the workers)"
 
 
 def summarise_construction(

@@ -70,6 +70,45 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class OutsideReference:
+    """A figure from outside this project that a case's result must reproduce.
+
+    Agreement between backends proves they are consistent, not that they are right: every
+    backend can agree on wrong inputs. An outside reference is a published figure, a
+    closed form or the output of an independent program, with its source, and a result
+    that misses it is a wrong result whatever the other backends say.
+
+    case:      the parameter values a case must have for this reference to apply (an
+               empty mapping applies to every case)
+    quantity:  what is compared, in words ("sum of the escape counts")
+    expected:  the figure, or ``params -> figure`` for a closed form
+    summarise: the fetched result -> the figure observed
+    source:    where the figure comes from, precisely enough to check it
+    rtol:      relative tolerance; 0 means exact (a non-zero one needs ``reason``)
+    """
+
+    case: Mapping[str, Any]
+    quantity: str
+    expected: float | Callable[[Params], float]
+    summarise: Callable[[Any], float]
+    source: str
+    rtol: float = 0.0
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            raise WorkloadError(f"an outside reference for {self.quantity!r} must name its source")
+        if self.rtol and not self.reason:
+            raise WorkloadError(f"the tolerance of the outside reference {self.quantity!r} must say why")
+
+    def applies_to(self, params: Params) -> bool:
+        return all(params.get(name) == value for name, value in self.case.items())
+
+    def expected_for(self, params: Params) -> float:
+        return float(self.expected(params) if callable(self.expected) else self.expected)
+
+
+@dataclass(frozen=True)
 class Work:
     """Work done by one call, so that rates can be reported (``amount / seconds``).
 
@@ -138,6 +177,8 @@ class Workload:
     comparisons:     per-backend overrides of ``comparison`` (each with its reason).
     size_parameters: the parameters that make a case bigger (``n``, ``elements``); scaling
                      fits group cases by every other parameter and walk along these.
+    outside_references: figures from outside the project that the cases they apply to
+                     must reproduce, checked on every backend beside the reference.
     """
 
     name: str
@@ -151,6 +192,7 @@ class Workload:
     parameters: Mapping[str, str] = field(default_factory=dict)
     comparisons: Mapping[str, Comparison] = field(default_factory=dict)
     size_parameters: Sequence[str] = ()
+    outside_references: Sequence[OutsideReference] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.implementations) - set(BACKENDS))
@@ -189,6 +231,9 @@ class Workload:
                 f"choose from: {', '.join(self.presets)}"
             )
         return [dict(case) for case in self.presets[preset]]
+
+    def outside_references_for(self, params: Params) -> list[OutsideReference]:
+        return [r for r in self.outside_references if r.applies_to(params)]
 
     def comparison_for(self, backend: str) -> Comparison:
         return self.comparisons.get(backend, self.comparison)

@@ -13,6 +13,6 @@ FIXTURE_WORKLOADS = Path(__file__).parent / "fixtures" / "workloads"
 
 @pytest.fixture
 def fixture_workloads(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Make the test-only workloads (toy, faulty) visible to the registry and to children."""
+    """Make the test-only workloads (toy, faulty, closures) visible to the registry and to children."""
     monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(FIXTURE_WORKLOADS))
     return FIXTURE_WORKLOADS

@@ -160,3 +160,12 @@ def test_overrides_that_merge_cases_plan_each_entry_once(fixture_workloads):
     toy = discover()["toy"]
     plans = plan_entries([toy], ["python"], "full", [2], {"n": 7})
     assert [plan.params for plan in plans] == [{"n": 7}]
+
+
+def test_run_measures_one_thread_beside_all_cores_by_default():
+    from harness.cli import thread_counts
+
+    cores = os.cpu_count() or 1
+    assert thread_counts(None, with_one=True) == sorted({1, cores})
+    assert thread_counts(None) == [cores]  # profile and check: all cores
+    assert thread_counts("1", with_one=True) == [1]  # an explicit choice is kept

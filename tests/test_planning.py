@@ -1,4 +1,6 @@
-from harness.construct import estimate_call_seconds
+import pytest
+
+from harness.construct import estimate_call_seconds, plain_loop
 from harness.planning import MAX_PROCESSES, expected_seconds, loops_for, plan_evaluation
 
 
@@ -18,14 +20,28 @@ def test_fast_calls_get_many_processes_and_no_pyperf_calibration():
 def test_slow_calls_run_one_loop_a_value_within_budget():
     plan = plan_evaluation(call_seconds=0.5, startup_seconds=0.5, budget_seconds=20)
     assert plan.loops == 1
-    assert plan.processes == 8  # 20 s / (0.5 + 4 * 0.5 s)
+    assert plan.processes == 6  # 20 s / (0.5 start-up + 0.5 first call + 4 * 0.5 s)
     assert expected_seconds(plan, 0.5, 0.5) <= 20
 
 
 def test_very_slow_calls_fall_back_to_one_process():
     plan = plan_evaluation(call_seconds=5.0, startup_seconds=1.0, budget_seconds=12)
     assert plan.processes == 1
-    assert plan.values == 2 and plan.warmups == 0
+    assert plan.values == 2 and plan.warmups == 0  # the worker's own first call is the warm-up
+
+
+def test_a_budget_too_small_for_a_warm_up_makes_the_plan_longer_not_shorter():
+    """A numba entry at quick: a worker's start-up (cache load) alone is over the budget."""
+    plan = plan_evaluation(call_seconds=0.0004, startup_seconds=1.3, budget_seconds=1.0)
+    assert (plan.processes, plan.values) == (1, 2)
+    planned = expected_seconds(plan, 0.0004, 1.3)
+    assert planned > 1.0  # start-up, the first call and two values: over budget, and said so
+    assert planned == pytest.approx(1.3 + 0.0004 + (plan.values + plan.warmups) * plan.loops * 0.0004)
+
+
+def test_expected_seconds_count_each_workers_first_call():
+    plan = plan_evaluation(call_seconds=0.5, startup_seconds=0.5, budget_seconds=20)
+    assert expected_seconds(plan, 0.5, 0.5) == pytest.approx(plan.processes * (0.5 + 0.5 + 4 * 0.5))
 
 
 def test_pyperf_arguments_carry_the_plan():
@@ -54,3 +70,20 @@ def test_call_estimate_of_a_slow_call_is_one_call():
 
     assert estimate_call_seconds(slow_timer) == 2.0
     assert asked == [1]
+
+
+def test_plain_loop_times_values_of_pyperfs_loop_count_after_a_warm_up_call():
+    calls = []
+    ticks = iter(float(t) for t in range(100))  # each timing reads the clock twice: 1 s apart
+
+    values = plain_loop(lambda: calls.append(1), call_seconds=0.03, clock=lambda: next(ticks))
+    assert values["loops"] == 4  # as pyperf's: 4 x 30 ms makes a 0.1 s value
+    assert values["seconds"]["values"] == [0.25] * 4  # 0.5 s / 0.12 s a value -> 4 repeats
+    assert len(calls) == 1 + 4 * 4
+
+
+def test_a_plain_loop_of_a_very_slow_call_takes_one_value():
+    calls = []
+    ticks = iter([0.0, 7.0])
+    values = plain_loop(lambda: calls.append(1), call_seconds=7.0, clock=lambda: next(ticks))
+    assert (values["loops"], values["seconds"]["values"], len(calls)) == (1, [7.0], 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -10,10 +11,13 @@ from harness.analysis import (
     BreakEven,
     break_even,
     case_size,
+    declared_size_parameters,
+    distinct_sizes,
     parallel_efficiency,
     scaling_exponent,
+    scaling_lines,
 )
-from harness.results import Entry, Evaluation, Stats
+from harness.results import Entry, Evaluation, Run, Stats
 
 
 def test_break_even_after_compile_is_paid_off() -> None:
@@ -89,3 +93,38 @@ def test_case_size_prefers_declared_work_then_size_parameter() -> None:
     assert case_size(_entry({"n": 64, "dtype": "float64"})) == 64.0
     assert case_size(_entry({"nodes": 5000, "name": "x"})) == 5000.0
     assert case_size(_entry({"width": 1, "height": 2})) is None
+
+
+def test_scaling_lines_join_only_cases_that_differ_in_size() -> None:
+    """tensor_map's cases: ops, layouts and algorithms are not sizes, and never share a line."""
+    entries = [
+        _entry({"op": op, "layout": layout, "elements": n})
+        for op in ("neg", "sigmoid")
+        for layout in ("contiguous", "transposed")
+        for n in (1024, 4096, 16384)
+    ] + [_entry({"op": "neg", "layout": "contiguous", "elements": 1024, "algorithm": "naive"})]
+    lines = scaling_lines(entries, ["elements"])
+    assert len(lines) == 5
+    sizes = sorted(distinct_sizes(group) for group in lines.values())
+    assert sizes == [1, 3, 3, 3, 3]
+    for group in lines.values():
+        fixed = {json.dumps({k: v for k, v in e.params.items() if k != "elements"}) for e in group}
+        assert len(fixed) == 1
+
+
+def test_two_size_parameters_vary_together_and_other_threads_are_other_lines() -> None:
+    entries = [_entry({"width": w, "height": w, "maxiter": 300}) for w in (150, 300, 600)]
+    parallel = [Entry(workload="w", backend="numba_parallel", params=e.params, threads=t, evaluation=e.evaluation)
+                for e in entries for t in (1, 2)]
+    lines = scaling_lines(entries + parallel, ["width", "height"])
+    assert sorted((backend, threads) for backend, threads, _ in lines) == [
+        ("numba", None), ("numba_parallel", 1), ("numba_parallel", 2)]
+    assert all(distinct_sizes(group, ["width", "height"]) == 3 for group in lines.values())
+    assert case_size(entries[0], ["width", "height"]) == 150 * 150
+
+
+def test_size_parameters_come_from_the_runs_record() -> None:
+    run = Run(metadata={"workloads": {"matmul": {"size_parameters": ["n"]}}})
+    assert declared_size_parameters(run, "matmul") == ["n"]
+    assert declared_size_parameters(run, "mandelbrot") is None
+    assert declared_size_parameters(Run(metadata={}), "matmul") is None

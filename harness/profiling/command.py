@@ -39,10 +39,11 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    from harness.cli import selected_plans
+    from harness.cli import record_workloads, selected_plans
 
     plans = selected_plans(args)
     run, path = open_results(args)
+    record_workloads(run, plans)
     workload_dirs = [Path(d).resolve() for d in args.workload_dir]
     return profile_into(run, path, plans, profile_settings(args), workload_dirs)
 

@@ -25,6 +25,7 @@ from harness.report.run_sections import (
     speedup_section,
 )
 from harness.report.sources import ReportError, ReportInput
+from harness.analysis import declared_size_parameters
 from harness.report.workload_sections import workload_report
 from harness.results import Entry
 
@@ -47,7 +48,7 @@ def build_page(report: ReportInput) -> ReportPage:
         ),
         overview=[speedup_section(run), problems_section(run), reliability_section(run)],
         workloads=[
-            workload_report(name, index, entries)
+            workload_report(name, index, entries, declared_size_parameters(run, name))
             for index, (name, entries) in enumerate(sorted(by_workload.items()))
         ],
         history=history_sections(report.runs),

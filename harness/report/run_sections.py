@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import case_size, reliability_warning, speedup
+from harness.analysis import case_size, entry_warnings, speedup
 from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker, thread_style
 from harness.report.labels import (
     case_key,
@@ -41,14 +41,22 @@ def _size(entries: Sequence[Entry]) -> float:
     return max((case_size(e) or 0.0 for e in entries), default=0.0)
 
 
+def _columns(entries: Sequence[Entry]) -> list[str]:
+    """One column per backend and thread count (numba_parallel at 1 thread beside numba)."""
+    variants = sorted(
+        {(e.backend, e.threads) for e in entries},
+        key=lambda v: (ordered_backends(e.backend for e in entries).index(v[0]), v[1] or 0),
+    )
+    return [entry_label(Entry(workload="", backend=b, params={}, threads=t)) for b, t in variants]
+
+
 def _chosen(entries: Sequence[Entry]) -> dict[str, Entry]:
-    """Per backend, the entry a reader compares: ok first, then the most threads."""
+    """Per column (backend and thread count), the entry a reader compares: ok first."""
     chosen: dict[str, Entry] = {}
     for entry in entries:
-        current = chosen.get(entry.backend)
-        rank = (entry.status == "ok", entry.threads or 0)
-        if current is None or rank > (current.status == "ok", current.threads or 0):
-            chosen[entry.backend] = entry
+        column, current = entry_label(entry), chosen.get(entry_label(entry))
+        if current is None or (entry.status == "ok") > (current.status == "ok"):
+            chosen[column] = entry
     return chosen
 
 
@@ -60,32 +68,37 @@ def speedup_section(run: Run) -> Section:
         anchor="overview-speedup",
         title="Speedup matrix",
         intro="Per workload and case: how many times faster per call each backend is than "
-        "python / than numpy (median seconds per call; numba_parallel at its most threads).",
+        "python / than numpy (median seconds per call; numba_parallel at each thread count, so "
+        "its one-thread column compares with numba on the same algorithm).",
     )
     cases = _cases(run)
     if not _timed(run.entries):
         return section.not_measured("no entry finished ok, so there is nothing to compare")
-    backends = ordered_backends(e.backend for e in run.entries)
+    columns = _columns(run.entries)
     rows, groups = [], []
-    bars: dict[str, list[float | None]] = {b: [] for b in backends}
+    bars: dict[str, list[float | None]] = {c: [] for c in columns}
     for (workload, _), entries in cases.items():
         chosen = _chosen(entries)
         groups.append(f"{workload} | {case_label(entries[0].params)}")
-        cells = [_speedup_cell(run, chosen.get(b)) for b in backends]
-        for backend in backends:
-            entry = chosen.get(backend)
+        cells = [_speedup_cell(run, chosen.get(c)) for c in columns]
+        for column in columns:
+            entry = chosen.get(column)
             ok = entry is not None and entry.status == "ok"
-            bars[backend].append(speedup(run, entry, "python") if entry and ok else None)
+            bars[column].append(speedup(run, entry, "python") if entry and ok else None)
         rows.append([workload, case_label(entries[0].params), *cells, _best(chosen)])
     section.tables.append(
         Table(
-            ["workload", "case", *backends, "best backend"],
+            ["workload", "case", *columns, "best backend"],
             rows,
             caption="Each cell: speedup over python / over numpy; '-' where that baseline "
             "is missing; otherwise the entry's status.",
         )
     )
-    plotted = [Bars(b, b, values) for b, values in bars.items() if any(values)]
+    plotted = [
+        Bars(c, c.split(" ")[0], values, hatch="//" if c.endswith(" ×1") else "")
+        for c, values in bars.items()
+        if any(values)
+    ]
     if plotted:
         section.chart = bar_chart(
             "Speedup over python per call",
@@ -151,12 +164,13 @@ def reliability_section(run: Run) -> Section:
     section = Section(
         anchor="overview-reliability",
         title="Measurement warnings",
-        intro="Figures whose noise or sample size makes them unreliable, and what to do.",
+        intro="Figures whose noise, sample size, compiles or disagreement with a plain timing loop "
+        "make them unreliable, and what to do.",
     )
     rows = [
-        [e.workload, case_label(e.params), entry_label(e), warning]
+        [e.workload, case_label(e.params), entry_label(e), "; ".join(warnings)]
         for e in _timed(run.entries)
-        if (warning := reliability_warning(e))
+        if (warnings := entry_warnings(e))
     ]
     if rows:
         section.tables.append(Table(["workload", "case", "backend", "warning"], rows))

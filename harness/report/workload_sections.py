@@ -9,11 +9,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.analysis import (
+    MIN_SCALING_SIZES,
     break_even,
     case_size,
+    distinct_sizes,
+    entry_warnings,
     parallel_efficiency,
-    reliability_warning,
     scaling_exponent,
+    scaling_lines,
 )
 from harness.report.charts import (
     Axis,
@@ -49,15 +52,18 @@ COST_POINTS = 60
 PASS_COLUMNS = ("name", "seconds", "times_applied", "nodes_created", "nodes_removed")
 
 
-def workload_report(name: str, index: int, entries: Sequence[Entry]) -> WorkloadReport:
-    """Every section for one workload, in reading order."""
+def workload_report(
+    name: str, index: int, entries: Sequence[Entry], size_parameters: Sequence[str] | None = None
+) -> WorkloadReport:
+    """Every section for one workload, in reading order; ``size_parameters`` as the run
+    recorded the workload's declaration (None: not recorded, so no scaling fit)."""
     prefix = anchor(f"w{index}", name)
     timed = sorted(
         (e for e in entries if e.status == "ok" and e.evaluation is not None), key=_order
     )
     builders: list[Callable[[str, Sequence[Entry]], Section]] = [
         evaluation_section,
-        scaling_section,
+        lambda prefix, timed: scaling_section(prefix, timed, size_parameters),
         rate_section,
         construction_section,
         parallel_section,
@@ -145,7 +151,12 @@ def evaluation_section(prefix: str, entries: Sequence[Entry]) -> Section:
             "column says why and what to do"
         )
     section.tables.append(
-        Table(["case", "backend", "median", "min", "max", "spread", "values", "reliability"], rows)
+        Table(
+            ["case", "backend", "median", "min", "max", "spread", "values", "vs plain loop", "reliability"],
+            rows,
+            caption="vs plain loop: this median over that of a plain timeit loop of the same kernel "
+            "in one process after a warm-up call; near 1.00 when both measured only the kernel.",
+        )
     )
     return section
 
@@ -161,37 +172,55 @@ def _evaluation_row(entry: Entry) -> list[str]:
         format_seconds(seconds.max),
         format_percent(seconds.relative_spread),
         str(len(seconds.values)),
-        reliability_warning(entry) or "ok",
+        _plain_loop_cell(entry),
+        "; ".join(entry_warnings(entry)) or "ok",
     ]
+
+
+def _plain_loop_cell(entry: Entry) -> str:
+    ratio = entry.evaluation.plain_loop_ratio if entry.evaluation else None
+    return "not measured" if ratio is None else f"{ratio:.2f}"
 
 
 # -- scaling ------------------------------------------------------------------------------
 
 
-def scaling_section(prefix: str, entries: Sequence[Entry]) -> Section:
+def scaling_section(prefix: str, entries: Sequence[Entry], size_parameters: Sequence[str] | None = None) -> Section:
     section = Section(
         anchor=f"{prefix}-scaling",
         title="Scaling with size",
         intro="Median seconds per call against the work per call, log-log. The exponent k is "
-        "the least-squares slope: time grows as size^k (k=1: linear).",
+        "the least-squares slope: time grows as size^k (k=1: linear). A line joins cases that "
+        "differ only in the workload's size parameters, and is fitted through "
+        f"{MIN_SCALING_SIZES} sizes or more.",
     )
-    lines: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
-    for entry in entries:
-        if case_size(entry) is not None:
-            lines[(entry.backend, entry.threads)].append(entry)
-    fits = {key: _fit(group) for key, group in lines.items()}
-    fitted = {key: fit for key, fit in fits.items() if fit[2] is not None}
+    if not size_parameters:
+        return section.not_measured(
+            "this results file does not record the workload's size parameters (runs made "
+            "before workloads declared them), so no fit can tell sizes from other parameters"
+        )
+    lines = scaling_lines(entries, size_parameters)
+    fitted = {
+        key: fit
+        for key, group in lines.items()
+        if distinct_sizes(group, size_parameters) >= MIN_SCALING_SIZES
+        and (fit := _fit(group, size_parameters))[2] is not None
+    }
     if not fitted:
         return section.not_measured(
-            "every backend was run at one size only; run a scaling preset "
-            "(--preset full) to measure how time grows with size"
+            f"no backend was run at {MIN_SCALING_SIZES} or more sizes ({', '.join(size_parameters)}) "
+            "with everything else equal; run a scaling preset (--preset full) to measure how time "
+            "grows with size"
         )
+    several = len({fixed for _, _, fixed in fitted}) > 1
     series, rows = [], []
-    thread_counts = sorted({t or 0 for _, t in fitted})
-    for index, ((backend, threads), (sizes, seconds, exponent)) in enumerate(
-        sorted(fitted.items(), key=lambda item: (_backend_rank(item[0][0]), item[0][1] or 0))
+    thread_counts = sorted({t or 0 for _, t, _ in fitted})
+    for index, ((backend, threads, fixed), (sizes, seconds, exponent)) in enumerate(
+        sorted(fitted.items(), key=lambda item: (_backend_rank(item[0][0]), item[0][1] or 0, item[0][2]))
     ):
-        label = entry_label(lines[(backend, threads)][0])
+        first = lines[(backend, threads, fixed)][0]
+        others = case_label({k: v for k, v in first.params.items() if k not in size_parameters})
+        label = f"{entry_label(first)} | {others}" if several else entry_label(first)
         series.append(
             Series(
                 f"{label} (k={exponent:.2f})",
@@ -202,31 +231,26 @@ def scaling_section(prefix: str, entries: Sequence[Entry]) -> Section:
                 marker=marker(index),
             )
         )
-        rows.append(
-            [
-                label,
-                f"{exponent:.2f}",
-                format_number(min(sizes)),
-                format_number(max(sizes)),
-                str(len(sizes)),
-            ]
-        )
+        rows.append([label, f"{exponent:.2f}", format_number(min(sizes)), format_number(max(sizes)),
+                     str(len(set(sizes)))])
     unit = _work_unit(entries)
     section.chart = line_chart(
         "Time against size",
         series,
         Axis(f"work per call ({unit})", log=True),
         Axis("median seconds per call (s)", log=True, seconds=True),
-        alt="log-log plot of seconds per call against size, one line per backend",
+        alt="log-log plot of seconds per call against size, one line per backend and fixed parameters",
     )
     section.tables.append(
-        Table(["backend", "exponent k", "smallest size", "largest size", "sizes"], rows)
+        Table(["line", "exponent k", "smallest size", "largest size", "distinct sizes"], rows)
     )
     return section
 
 
-def _fit(entries: Sequence[Entry]) -> tuple[list[float], list[float], float | None]:
-    points = sorted((case_size(e) or 0.0, _median(e)) for e in entries)
+def _fit(
+    entries: Sequence[Entry], size_parameters: Sequence[str] = ()
+) -> tuple[list[float], list[float], float | None]:
+    points = sorted((case_size(e, size_parameters) or 0.0, _median(e)) for e in entries)
     sizes, seconds = [p[0] for p in points], [p[1] for p in points]
     return sizes, seconds, scaling_exponent(sizes, seconds)
 

@@ -1,4 +1,4 @@
-"""Every Mandelbrot backend against the reference, and the talk's grid reproduced."""
+"""Every Mandelbrot backend against the reference and against the talk's own program."""
 
 import json
 import subprocess
@@ -9,8 +9,9 @@ import pytest
 
 from harness.backends import implementation_unavailable_reason
 from harness.check import compare
+from harness.construct import outside_checks
 from harness.workload import StepTimer
-from workloads.mandelbrot import WORKLOAD
+from workloads.mandelbrot import TALK_VALIDATION_SUMS, WORKLOAD
 from workloads.mandelbrot.inputs import make_grid
 from workloads.mandelbrot.python_impl import calculate_z_serial_purepython
 
@@ -22,12 +23,69 @@ def evaluate(backend: str, params: dict) -> np.ndarray:
     return np.asarray(kernel.fetch(kernel.call()))
 
 
+OZSVALD = {"width": 1000, "height": 1000, "maxiter": 1000}
+
+
+def talks_grid(w: int, h: int) -> list[complex]:
+    """The talk's calc_pure_python grid, written out here apart from the workload's own code:
+    x appended, then stepped; rows from y2 down to y1."""
+    x1, x2, y1, y2 = -2.13, 0.77, -1.3, 1.3
+    x_step, y_step = (float(x2 - x1) / float(w)) * 2, (float(y1 - y2) / float(h)) * 2
+    q, y = [], y2
+    while y > y1:
+        x = x1
+        while x < x2:
+            q.append(complex(x, y))
+            x += x_step
+        y += y_step
+    return q
+
+
 def test_the_grid_is_the_talks():
     q = make_grid(1000, 1000)
     assert len(q) == 250_000  # "How big is 250,000 complex numbers?"
-    assert q[0] == complex(-2.13 + 0.0058, 1.3)  # x is stepped before it is appended
-    assert q[1].real == pytest.approx(-2.1184)
+    assert q[0] == complex(-2.13, 1.3)  # the talk's xx starts at -2.13: appended, then stepped
+    assert q[1].real == pytest.approx(-2.1242)
+    assert q[499].real == pytest.approx(0.7642)  # the talk's comment: [..., 0.7642000000000064]
     assert q[500].imag == pytest.approx(1.2948)
+    assert q == talks_grid(1000, 1000)
+    assert make_grid(160, 160) == talks_grid(160, 160)
+
+
+def test_every_preset_case_has_the_talks_validation_sum():
+    for cases in WORKLOAD.presets.values():
+        for params in cases:
+            assert WORKLOAD.outside_references_for(params), params
+    assert TALK_VALIDATION_SUMS[(1000, 1000)] == 1_148_485
+
+
+@pytest.mark.parametrize("backend", WORKLOAD.backends)
+def test_every_backend_reproduces_the_talks_validation_sum(backend):
+    reason = implementation_unavailable_reason(WORKLOAD, backend)
+    if reason:
+        pytest.skip(reason)
+    params = {"width": 160, "height": 160, "maxiter": 100}  # cuda under the simulator too
+    checks = outside_checks(WORKLOAD, params, evaluate(backend, params))
+    assert [(c.expected, c.observed, c.passed) for c in checks] == [(22_528, 22_528, True)]
+
+
+def test_a_shifted_grid_misses_the_talks_sum():
+    params = {"width": 60, "height": 60, "maxiter": 60}
+    inputs = WORKLOAD.make_inputs(params)
+    shifted = [q + complex(2.9 / 30, 0) for q in inputs.q]  # one x step to the right
+    output = calculate_z_serial_purepython(shifted, 60, [0j] * len(shifted))
+    (check,) = outside_checks(WORKLOAD, params, output)
+    assert not check.passed and check.expected == 2_559 and check.observed != 2_559
+    assert "misses the outside reference 2,559" in check.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [b for b in WORKLOAD.backends if b != "cuda"])
+def test_every_cpu_backend_sums_the_ozsvald_run_to_the_talks_1148485(backend):
+    reason = implementation_unavailable_reason(WORKLOAD, backend)
+    if reason:
+        pytest.skip(reason)
+    assert int(np.sum(evaluate(backend, OZSVALD))) == 1_148_485
 
 
 def test_python_is_the_talks_calculate_z():
@@ -79,6 +137,9 @@ def test_end_to_end_quick_run(tmp_path):
         entry = entries[(backend, None)]
         assert entry["status"] == "ok", entry["reason"]
         assert entry["check"]["passed"] and entry["check"]["mismatches"] == 0
+        (outside,) = entry["check"]["outside"]
+        assert (outside["expected"], outside["observed"], outside["passed"]) == (22_528, 22_528, True)
+        assert 0 < entry["evaluation"]["plain_loop"]["seconds"]["median"]
         assert entry["evaluation"]["seconds"]["values"]
         assert entry["evaluation"]["rate"]["unit"] == "points/s"
     for threads in (1, 2):
@@ -88,6 +149,10 @@ def test_end_to_end_quick_run(tmp_path):
         assert parallel["info"]["threading_layer"]
     numba = entries[("numba", None)]
     assert numba["construction"]["jit_compile"]["median"] > 0
+    compiles = numba["evaluation"]["compiles"]  # every worker made an untimed first call, from the cache
+    assert compiles["processes"] == numba["evaluation"]["processes"] == len(compiles["first_call_seconds"]["values"])
+    assert (compiles["processes_compiling"], compiles["discarded_values"], compiles["compiled_values_kept"]) == (0, 0, 0)
+    assert not [w for w in numba["warnings"] if w["kind"] in ("not_cacheable", "compile_in_evaluation")]
     assert numba["construction"]["cache_load"] is not None
     assert numba["calls_per_evaluation"]["total"] <= 2
     assert entries[("python", None)]["calls_per_evaluation"]["total"] > 1000

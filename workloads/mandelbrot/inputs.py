@@ -1,4 +1,4 @@
-"""The talk's grid of complex points, built with its own step and while loops."""
+"""The talk's grid of complex points, built with its own step and while loops (``pure_python.py``)."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def make_grid(width: int, height: int) -> list[complex]:
         ycoord += y_step
     xs = []
     xcoord = X1
-    while xcoord < X2:
-        xcoord += x_step
+    while xcoord < X2:  # append, then step: the grid starts at x1 = -2.13
         xs.append(xcoord)
+        xcoord += x_step
     return [complex(xcoord, ycoord) for ycoord in ys for xcoord in xs]
 
 
