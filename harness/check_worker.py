@@ -18,6 +18,10 @@ Each entry's findings are appended to the spec's ``output`` as one JSON line; a
 ``start`` line comes before every step of an entry, so that when a backend crashes or
 hangs the parent knows which entry it was, records it as failed and starts a new
 process for the others.
+
+A sample process watches Numba's compile events once Numba is loaded: a value during
+which Numba compiled measured the compiler, so it is discarded, and the entry's
+findings count it (``compiled_values``).
 """
 
 from __future__ import annotations
@@ -64,16 +68,47 @@ def calibrate(time_loops: Callable[[int], float], value_seconds: float) -> int:
 
 @dataclass
 class Timed:
-    """One entry of a sample process: its timer, its loops and the values so far."""
+    """One entry of a sample process: its timer, its loops, the values so far and how many
+    values were discarded because Numba compiled during them."""
 
     index: int
     timer: str
     time_loops: Callable[[int], float]
     loops: int
     values: list[float] = field(default_factory=list)
+    compiled_values: int = 0
 
     def value(self) -> float:
         return self.time_loops(self.loops) / self.loops
+
+
+@dataclass
+class CompileCounter:
+    """Counts Numba's ``numba:compile`` events once Numba is loaded (never imports it).
+
+    Written against Numba's own event API rather than the harness's, since this file runs
+    inside either side's tree.
+    """
+
+    starts: int = 0
+    installed: bool = False
+
+    def install(self) -> None:
+        if self.installed or "numba" not in sys.modules:
+            return
+        from numba.core import event
+
+        counter = self
+
+        class Listener(event.Listener):  # type: ignore[misc]
+            def on_start(self, ev: Any) -> None:
+                counter.starts += 1
+
+            def on_end(self, ev: Any) -> None:
+                pass
+
+        event.register("numba:compile", Listener())
+        self.installed = True
 
 
 def prepare_entry(index: int, entry: dict[str, Any], spec: dict[str, Any]) -> Timed:
@@ -99,26 +134,39 @@ def sample(spec: dict[str, Any], output: TextIO) -> None:
     entry, then value 2, ..., so each entry's values spread over the whole process and a
     slow spell of the machine touches a few values of many entries, not all of one."""
     timed: list[Timed] = []
+    compiles = CompileCounter()
     for index, entry in enumerate(spec["entries"]):
         output.write(json.dumps({"start": index}) + "\n")
         try:
             timed.append(prepare_entry(index, entry, spec))
         except Exception:  # a failing backend is that entry's result; the rest go on
             output.write(json.dumps({"done": index, **failure()}) + "\n")
+        compiles.install()
     for step in range(spec["warmups"] + spec["values"]):
         for item in list(timed):
             output.write(json.dumps({"start": item.index}) + "\n")
+            before = compiles.starts
             try:
                 value = item.value()
             except Exception:
                 timed.remove(item)
                 output.write(json.dumps({"done": item.index, **failure()}) + "\n")
                 continue
-            if step >= spec["warmups"]:
+            if compiles.starts != before:
+                item.compiled_values += 1  # the compiler was timed, not the kernel
+            elif step >= spec["warmups"]:
                 item.values.append(value)
     for item in timed:
-        found = {"status": "ok", "values": item.values, "loops": item.loops, "timer": item.timer}
-        output.write(json.dumps({"done": item.index, **found}) + "\n")
+        output.write(json.dumps({"done": item.index, **sampled(item)}) + "\n")
+
+
+def sampled(item: Timed) -> dict[str, Any]:
+    """An entry's findings once its process has taken every value it could."""
+    found = {"values": item.values, "loops": item.loops, "timer": item.timer, "compiled_values": item.compiled_values}
+    if not item.values and item.compiled_values:
+        reason = f"Numba compiled during all {item.compiled_values} values: the kernel compiles on every call"
+        return {**found, "status": "failed", "reason": reason}
+    return {**found, "status": "ok"}
 
 
 def failure() -> dict[str, Any]:

@@ -56,7 +56,7 @@ from harness.child import ChildOutcome, run_command
 from harness.compare import Thresholds, sample_statistics
 from harness.instructions import BOOTSTRAP
 from harness.planning import loops_for
-from harness.results import Check, Entry, Evaluation, Run, Stats, save
+from harness.results import Check, Entry, EntryWarning, Evaluation, Run, Stats, save
 from harness.runner import EntryPlan, entry_environment, summarise_construction, wrong_result_reason
 from harness.significance import Stratum
 
@@ -329,6 +329,9 @@ class Sampler:
             return
         values = finding["values"]
         samples[target.key][label].append(min(values) if self.statistic == "min" else statistics.fmean(values))
+        if finding.get("compiled_values"):
+            compiled = writer.compiled_values.setdefault(target.key, {})
+            compiled[label] = compiled.get(label, 0) + int(finding["compiled_values"])
         writer.timers.setdefault(label, {})[target.key] = finding["timer"]
         writer.loops.setdefault(target.key, int(finding["loops"]))
 
@@ -369,6 +372,7 @@ class RoundWriter:
     failures: dict[Key, dict[str, Entry]] = field(default_factory=dict)
     timers: dict[str, dict[Key, str]] = field(default_factory=dict)
     loops: dict[Key, int] = field(default_factory=dict)
+    compiled_values: dict[Key, dict[str, int]] = field(default_factory=dict)  # discarded: Numba compiled
 
     def add_round(self, number: int, samples: Mapping[Key, Mapping[str, Sequence[float]]]) -> None:
         while len(self.rounds) < number:
@@ -409,7 +413,17 @@ class RoundWriter:
             rate=rate,
         )
         info = {**template.info, "check_samples": len(samples), "check_sample": self.describe_sample()}
-        return dataclasses.replace(template, evaluation=evaluation, info=info)
+        warnings = list(template.warnings)
+        compiled = self.compiled_values.get(key, {}).get(label, 0)
+        if compiled:
+            warnings.append(
+                EntryWarning(
+                    "compile_in_evaluation",
+                    f"Numba compiled during {compiled} values of this side's sample processes; they were "
+                    "discarded (a kernel Numba cannot load from its cache, or one that compiles on calls)",
+                )
+            )
+        return dataclasses.replace(template, evaluation=evaluation, info=info, warnings=warnings)
 
     def write(self) -> dict[str, list[Path]]:
         """Write every side's rounds and its pooled run; returns each side's round files."""

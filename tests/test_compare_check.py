@@ -326,6 +326,33 @@ def test_the_worker_takes_values_round_robin(tmp_path: Path) -> None:
     assert finished[1]["values"] == [2e-3, 2e-3] and finished[0]["loops"] == 1
 
 
+def test_values_during_which_numba_compiled_are_discarded(tmp_path: Path) -> None:
+    import numba
+
+    class Compiling(check_worker.Timed):
+        calls = 0
+
+        def value(self) -> float:
+            self.calls += 1
+            if self.index == 1 or self.calls == 1:  # entry 1 compiles every time, entry 0 once
+                numba.njit(lambda x: x + 1.0)(1.0)
+            return 1e-3
+
+    items = [Compiling(i, "process_time", lambda loops: 0.0, 1) for i in range(2)]
+    original = check_worker.prepare_entry
+    check_worker.prepare_entry = lambda index, entry, spec: items[index]  # type: ignore[assignment]
+    try:
+        output = tmp_path / "out.jsonl"
+        with output.open("w") as stream:
+            check_worker.sample({"entries": [{}, {}], "warmups": 0, "values": 3}, stream)
+    finally:
+        check_worker.prepare_entry = original
+    _, finished = read_findings(output)
+    assert (finished[0]["status"], finished[0]["compiled_values"], finished[0]["values"]) == ("ok", 1, [1e-3, 1e-3])
+    assert finished[1]["status"] == "failed" and finished[1]["compiled_values"] == 3
+    assert "compiles on every call" in finished[1]["reason"]
+
+
 def test_a_workload_or_backend_the_side_lacks_is_unavailable_there(tmp_path: Path, fixture_workloads: Path) -> None:
     spec = {"reference_dir": str(tmp_path)}
     missing = check_worker.setup_entry({"workload": "nosuch", "backend": "python", "params": {}}, spec)
