@@ -466,11 +466,16 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
 
 
 def wrong_result_reason(check: Check) -> str:
-    return (
-        f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
-        f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
-        + (f" ({check.message})" if check.message else "")
-    )
+    """Why a result was wrong: the outside figures it missed, then how it differs from the
+    reference backend's (when it does)."""
+    parts = [o.describe() for o in check.outside if not o.passed]
+    if check.mismatches or check.message or not parts:
+        parts.append(
+            f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
+            f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
+            + (f" ({check.message})" if check.message else "")
+        )
+    return "; ".join(parts)
 
 
 def _params_digest(params: dict[str, Any]) -> str:

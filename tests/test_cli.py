@@ -89,6 +89,22 @@ def test_run_checks_before_timing_and_isolates_failures(fixture_workloads, tmp_p
     assert "Summary" in done.stdout
 
 
+def test_backends_that_agree_but_miss_an_outside_reference_are_wrong(fixture_workloads, tmp_path):
+    output = tmp_path / "shifted.json"
+    done = run_harness("run", "--workload", "shifted", "--preset", "quick", "--output", str(output))
+    assert done.returncode == 1, done.stdout + done.stderr
+    entries = json.loads(output.read_text())["entries"]
+    assert {e["backend"]: e["status"] for e in entries} == {"python": "wrong_result", "numpy": "wrong_result"}
+    for entry in entries:
+        assert entry["reason"].startswith("sum of squares 338,350 misses the outside reference 328,350")
+        assert entry["evaluation"] is None
+    assert data_workloads(output) == {"shifted": {"size_parameters": []}}
+
+
+def data_workloads(path: Path) -> dict:
+    return json.loads(path.read_text())["metadata"]["workloads"]
+
+
 def test_raising_crashing_and_hanging_backends_are_recorded(fixture_workloads, tmp_path):
     output = tmp_path / "faulty.json"
     started = time.monotonic()

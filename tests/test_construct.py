@@ -81,3 +81,25 @@ def test_construction_summary_uses_medians_and_sums_top_level_steps():
     assert summary.jit_compile.median == pytest.approx(1.6)
     assert summary.cache_load.median == pytest.approx(1.3)
     assert summary.runs == 3
+
+
+def test_backends_that_agree_on_wrong_inputs_miss_the_outside_reference(fixture_workloads, tmp_path):
+    for backend in ("numpy", "python"):
+        spec = {"workload": "shifted", "backend": backend, "params": {"n": 10}, "check": True,
+                "reference_file": str(tmp_path / "ref.npz")}
+        findings = construct(spec)
+        check = findings["check"]
+        assert check["mismatches"] == 0  # consistent with the reference backend...
+        (outside,) = check["outside"]  # ...and both wrong: 1^2 + ... + 10^2 = 385, not 285
+        assert (outside["expected"], outside["observed"], outside["passed"]) == (285, 385, False)
+        assert check["passed"] is False
+        assert "estimate_seconds" not in findings  # a wrong result is never timed
+
+
+def test_the_run_records_an_outside_miss_as_a_wrong_result(fixture_workloads, tmp_path):
+    from harness.results import Check, OutsideCheck
+    from harness.runner import wrong_result_reason
+
+    miss = OutsideCheck("sum of squares", 285.0, 385.0, False, "the closed form")
+    reason = wrong_result_reason(Check(passed=False, comparison={}, size=10, outside=[miss]))
+    assert reason == "sum of squares 385 misses the outside reference 285 (the closed form)"

@@ -19,7 +19,7 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table
-from harness.results import Entry, Run
+from harness.results import Check, Entry, Run
 from harness.workload import BACKENDS
 
 MAX_TICK_LABELS = 12
@@ -378,8 +378,11 @@ def method_section(run: Run) -> Section:
         title="How each number was measured",
         intro="Construction: cold runs in fresh processes (import, compile, first call), then "
         "one run with Numba's cache warm (cache load). Evaluation: pyperf worker processes, "
-        "each with warmups and then values, each value the mean of a number of loops. "
-        "Every result was compared with the reference before it was timed.",
+        "each making one untimed call of its own, then pyperf's warmups and values, each value "
+        "the mean of a number of loops; a value during which Numba compiled is discarded and "
+        "taken again. Every median is held against a plain timeit loop of the same kernel. "
+        "Every result was compared with the reference backend's, and with any figure from "
+        "outside the project the workload declares for the case, before it was timed.",
     )
     rows = [_method_row(e) for e in run.entries if e.status == "ok"]
     if not rows:
@@ -426,8 +429,13 @@ def _method_row(entry: Entry) -> list[str]:
         entry_label(entry),
         str(construction.runs) if construction else "not measured",
         *timing,
-        (check.comparison.get("kind", "checked") if check.passed else "failed")
-        if check
-        else "not checked",
+        _check_cell(check) if check else "not checked",
         (evaluation.pyperf_file or "-") if evaluation else "-",
     ]
+
+
+def _check_cell(check: Check) -> str:
+    if not check.passed:
+        return "failed"
+    kind = str(check.comparison.get("kind", "checked"))
+    return f"{kind}; outside reference matched" if check.outside else kind
