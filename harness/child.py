@@ -1,14 +1,18 @@
 """Running one step of an entry in a child process, isolated from the harness.
 
 A child's crash (an exception, a segfault) or hang (past its time-out) becomes an
-outcome with the tail of its stderr; the child and everything it started (pyperf's
-workers) are killed as a process group. Ctrl-C in the harness kills the child's group
+outcome with the tail of its output. Every child runs under a guard
+(``harness/guard.py``) in a session of its own: when the step ends, times out, passes
+its memory limit, or the harness stops or dies in any way (Ctrl-C, SIGTERM, ``kill -9``),
+the guard kills the child and every process it started, pyperf's workers and processes
+that left for a session of their own included. Ctrl-C in the harness stops the guard
 too, then propagates, so the run stops cleanly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -18,17 +22,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+GUARD = Path(__file__).resolve().with_name("guard.py")
+GUARD_STOP_SECONDS = 30.0  # how long a stopped guard may take to kill its tree before it is killed
+GIB = 2**30
 STDERR_TAIL_CHARACTERS = 2000
 
 
 @dataclass(frozen=True)
 class ChildOutcome:
-    returncode: int | None  # None when killed for its time-out
+    returncode: int | None  # None when killed: its time-out, its memory limit
     stderr_tail: str
+    memory_limit_bytes: int | None = None  # set when killed for passing this limit
+    leftovers_killed: int = 0  # processes still running when the child exited, killed then
 
     @property
     def timed_out(self) -> bool:
-        return self.returncode is None
+        return self.returncode is None and self.memory_limit_bytes is None
+
+    @property
+    def out_of_memory(self) -> bool:
+        return self.memory_limit_bytes is not None
 
     @property
     def ok(self) -> bool:
@@ -36,14 +49,27 @@ class ChildOutcome:
 
     def describe(self) -> str:
         """Why the child did not succeed, in words, with the tail of what it said."""
-        if self.timed_out:
+        if self.memory_limit_bytes is not None:
+            cause = f"out of memory (limit {format_gib(self.memory_limit_bytes)} GiB)"
+        elif self.timed_out:
             cause = "timed out and was killed"
         elif self.returncode is not None and self.returncode < 0:
-            cause = f"died with signal {signal.Signals(-self.returncode).name}"
+            cause = f"died with signal {_signal_name(-self.returncode)}"
         else:
             cause = f"exited with status {self.returncode}"
         tail = self.stderr_tail.strip()
         return f"{cause}: {tail}" if tail else cause
+
+
+def format_gib(size_bytes: int) -> str:
+    return f"{size_bytes / GIB:.3g}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def run_python_module(
@@ -53,9 +79,12 @@ def run_python_module(
     env: Mapping[str, str],
     timeout: float,
     log_path: Path,
+    memory_limit: int | None = None,
 ) -> ChildOutcome:
-    """Run ``python -m module args`` with its own process group; stdout+stderr go to log_path."""
-    return run_command([sys.executable, "-m", module, *args], env=env, timeout=timeout, log_path=log_path)
+    """Run ``python -m module args`` under a guard; stdout+stderr go to log_path."""
+    return run_command(
+        [sys.executable, "-m", module, *args], env=env, timeout=timeout, log_path=log_path, memory_limit=memory_limit
+    )
 
 
 def run_command(
@@ -66,19 +95,24 @@ def run_command(
     log_path: Path,
     cwd: Path | None = None,
     progress: Path | None = None,
+    memory_limit: int | None = None,
 ) -> ChildOutcome:
-    """Run ``command`` in its own process group; stdout+stderr go to ``log_path``.
+    """Run ``command`` under a guard in a session of its own; stdout+stderr go to ``log_path``.
 
     Without ``progress`` the child is killed after ``timeout`` seconds. With it, the
     time-out is a watchdog: the child is killed once ``progress`` (a file it appends to
     as it goes) has not grown for ``timeout`` seconds, so a child working through many
-    steps may take as long as it needs, but not hang in one.
+    steps may take as long as it needs, but not hang in one. ``memory_limit`` (bytes)
+    caps the resident memory of the child and everything it starts, together.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    status_path = log_path.with_name(f".{log_path.name}.guard")  # no .json: no reader mistakes it for results
+    status_path.unlink(missing_ok=True)
+    guarded = [sys.executable, "-I", str(GUARD), str(status_path), str(memory_limit or 0), "--", *command]
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
+        guard = subprocess.Popen(
+            guarded,
+            stdin=subprocess.PIPE,  # end-of-file on it tells the guard to stop: see harness/guard.py
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env),
@@ -86,33 +120,60 @@ def run_command(
             start_new_session=True,
         )
         try:
-            returncode = _wait(process, timeout, progress)
+            finished = _wait(guard, timeout, progress)
         except BaseException:
-            _kill_group(process)
+            _stop(guard)
             raise
-    return ChildOutcome(returncode, _tail(log_path))
+        if not finished:
+            _stop(guard)
+    return _outcome(status_path, guard, _tail(log_path))
 
 
-def _wait(process: subprocess.Popen[bytes], timeout: float, progress: Path | None) -> int | None:
-    """The child's exit status, or None once it was killed for its time-out."""
+def _wait(guard: subprocess.Popen[bytes], timeout: float, progress: Path | None) -> bool:
+    """True once the guard ended by itself, False when the time-out passed first."""
     clock = time.monotonic
     deadline, seen = clock() + timeout, -1
     while True:
         try:
-            return process.wait(timeout=max(0.0, min(0.5, deadline - clock())) if progress else timeout)
+            guard.wait(timeout=max(0.0, min(0.5, deadline - clock())) if progress else timeout)
+            return True
         except subprocess.TimeoutExpired:
             size = progress.stat().st_size if progress is not None and progress.exists() else -1
             if progress is not None and size != seen:
                 deadline, seen = clock() + timeout, size
             elif progress is None or clock() >= deadline:
-                _kill_group(process)
-                return None
+                return False
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+def _stop(guard: subprocess.Popen[bytes]) -> None:
+    """Close the guard's pipe, so it kills its tree and exits; kill its group if it does not."""
+    if guard.stdin is not None:
+        with contextlib.suppress(OSError):
+            guard.stdin.close()
+    try:
+        guard.wait(timeout=GUARD_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(guard.pid, signal.SIGKILL)
+        guard.wait()
+
+
+def _outcome(status_path: Path, guard: subprocess.Popen[bytes], tail: str) -> ChildOutcome:
+    """The child's outcome from the guard's status file (the guard's own exit if it wrote none)."""
+    if guard.stdin is not None:
+        with contextlib.suppress(OSError):
+            guard.stdin.close()
+    try:
+        status = json.loads(status_path.read_text())
+    except (OSError, ValueError):  # the guard itself failed: make sure its group is gone
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(guard.pid, signal.SIGKILL)
+        return ChildOutcome(guard.returncode if guard.returncode else None, tail)
+    if status.get("ended") == "not_started":
+        return ChildOutcome(127, f"{tail}\ncould not start the child: {status.get('error')}".strip())
+    if status.get("ended") == "out_of_memory":
+        return ChildOutcome(None, tail, memory_limit_bytes=int(status["limit_bytes"]))
+    return ChildOutcome(status.get("returncode"), tail, leftovers_killed=int(status.get("leftovers_killed", 0)))
 
 
 def _tail(path: Path) -> str:

@@ -9,6 +9,7 @@ a function returning the next step's input. Library code raises typed errors; on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -20,13 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from harness import machine
-from harness.registry import discover, select
+from harness.interrupts import exit_code_of, stop_signals_interrupt
+from harness.locking import ResultsLock
+from harness.names import path_component
+from harness.option_types import positive_float
+from harness.registry import discover, select, workload_dirs
 from harness.results import ResultsError, Run, load, save
+from harness.runner import PRESET_MEASUREMENT, EntryPlan, Measurement, measurement_for, plan_entries
+from harness.settings import MEMORY_FRACTION, RunSettings, default_memory_limit_gib
 from harness.workload import BACKENDS, Workload, WorkloadError
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ("ok", "wrong_result", "unavailable")
+DEFAULT_PRESET = "default"
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+INTERRUPTED_BASE = 128  # an interrupted run exits with 128 + the signal's number
 
 
 class UsageError(ValueError):
@@ -44,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, WorkloadError, ResultsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt as interruption:  # stopped before or after the entries' own handling
+        print(f"interrupted ({interruption})", file=sys.stderr)
+        return exit_code_of(interruption)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,10 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="check, then time construction and evaluation")
     add_selection_options(run)
-    run.add_argument("--output", type=Path, help="results file (default: results/<machine>/...)")
-    run.add_argument("--resume", type=Path, metavar="RESULTS", help="continue a run, skipping finished entries")
-    run.add_argument("--budget", type=float, help="evaluation seconds per entry (default: by preset)")
-    run.add_argument("--timeout", type=float, help="seconds per entry before it is killed (default: by preset)")
+    target = run.add_mutually_exclusive_group()
+    target.add_argument("--output", type=Path, help="results file (default: results/<machine>/...)")
+    target.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RESULTS",
+        help="continue a run with the selection and options stored in it, skipping finished entries; "
+        "selection options may narrow it, never widen it",
+    )
+    run.add_argument(
+        "--budget",
+        type=positive_float,
+        metavar="SECONDS",
+        help=f"evaluation seconds per entry (default: {per_preset('evaluation_budget')})",
+    )
+    run.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help=f"seconds per entry before it is killed (default: {per_preset('timeout')})",
+    )
+    add_memory_limit_option(run)
     run.add_argument(
         "--report",
         type=Path,
@@ -114,14 +144,22 @@ def add_workload_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_selection_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every command that runs entries (run, and later profile)."""
+def add_selection_options(parser: argparse.ArgumentParser, default_preset: str | None = None) -> None:
+    """Options shared by every command that runs entries (run, profile, check, instructions).
+
+    ``run`` and ``profile`` leave ``--preset`` unset when it is not given (a resumed run
+    takes the stored one); other commands name their own default.
+    """
     add_workload_dir_option(parser)
     parser.add_argument("--workload", action="append", default=[], help="workload name (repeatable; default: all)")
     parser.add_argument(
         "--backend", action="append", default=[], help=f"backend (repeatable; default: all): {', '.join(BACKENDS)}"
     )
-    parser.add_argument("--preset", default="default", help="quick, default, full, or a workload's own")
+    parser.add_argument(
+        "--preset",
+        default=default_preset,
+        help=f"quick, default, full, or a workload's own (default: {default_preset or DEFAULT_PRESET})",
+    )
     parser.add_argument(
         "--threads",
         default=None,
@@ -130,6 +168,23 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter in every case"
+    )
+
+
+def per_preset(field: str) -> str:
+    """A measurement default as help text: ``180 s at quick, 600 s otherwise``."""
+    values = [f"{getattr(m, field):g} s at {name}" for name, m in PRESET_MEASUREMENT.items() if name != DEFAULT_PRESET]
+    return ", ".join([*values, f"{getattr(measurement_for(DEFAULT_PRESET), field):g} s otherwise"])
+
+
+def add_memory_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-limit",
+        type=positive_float,
+        metavar="GIB",
+        help="resident memory one step's processes may use together before they are killed and the entry "
+        f"fails as out of memory (default: {MEMORY_FRACTION * 100:.0f}%% of the memory available when the run starts, "
+        f"now {default_memory_limit_gib():g} GiB)",
     )
 
 
@@ -148,12 +203,17 @@ def command_profile(args: argparse.Namespace) -> int:
 # -- selection ---------------------------------------------------------------------------
 
 
-def selected_workloads(args: argparse.Namespace) -> list[Workload]:
-    workloads = select(discover(args.workload_dir), args.workload)
-    having = [w for w in workloads if args.preset in w.presets]
+def preset_of(args: argparse.Namespace) -> str:
+    """The preset asked for, or the default one."""
+    return str(args.preset or DEFAULT_PRESET)
+
+
+def selected_workloads(names: Sequence[str], preset: str, dirs: Sequence[str]) -> list[Workload]:
+    workloads = select(discover(dirs), names)
+    having = [w for w in workloads if preset in w.presets]
     if not having:
         presets = sorted({p for w in workloads for p in w.presets})
-        raise UsageError(f"no selected workload has preset {args.preset!r}; choose from: {', '.join(presets)}")
+        raise UsageError(f"no selected workload has preset {preset!r}; choose from: {', '.join(presets)}")
     return having
 
 
@@ -181,6 +241,7 @@ def thread_counts(text: str | None, *, with_one: bool = False) -> list[int]:
 
 
 def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> dict[str, Any]:
+    """``--param NAME=VALUE`` pairs: each value read as JSON (``3``, ``0.5``, ``true``), else text."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
         name, equals, text = pair.partition("=")
@@ -234,61 +295,185 @@ def command_list(args: argparse.Namespace) -> int:
 # -- run ----------------------------------------------------------------------------------
 
 
-def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[Any]:
-    """The entries the selection options ask for (shared by run, profile and check)."""
-    from harness.runner import plan_entries
-
-    workloads = selected_workloads(args)
-    plans = plan_entries(
-        workloads,
-        selected_backends(args.backend),
-        args.preset,
-        thread_counts(args.threads, with_one=one_thread_too),
-        parameter_overrides(args.param, workloads),
+def run_settings(
+    args: argparse.Namespace,
+    *,
+    budget: float | None = None,
+    timeout: float | None = None,
+    memory_limit_gib: float | None = None,
+    one_thread_too: bool = False,
+) -> RunSettings:
+    """The settings the selection options ask for, with each measurement default filled in."""
+    preset = preset_of(args)
+    dirs = tuple(str(d) for d in workload_dirs(args.workload_dir))
+    workloads = selected_workloads(args.workload, preset, dirs)
+    measurement = measurement_for(preset)
+    return RunSettings(
+        preset=preset,
+        workloads=tuple(w.name for w in workloads),
+        backends=tuple(selected_backends(args.backend)),
+        threads=tuple(thread_counts(args.threads, with_one=one_thread_too)),
+        params=parameter_overrides(args.param, workloads),
+        workload_dirs=dirs,
+        budget=budget or measurement.evaluation_budget,
+        timeout=timeout or measurement.timeout,
+        memory_limit_gib=memory_limit_gib or default_memory_limit_gib(),
+        construction_runs=measurement.construction_runs,
     )
+
+
+def plans_for(settings: RunSettings) -> list[EntryPlan]:
+    """The entries ``settings`` select, each case's parameters checked before any entry runs."""
+    workloads = select(discover(settings.workload_dirs), settings.workloads)
+    plans = plan_entries(workloads, settings.backends, settings.preset, settings.threads, dict(settings.params))
     if not plans:
         raise UsageError("the selection has no entries: no selected workload implements the selected backends")
+    checked: set[tuple[str, str]] = set()
+    for plan in plans:
+        if (plan.workload.name, plan.key[2]) not in checked:
+            plan.workload.check_params(plan.params)
+            checked.add((plan.workload.name, plan.key[2]))
     return plans
 
 
-def command_run(args: argparse.Namespace) -> int:
-    from harness.console import RunConsole
-    from harness.runner import EntryRunner, Measurement, measurement_for
+def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[EntryPlan]:
+    """The entries the selection options ask for (shared by run, profile and check)."""
+    return plans_for(run_settings(args, one_thread_too=one_thread_too))
 
-    plans = selected_plans(args, one_thread_too=True)
-    preset_measurement = measurement_for(args.preset)
-    measurement = Measurement(
-        construction_runs=preset_measurement.construction_runs,
-        evaluation_budget=args.budget or preset_measurement.evaluation_budget,
-        timeout=args.timeout or preset_measurement.timeout,
+
+def command_run(args: argparse.Namespace) -> int:
+    """Steps: settings -> plans -> lock the results file -> time each entry -> summarise."""
+    with stop_signals_interrupt():
+        if args.resume:
+            return resume_run(args)
+        return start_run(args)
+
+
+def start_run(args: argparse.Namespace) -> int:
+    settings = run_settings(
+        args,
+        budget=args.budget,
+        timeout=args.timeout,
+        memory_limit_gib=args.memory_limit,
+        one_thread_too=True,
     )
-    run, path = open_run(args)
+    plans = plans_for(settings)
+    metadata = machine.collect(ROOT, settings.preset, command_line(), gpu_name=None)
+    path = args.output or default_results_path(metadata)
+    with ResultsLock(path, " ".join(command_line())):
+        if path.exists():
+            raise UsageError(
+                f"{path} exists and no run is writing it; choose another --output, "
+                f"or continue that run with --resume {path}"
+            )
+        run = Run(metadata={**metadata, "settings": settings.to_json()})
+        save(run, path)
+        return time_and_finish(run, path, settings, plans, args)
+
+
+def resume_run(args: argparse.Namespace) -> int:
+    path: Path = args.resume
+    if not path.is_file():
+        raise UsageError(f"results file {path} does not exist; nothing to resume")
+    with ResultsLock(path, " ".join(command_line())):
+        run = load(path)
+        settings, plans = resumed_selection(run, path, args)
+        run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        return time_and_finish(run, path, settings, plans, args)
+
+
+def resumed_selection(run: Run, path: Path, args: argparse.Namespace) -> tuple[RunSettings, list[EntryPlan]]:
+    """The settings and plans of a resumed run: those stored in it, narrowed by explicit options."""
+    stored_preset = run.metadata.get("preset")
+    if args.preset and args.preset != stored_preset:
+        raise UsageError(f"{path} was run with preset {stored_preset!r}; resume it with --preset {stored_preset}")
+    if "settings" not in run.metadata:  # written before runs stored their selection
+        if not args.preset:
+            raise UsageError(
+                f"{path} does not store the selection it was run with (an older harness wrote it); "
+                f"give it again: --preset {stored_preset} and the --workload/--backend/--param options it had"
+            )
+        settings = run_settings(
+            args, budget=args.budget, timeout=args.timeout, memory_limit_gib=args.memory_limit, one_thread_too=True
+        )
+        return settings, plans_for(settings)
+    stored = RunSettings.from_json(run.metadata["settings"], str(path))
+    settings = narrowed_settings(stored, args)
+    return settings, narrowed_plans(stored, settings)
+
+
+def narrowed_settings(stored: RunSettings, args: argparse.Namespace) -> RunSettings:
+    """``stored`` with every option given on the command line in its place."""
+    dirs = tuple(dict.fromkeys([*stored.workload_dirs, *(str(d) for d in workload_dirs(args.workload_dir))]))
+    workloads = select(discover(dirs), args.workload or stored.workloads)
+    return dataclasses.replace(
+        stored,
+        workloads=tuple(w.name for w in workloads),
+        backends=tuple(selected_backends(args.backend)) or stored.backends,
+        threads=tuple(thread_counts(args.threads, with_one=True)) if args.threads else stored.threads,
+        params={**stored.params, **parameter_overrides(args.param, workloads)},
+        workload_dirs=dirs,
+        budget=args.budget or stored.budget,
+        timeout=args.timeout or stored.timeout,
+        memory_limit_gib=args.memory_limit or stored.memory_limit_gib,
+    )
+
+
+def narrowed_plans(stored: RunSettings, settings: RunSettings) -> list[EntryPlan]:
+    """The plans of ``settings``, refused if any is outside the stored selection's plans."""
+    original = {plan.key for plan in plans_for(stored)}
+    plans = plans_for(settings)
+    outside = [plan.label for plan in plans if plan.key not in original]
+    if outside:
+        listed = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+        raise UsageError(
+            f"--resume continues the run stored in the file and may only narrow it; these entries are not in "
+            f"it: {listed}. Resume without those options, or start a new run with --output"
+        )
+    return plans
+
+
+def command_line() -> list[str]:
+    return ["python", "-m", "harness", *sys.argv[1:]]
+
+
+def time_and_finish(run: Run, path: Path, settings: RunSettings, plans: list[EntryPlan], args: argparse.Namespace) -> int:
+    """Time every plan into ``run`` (saved at ``path``), then summarise, profile and report."""
+    from harness.console import RunConsole
+    from harness.runner import EntryRunner
+
     record_workloads(run, plans)
     console = RunConsole()
     console.note(f"results: {path}")
     runner = EntryRunner(
-        measurement=measurement,
+        measurement=Measurement(
+            construction_runs=settings.construction_runs,
+            evaluation_budget=settings.budget,
+            timeout=settings.timeout,
+            memory_limit=settings.memory_limit_bytes,
+        ),
         scratch=Path(tempfile.mkdtemp(prefix="harness-run-")),
         pyperf_dir=path.with_suffix(".pyperf"),
-        workload_dirs=[Path(d).resolve() for d in args.workload_dir],
+        workload_dirs=[Path(d) for d in settings.workload_dirs],
         progress=console,
     )
-    if not time_entries(run, path, plans, runner, console):
-        return EXIT_INTERRUPTED
+    interrupted = time_entries(run, path, plans, runner, console)
+    if interrupted is not None:
+        return interrupted
     console.summary(run)
     console.note(f"results: {path}")
     status = exit_code(run)
     if args.profile:
-        status = max(status, profile_after_timing(run, path, plans, args))
-        if status == EXIT_INTERRUPTED:
+        status = max(status, profile_after_timing(run, path, plans, args, settings))
+        if status > INTERRUPTED_BASE:
             return status
     if args.report:
         console.note(f"report: {write_run_report(path, args.report)}")
     return status
 
 
-def time_entries(run: Run, path: Path, plans: list[Any], runner: Any, console: Any) -> bool:
-    """Time every plan not already finished, saving after each; False if interrupted."""
+def time_entries(run: Run, path: Path, plans: list[EntryPlan], runner: Any, console: Any) -> int | None:
+    """Time every plan not already finished, saving after each; the exit code if interrupted."""
     try:
         for index, plan in enumerate(plans, start=1):
             previous = run.find(plan.key)
@@ -301,44 +486,26 @@ def time_entries(run: Run, path: Path, plans: list[Any], runner: Any, console: A
             record_gpu(run, entry)
             save(run, path)
             console.finished(entry, run, index, len(plans))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
         run.metadata["interrupted"] = True
         save(run, path)
-        console.note(f"interrupted: {path} keeps every finished entry; continue with --resume {path}")
-        return False
+        console.note(f"interrupted ({interruption}): {path} keeps every finished entry; continue with --resume {path}")
+        return exit_code_of(interruption)
     finally:
         shutil.rmtree(runner.scratch, ignore_errors=True)
     run.metadata.pop("interrupted", None)
     save(run, path)
-    return True
+    return None
 
 
-def profile_after_timing(run: Run, path: Path, plans: list[Any], args: argparse.Namespace) -> int:
+def profile_after_timing(
+    run: Run, path: Path, plans: list[EntryPlan], args: argparse.Namespace, settings: RunSettings
+) -> int:
     """``run --profile``: once all timing is done, profile the same entries into the same file."""
     from harness.profiling.command import profile_into, profile_settings
 
-    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
-    return profile_into(run, path, plans, profile_settings(args), workload_dirs)
-
-
-def open_run(args: argparse.Namespace) -> tuple[Run, Path]:
-    """A new run with fresh metadata, or the resumed one (its metadata kept)."""
-    if args.resume:
-        run = load(args.resume)
-        if run.metadata.get("preset") != args.preset:
-            raise UsageError(
-                f"{args.resume} was run with preset {run.metadata.get('preset')!r}; "
-                f"resume it with --preset {run.metadata.get('preset')}"
-            )
-        run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        return run, args.resume
-    metadata = machine.collect(ROOT, args.preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
-    path = args.output or default_results_path(metadata)
-    if path.exists():
-        raise UsageError(f"{path} exists; choose another --output or continue it with --resume {path}")
-    run = Run(metadata=metadata)
-    save(run, path)
-    return run, path
+    profiling = profile_settings(settings.preset, timeout=args.timeout, memory_limit=settings.memory_limit_bytes)
+    return profile_into(run, path, plans, profiling, [Path(d) for d in settings.workload_dirs])
 
 
 def record_workloads(run: Run, plans: list[Any]) -> None:
@@ -350,7 +517,8 @@ def record_workloads(run: Run, plans: list[Any]) -> None:
 
 def default_results_path(metadata: dict[str, Any]) -> Path:
     stamp = metadata["utc_time"].replace(":", "").replace("-", "").replace("+0000", "Z")
-    return ROOT / "results" / metadata["machine"] / f"{stamp}_{metadata['git']['short_commit']}.json"
+    name = path_component(f"{stamp}_{metadata['git']['short_commit']}")
+    return ROOT / "results" / path_component(str(metadata["machine"])) / f"{name}.json"
 
 
 def record_gpu(run: Run, entry: Any) -> None:
@@ -367,9 +535,18 @@ def command_report(args: argparse.Namespace) -> int:
     from harness.report.sources import collect_results
 
     report_input = collect_results(args.results or [ROOT / "results"])
+    warn_skipped(report_input.skipped)
     path = write_report(report_input, args.output)
     print(f"report: {path} ({len(report_input.runs)} runs; about {report_input.primary_path})")
     return EXIT_OK
+
+
+def warn_skipped(reasons: Sequence[str], shown: int = 5) -> None:
+    """A warning per file a folder held that is not readable results (the first few, then a count)."""
+    for reason in reasons[:shown]:
+        print(f"warning: skipped {reason}", file=sys.stderr)
+    if len(reasons) > shown:
+        print(f"warning: skipped {len(reasons) - shown} more files; the report lists them all", file=sys.stderr)
 
 
 def write_run_report(results: Path, output: Path) -> Path:

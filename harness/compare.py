@@ -95,6 +95,7 @@ class Side:
     label: str
     runs: list[Run]
     sources: list[str]
+    skipped: list[str] = field(default_factory=list)  # files in a side's folders that did not load
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -201,13 +202,26 @@ def results_files(path: Path) -> list[Path]:
 
 
 def load_side(label: str, paths: Sequence[Path]) -> Side:
-    """Load every run of one side; a side must come from one machine to be pooled."""
-    files = [f for p in paths for f in results_files(p)]
-    loaded = sorted(
-        ((load(f), f) for f in files), key=lambda pair: str(pair[0].metadata.get("utc_time", ""))
-    )
+    """Load every run of one side; a side must come from one machine to be pooled.
+
+    A file named on the command line must load (``ResultsError`` otherwise); a file found
+    in a folder that does not load is skipped, and listed in ``Side.skipped``.
+    """
+    loaded: list[tuple[Run, Path]] = []
+    skipped: list[str] = []
+    for path in paths:
+        for file in results_files(path):
+            try:
+                loaded.append((load(file), file))
+            except ResultsError as error:
+                if not Path(path).is_dir():
+                    raise
+                skipped.append(str(error))
+    if not loaded:
+        raise ResultsError(f"the {label} side has no readable results: {'; '.join(skipped)}")
+    loaded.sort(key=lambda pair: str(pair[0].metadata.get("utc_time", "")))
     runs = [run for run, _ in loaded]
-    side = Side(label=label, runs=runs, sources=[str(f) for _, f in loaded])
+    side = Side(label=label, runs=runs, sources=[str(f) for _, f in loaded], skipped=skipped)
     machines = {_machine(run.metadata) for run in runs}
     if len(machines) > 1:
         listed = "; ".join(", ".join(str(v) for v in m) for m in sorted(machines, key=str))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.option_types import non_negative_float, positive_float, positive_int
 from harness.results import ResultsError
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
@@ -38,14 +39,13 @@ def add_compare_commands(commands: Any) -> None:
     compare.set_defaults(handler=command_compare)
 
     check = commands.add_parser("check", help="A/B regression check of this tree against a git ref")
-    add_selection_options(check)
-    check.set_defaults(preset="quick")
+    add_selection_options(check, default_preset="quick")
     which = check.add_mutually_exclusive_group(required=True)
     which.add_argument("--against", metavar="REF", help="git ref to benchmark against (e.g. origin/main)")
     which.add_argument("--baseline", type=Path, help="saved results (file or folder) to compare with")
     check.add_argument(
         "--rounds",
-        type=int,
+        type=positive_int,
         default=6,
         help="most rounds of sample processes per entry (default 6); an entry stops earlier once its verdict is clear",
     )
@@ -56,16 +56,16 @@ def add_compare_commands(commands: Any) -> None:
         help="cpu: process CPU time; wall: wall clock; auto (default): CPU time for the python, cython "
         "and numba backends, whose kernels run on one thread, wall clock for the others",
     )
-    check.add_argument("--min-rounds", type=int, default=2, help="rounds every entry gets (default 2)")
+    check.add_argument("--min-rounds", type=positive_int, default=2, help="rounds every entry gets (default 2)")
     check.add_argument(
         "--processes",
-        type=int,
+        type=positive_int,
         default=3,
         help="sample processes per side in a round, started alternately A B, B A, ... (default 3)",
     )
     check.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         help="seconds a set-up or sample process may go without finishing a step before it is killed (default 600)",
     )
     check.add_argument("--output-dir", type=Path, help="where the rounds' results go (default results/check/...)")
@@ -99,7 +99,7 @@ def add_threshold_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-effect",
-        type=float,
+        type=non_negative_float,
         default=0.05,
         help="smallest change that counts, as a fraction (default 0.05)",
     )
@@ -112,7 +112,7 @@ def add_threshold_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--instructions-threshold",
-        type=float,
+        type=non_negative_float,
         default=0.01,
         help="change in instructions per call that counts (default 0.01)",
     )
@@ -128,8 +128,8 @@ def thresholds_from(args: argparse.Namespace) -> Any:
     for pair in args.min_effect_for:
         name, equals, text = pair.partition("=")
         try:
-            per_workload[name] = float(text)
-        except ValueError:
+            per_workload[name] = non_negative_float(text)
+        except argparse.ArgumentTypeError:
             raise UsageError(f"--min-effect-for takes WORKLOAD=FRACTION, e.g. mandelbrot=0.1; got {pair!r}") from None
         if not equals or not name:
             raise UsageError(f"--min-effect-for takes WORKLOAD=FRACTION; got {pair!r}")
@@ -152,7 +152,15 @@ def command_compare(args: argparse.Namespace) -> int:
 
     base = load_side("base", [args.base])
     new = load_side("new", [args.new])
+    warn_skipped(base, new)
     return report([compare_sides(base, new, args)], args)
+
+
+def warn_skipped(*sides: Any) -> None:
+    """One warning per results file a side's folder held that could not be read."""
+    for side in sides:
+        for reason in side.skipped:
+            print(f"warning: {side.label}: skipped {reason}", file=sys.stderr)
 
 
 def compare_sides(base: Any, new: Any, args: argparse.Namespace) -> Any:
@@ -237,11 +245,12 @@ def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> i
 
 
 def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
-    from harness.compare import results_files
-    from harness.results import load
+    from harness.compare import load_side
 
-    baseline_files = results_files(args.baseline)  # a bad baseline fails before the rounds
-    args.statistic, args.timer = sampling_like([load(path) for path in baseline_files], args.timer)
+    baseline = load_side("base", [args.baseline])  # a bad baseline fails before the rounds
+    warn_skipped(baseline)
+    baseline_files = [Path(source) for source in baseline.sources]
+    args.statistic, args.timer = sampling_like(baseline.runs, args.timer)
     files = measure_sides(args, [current], output_dir)
     if "new-instructions" in files:
         files["base-instructions"] = baseline_files
@@ -313,7 +322,9 @@ def compare_files(
 
     comparisons = []
     if new_files:
-        comparisons.append(compare_sides(load_side("base", base_files), load_side("new", new_files), args))
+        base, new = load_side("base", base_files), load_side("new", new_files)
+        warn_skipped(base, new)
+        comparisons.append(compare_sides(base, new, args))
     if "new-instructions" in files:
         base_counts = files.get("base-instructions") or []
         if base_counts:

@@ -191,24 +191,10 @@ def seconds_per_call(call: Any) -> float:
 def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
     """Plan the selection as ``harness run`` does and count every entry into a Run."""
     from harness.backends import implementation_unavailable_reason
-    from harness.cli import (
-        ROOT,
-        parameter_overrides,
-        selected_backends,
-        selected_workloads,
-        thread_counts,
-    )
+    from harness.cli import ROOT, selected_plans
     from harness.machine import collect
-    from harness.runner import plan_entries
 
-    workloads = selected_workloads(args)
-    plans = plan_entries(
-        workloads,
-        selected_backends(args.backend),
-        args.preset,
-        thread_counts(args.threads),
-        parameter_overrides(args.param, workloads),
-    )
+    plans = selected_plans(args)
     counting = Counting(calls=parse_calls(args.calls), timeout=args.timeout)
     dirs = [str(Path(d).resolve()) for d in args.workload_dir]
     run = Run(
@@ -265,7 +251,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The selection options of ``harness run``, and the counting options."""
     from harness.cli import add_selection_options
 
-    add_selection_options(parser)
+    add_selection_options(parser)  # this file may run inside an older tree: its harness's signature
     parser.set_defaults(preset="quick")
     parser.add_argument("--output", type=Path, required=True, help="results file to write")
     parser.add_argument(
@@ -274,7 +260,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="two call counts N1,N2 (default 1,11; N2 is raised until the counted calls take "
         "about 1 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
     )
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per valgrind run")
+    parser.add_argument("--timeout", type=_positive_seconds, default=600.0, help="seconds per valgrind run")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -295,3 +281,15 @@ def exit_code(run: Run) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def _positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0 (harness.option_types is not used: this file may run
+    inside an older tree, whose harness lacks it)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0; got {text!r}")
+    return value

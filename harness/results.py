@@ -17,9 +17,13 @@ import os
 import statistics
 import tempfile
 from collections.abc import Iterable
+import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from harness.json_fields import MISSING as MISSING_FIELD
+from harness.json_fields import FieldError, Fields
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
@@ -71,8 +75,20 @@ class Stats:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Stats:
-        return cls.of(data["values"]) if data.get("values") else cls(**_known(cls, data))
+    def from_json(cls, data: Any, where: str = "seconds", *, positive: bool = True) -> Stats:
+        """Statistics of timings: every value finite, and above zero when ``positive``."""
+        fields = Fields(data, where)
+        values = fields.timings("values", positive=positive)
+        if values:
+            return cls.of(values)
+        return cls(
+            median=fields.seconds("median", positive=positive),
+            mean=fields.seconds("mean", positive=positive),
+            stdev=fields.seconds("stdev", positive=False),
+            min=fields.seconds("min", positive=positive),
+            max=fields.seconds("max", positive=positive),
+            values=[],
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +113,16 @@ class OutsideCheck:
         return _plain(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OutsideCheck:
-        return cls(**_known(cls, data))
+    def from_json(cls, data: Any, where: str = "outside") -> OutsideCheck:
+        fields = Fields(data, where)
+        return cls(
+            quantity=fields.text("quantity"),
+            expected=fields.number("expected"),
+            observed=fields.number("observed"),
+            passed=fields.boolean("passed"),
+            source=fields.text("source"),
+            rtol=fields.number("rtol", 0.0),
+        )
 
 
 @dataclass
@@ -124,10 +148,18 @@ class Check:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Check:
-        known = _known(cls, data)
-        known["outside"] = [OutsideCheck.from_json(o) for o in data.get("outside") or []]
-        return cls(**known)
+    def from_json(cls, data: Any, where: str = "check") -> Check:
+        fields = Fields(data, where)
+        return cls(
+            passed=fields.boolean("passed"),
+            comparison=fields.mapping("comparison", {}),
+            max_abs_diff=fields.number("max_abs_diff", 0.0),
+            max_rel_diff=fields.number("max_rel_diff", 0.0),
+            mismatches=fields.integer("mismatches", 0),
+            size=fields.integer("size", 0),
+            message=fields.text("message", ""),
+            outside=[OutsideCheck.from_json(item.data, item.path) for item in fields.each_fields("outside")],
+        )
 
 
 @dataclass
@@ -158,14 +190,16 @@ class Construction:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Construction:
+    def from_json(cls, data: Any, where: str = "construction") -> Construction:
+        fields = Fields(data, where)
+        seconds = Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds"), positive=False)
         return cls(
-            seconds=Stats.from_json(data["seconds"]),
-            steps=dict(data.get("steps", {})),
-            runs=int(data.get("runs", len(data["seconds"].get("values", [])))),
-            jit_compile=_optional_stats(data.get("jit_compile")),
-            cache_load=_optional_stats(data.get("cache_load")),
-            cache_load_steps=dict(data.get("cache_load_steps", {})),
+            seconds=seconds,
+            steps=fields.seconds_by_name("steps"),
+            runs=fields.integer("runs", len(seconds.values)),
+            jit_compile=_optional_stats(fields, "jit_compile", positive=False),
+            cache_load=_optional_stats(fields, "cache_load", positive=False),
+            cache_load_steps=fields.seconds_by_name("cache_load_steps"),
         )
 
 
@@ -186,8 +220,13 @@ class PlainLoop:
         return {"seconds": self.seconds.to_json(), "loops": self.loops, "timer": self.timer}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PlainLoop:
-        return cls(Stats.from_json(data["seconds"]), int(data["loops"]), str(data.get("timer", "perf_counter")))
+    def from_json(cls, data: Any, where: str = "plain_loop") -> PlainLoop:
+        fields = Fields(data, where)
+        return cls(
+            Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds")),
+            fields.integer("loops", minimum=1),
+            fields.text("timer", "perf_counter"),
+        )
 
 
 @dataclass
@@ -213,10 +252,16 @@ class CompileReport:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CompileReport:
-        known = _known(cls, data)
-        known["first_call_seconds"] = _optional_stats(data.get("first_call_seconds"))
-        return cls(**known)
+    def from_json(cls, data: Any, where: str = "compiles") -> CompileReport:
+        fields = Fields(data, where)
+        return cls(
+            processes=fields.integer("processes"),
+            processes_compiling=fields.integer("processes_compiling", 0),
+            compile_seconds=fields.seconds("compile_seconds", 0.0, positive=False),
+            discarded_values=fields.integer("discarded_values", 0),
+            compiled_values_kept=fields.integer("compiled_values_kept", 0),
+            first_call_seconds=_optional_stats(fields, "first_call_seconds", positive=False),
+        )
 
 
 @dataclass
@@ -257,12 +302,24 @@ class Evaluation:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Evaluation:
-        known = _known(cls, data)
-        known["seconds"] = Stats.from_json(data["seconds"])
-        known["plain_loop"] = PlainLoop.from_json(data["plain_loop"]) if data.get("plain_loop") else None
-        known["compiles"] = CompileReport.from_json(data["compiles"]) if data.get("compiles") else None
-        return cls(**known)
+    def from_json(cls, data: Any, where: str = "evaluation") -> Evaluation:
+        """The evaluation, its timings finite and above zero (readers divide by them)."""
+        fields = Fields(data, where)
+        plain_loop, compiles = fields.optional_mapping("plain_loop"), fields.optional_mapping("compiles")
+        return cls(
+            seconds=Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds")),
+            processes=fields.integer("processes"),
+            values_per_process=fields.integer("values_per_process"),
+            warmups=fields.integer("warmups"),
+            loops=fields.integer("loops", minimum=1),
+            timer=fields.text("timer", "perf_counter"),
+            pyperf_file=fields.optional_text("pyperf_file"),
+            rate=_rate(fields),
+            planned_seconds=fields.optional_seconds("planned_seconds", positive=False),
+            budget_seconds=fields.optional_seconds("budget_seconds"),
+            plain_loop=PlainLoop.from_json(plain_loop, fields.at("plain_loop")) if plain_loop else None,
+            compiles=CompileReport.from_json(compiles, fields.at("compiles")) if compiles else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -280,8 +337,9 @@ class EntryWarning:
         return {"kind": self.kind, "message": self.message}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EntryWarning:
-        return cls(str(data["kind"]), str(data["message"]))
+    def from_json(cls, data: Any, where: str = "warning") -> EntryWarning:
+        fields = Fields(data, where)
+        return cls(fields.text("kind"), fields.text("message"))
 
 
 @dataclass
@@ -340,26 +398,30 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
-        names = {f.name for f in fields(cls)}
+    def from_json(cls, data: Any, where: str = "entry") -> Entry:
+        """An entry, every field the harness reads checked (``FieldError`` names the one that is wrong)."""
+        fields = Fields(data, where)
+        names = {f.name for f in dataclasses.fields(cls)}
+        status = fields.text("status", "ok")
+        if status not in STATUSES:
+            raise fields.wrong("status", f"one of {', '.join(STATUSES)}", status)
+        part = {name: fields.optional_mapping(name) for name in ("check", "construction", "evaluation")}
         return cls(
-            workload=data["workload"],
-            backend=data["backend"],
-            params=dict(data.get("params", {})),
-            threads=data.get("threads"),
-            status=data.get("status", "ok"),
-            reason=data.get("reason", ""),
-            check=Check.from_json(data["check"]) if data.get("check") else None,
+            workload=fields.text("workload"),
+            backend=fields.text("backend"),
+            params=fields.mapping("params", {}),
+            threads=fields.optional_integer("threads", minimum=1),
+            status=status,
+            reason=fields.text("reason", ""),
+            check=Check.from_json(part["check"], fields.at("check")) if part["check"] else None,
             construction=(
-                Construction.from_json(data["construction"]) if data.get("construction") else None
+                Construction.from_json(part["construction"], fields.at("construction")) if part["construction"] else None
             ),
-            evaluation=(
-                Evaluation.from_json(data["evaluation"]) if data.get("evaluation") else None
-            ),
-            calls_per_evaluation=data.get("calls_per_evaluation"),
-            info=dict(data.get("info", {})),
-            profile=data.get("profile"),
-            warnings=[EntryWarning.from_json(w) for w in data.get("warnings") or []],
+            evaluation=Evaluation.from_json(part["evaluation"], fields.at("evaluation")) if part["evaluation"] else None,
+            calls_per_evaluation=_calls(fields),
+            info=dict(fields.mapping("info", {})),
+            profile=fields.optional_mapping("profile"),
+            warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
             extra={k: v for k, v in data.items() if k not in names},
         )
 
@@ -388,6 +450,7 @@ class Run:
 
     @classmethod
     def from_json(cls, data: Any, source: str = "results") -> Run:
+        """A run; ``ResultsError`` naming ``source``, the field and what is wrong with it."""
         if not isinstance(data, dict) or "schema_version" not in data:
             raise ResultsError(f"{source} is not a harness results file (no schema_version)")
         version = data["schema_version"]
@@ -397,10 +460,12 @@ class Run:
                 f"{SCHEMA_VERSION}. Re-run the benchmarks or use a harness of that version."
             )
         try:
-            entries = [Entry.from_json(e) for e in data.get("entries", [])]
-        except (KeyError, TypeError) as error:
-            raise ResultsError(f"{source} has a malformed entry: {error!r}") from error
-        return cls(metadata=dict(data.get("metadata", {})), entries=entries)
+            fields = Fields(data, "")
+            metadata = checked_metadata(fields.fields("metadata", {}))
+            entries = [Entry.from_json(e.data, e.path) for e in fields.each_fields("entries")]
+        except FieldError as error:
+            raise ResultsError(f"{source}: {error}") from None
+        return cls(metadata=metadata, entries=entries)
 
 
 def entry_key(
@@ -409,29 +474,59 @@ def entry_key(
     return (workload, backend, json.dumps(params, sort_keys=True), threads)
 
 
+def checked_metadata(fields: Fields) -> dict[str, Any]:
+    """The run's metadata, with the fields readers use checked for their types."""
+    for name in ("utc_time", "machine", "preset", "cpu_model", "command", "python", "gpu"):
+        fields.optional_text(name)
+    fields.optional_integer("logical_cores", minimum=1)
+    for name in ("packages", "workloads"):
+        fields.optional_mapping(name)
+    git = fields.optional_fields("git")
+    if git is not None:
+        git.optional_text("commit")
+        git.optional_text("short_commit")
+    workloads = fields.optional_fields("workloads")
+    for name in workloads.data if workloads is not None else ():
+        workloads.fields(name).texts("size_parameters", [])
+    if "interrupted" in fields.data:
+        fields.boolean("interrupted")
+    return dict(fields.data)
+
+
 def save(run: Run, path: Path) -> None:
     """Write ``run`` to ``path`` atomically."""
     write_json_atomic(path, run.to_json())
 
 
 def load(path: Path) -> Run:
-    """Read a results file, with an error that names the file and what is wrong."""
+    """Read a results file, with an error that names the file, the field and what is wrong."""
     try:
-        text = Path(path).read_text()
+        raw = Path(path).read_bytes()
     except OSError as error:
         raise ResultsError(f"cannot read results file {path}: {error.strerror}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ResultsError(
+            f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "is it a results file?"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ResultsError(f"{path} is not valid JSON ({error}); is it truncated?") from error
+    except RecursionError:
+        raise ResultsError(f"{path} nests its JSON too deeply to be a results file") from None
     return Run.from_json(data, source=str(path))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically, readable as any new file is (umask applies)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(descriptor, NEW_FILE_MODE)  # mkstemp makes 0600, a plain open() 0666 less the umask
         with os.fdopen(descriptor, "w") as stream:
             json.dump(data, stream, indent=1, allow_nan=True)
             stream.write("\n")
@@ -450,13 +545,34 @@ def _figure(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _optional_stats(data: dict[str, Any] | None) -> Stats | None:
-    return Stats.from_json(data) if data else None
+def _optional_stats(fields: Fields, name: str, *, positive: bool = True) -> Stats | None:
+    data = fields.optional_mapping(name)
+    return Stats.from_json(data, fields.at(name), positive=positive) if data else None
 
 
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
+def _rate(fields: Fields) -> dict[str, Any] | None:
+    rate = fields.optional_fields("rate")
+    if rate is None:
+        return None
+    rate.seconds("value", positive=False)
+    rate.text("unit")
+    return rate.data
+
+
+def _calls(fields: Fields) -> dict[str, int] | None:
+    calls = fields.optional_fields("calls_per_evaluation")
+    if calls is None:
+        return None
+    return {name: calls.integer(name) for name in calls.data}
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; set back at once, at import
+    os.umask(mask)
+    return mask
+
+
+NEW_FILE_MODE = 0o666 & ~_current_umask()
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from harness.backends import implementation_unavailable_reason
 from harness.child import ChildOutcome, run_python_module
+from harness.names import path_component
 from harness.planning import EvaluationPlan, expected_seconds, plan_evaluation
 from harness.registry import WORKLOAD_PATH_VARIABLE
 from harness.results import (
@@ -45,11 +46,13 @@ INHERITED_PREFIXES = ("NUMBA_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "HARNESS_"
 
 @dataclass(frozen=True)
 class Measurement:
-    """How hard to measure: cold construction runs, evaluation budget, per-entry time-out."""
+    """How hard to measure: cold construction runs, evaluation budget, per-entry time-out,
+    and the resident memory (bytes) one step's processes may use together (None: no limit)."""
 
     construction_runs: int
     evaluation_budget: float
     timeout: float
+    memory_limit: int | None = None
 
 
 PRESET_MEASUREMENT = {
@@ -249,6 +252,7 @@ class _EntryAttempt:
             env=self.runner.base_environment(self.plan, cache_dir),
             timeout=self.remaining(),
             log_path=self.folder / f"construct-{name}.log",
+            memory_limit=self.runner.measurement.memory_limit,
         )
         if not outcome.ok or not output.exists():
             return {}, self.failed(f"construction ({label})", outcome)
@@ -301,6 +305,7 @@ class _EntryAttempt:
             env=env,
             timeout=self.remaining(),
             log_path=self.folder / "evaluate.log",
+            memory_limit=self.runner.measurement.memory_limit,
         )
         if not outcome.ok or not pyperf_file.exists():
             return None, self.failed("evaluation", outcome)
@@ -313,7 +318,7 @@ class _EntryAttempt:
 
     def reference_file(self) -> Path:
         digest = _params_digest(self.plan.params)
-        return self.runner.scratch / "reference" / f"{self.plan.workload.name}-{digest}.npz"
+        return self.runner.scratch / "reference" / f"{path_component(self.plan.workload.name)}-{digest}.npz"
 
     def failed(self, phase: str, outcome: ChildOutcome) -> Entry:
         status = "timeout" if outcome.timed_out else "failed"
@@ -484,4 +489,4 @@ def _params_digest(params: dict[str, Any]) -> str:
 
 def _slug(plan: EntryPlan) -> str:
     threads = f"-t{plan.threads}" if plan.threads is not None else ""
-    return f"{plan.workload.name}-{plan.backend}{threads}-{_params_digest(plan.params)}"
+    return path_component(f"{plan.workload.name}-{plan.backend}{threads}-{_params_digest(plan.params)}")

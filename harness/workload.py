@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.parameters import ParameterError, ParameterType, check_case, inferred_type, plain_case
+
 BACKENDS: tuple[str, ...] = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
 REQUIRED_PRESETS: tuple[str, ...] = ("quick", "default", "full")
 
@@ -32,6 +34,10 @@ Params = Mapping[str, Any]
 
 class WorkloadError(ValueError):
     """A workload declaration is inconsistent."""
+
+
+class InvalidParameter(WorkloadError):
+    """A parameter value is of the wrong kind or outside the range its workload declares."""
 
 
 class BackendUnavailable(RuntimeError):
@@ -179,6 +185,10 @@ class Workload:
                      fits group cases by every other parameter and walk along these.
     outside_references: figures from outside the project that the cases they apply to
                      must reproduce, checked on every backend beside the reference.
+    parameter_types: optional parameter name -> ``ParameterType`` (kind, valid range or
+                     choices); overrides and preset cases are checked against it before
+                     any entry runs. Undeclared parameters take the kind of their preset
+                     values (see ``harness.parameters``).
     """
 
     name: str
@@ -193,6 +203,7 @@ class Workload:
     comparisons: Mapping[str, Comparison] = field(default_factory=dict)
     size_parameters: Sequence[str] = ()
     outside_references: Sequence[OutsideReference] = ()
+    parameter_types: Mapping[str, ParameterType] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.implementations) - set(BACKENDS))
@@ -218,6 +229,12 @@ class Workload:
                 f"workload {self.name!r}: reference backend {self.reference!r} "
                 "has no implementation"
             )
+        typed_unknown = sorted(set(self.parameter_types) - set(self.parameters))
+        if typed_unknown:
+            raise WorkloadError(
+                f"workload {self.name!r}: parameter_types names {typed_unknown}, which are not among its "
+                f"parameters; choose from: {', '.join(self.parameters)}"
+            )
 
     @property
     def backends(self) -> list[str]:
@@ -230,7 +247,21 @@ class Workload:
                 f"workload {self.name!r} has no preset {preset!r}; "
                 f"choose from: {', '.join(self.presets)}"
             )
-        return [dict(case) for case in self.presets[preset]]
+        return [plain_case(case) for case in self.presets[preset]]
+
+    def parameter_type(self, name: str) -> ParameterType | None:
+        """The declared type of ``name``, else the kind its preset values share (None if mixed)."""
+        if name in self.parameter_types:
+            return self.parameter_types[name]
+        return inferred_type(case[name] for cases in self.presets.values() for case in cases if name in case)
+
+    def check_params(self, params: Params) -> None:
+        """Raise ``ParameterError`` (a ``WorkloadError``) when a value is of the wrong kind or range."""
+        types = {name: kind for name in params if (kind := self.parameter_type(name)) is not None}
+        try:
+            check_case(self.name, params, types)
+        except ParameterError as error:
+            raise InvalidParameter(str(error)) from None
 
     def outside_references_for(self, params: Params) -> list[OutsideReference]:
         return [r for r in self.outside_references if r.applies_to(params)]

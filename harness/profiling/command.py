@@ -19,11 +19,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.profiling.runner import ProfileRunner, ProfileSettings, settings_for
+from harness.interrupts import exit_code_of, stop_signals_interrupt
+from harness.locking import ResultsLock
+from harness.option_types import positive_float
+from harness.profiling.runner import PRESET_PROFILE_SETTINGS, ProfileRunner, ProfileSettings, settings_for
 from harness.results import Entry, Run, load, save
 from harness.runner import EntryPlan
 
-EXIT_OK, EXIT_FAILURES, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILURES = 0, 1
 PROFILED_ONLY = "profiled only: this file has no timings for it (time it with `harness run`)"
 
 
@@ -32,20 +35,47 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--into", type=Path, metavar="RESULTS", help="add profiles to this existing results file")
     target.add_argument("--output", type=Path, help="new results file (default: results/<machine>/...)")
-    parser.add_argument("--timeout", type=float, help="seconds per profiling child (default: by preset)")
+    from harness.cli import add_memory_limit_option
+
     parser.add_argument(
-        "--growth-seconds", type=float, help="seconds of calls sampled for memory growth (default: by preset)"
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help=f"seconds per profiling child (default: {per_preset('timeout')})",
     )
+    parser.add_argument(
+        "--growth-seconds",
+        type=positive_float,
+        metavar="SECONDS",
+        help=f"seconds of calls sampled for memory growth (default: {per_preset('growth_seconds')})",
+    )
+    add_memory_limit_option(parser)
+
+
+def per_preset(field: str) -> str:
+    """A profiling default as help text: ``60 s at quick, 180 s otherwise``."""
+    quick, other = PRESET_PROFILE_SETTINGS["quick"], settings_for("default")
+    return f"{getattr(quick, field):g} s at quick, {getattr(other, field):g} s otherwise"
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    from harness.cli import record_workloads, selected_plans
+    """Steps: plans -> lock the results file -> profile each entry into it."""
+    from harness.cli import plans_for, record_workloads, run_settings
 
-    plans = selected_plans(args)
-    run, path = open_results(args)
-    record_workloads(run, plans)
-    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
-    return profile_into(run, path, plans, profile_settings(args), workload_dirs)
+    with stop_signals_interrupt():
+        selection = run_settings(args, memory_limit_gib=args.memory_limit)
+        plans = plans_for(selection)
+        path, metadata = profile_target(args, selection.preset)
+        with ResultsLock(path, " ".join(["python", "-m", "harness", *sys.argv[1:]])):
+            run = open_results(args, path, metadata, selection.preset)
+            record_workloads(run, plans)
+            settings = profile_settings(
+                selection.preset,
+                timeout=args.timeout,
+                growth_seconds=args.growth_seconds,
+                memory_limit=selection.memory_limit_bytes,
+            )
+            return profile_into(run, path, plans, settings, [Path(d) for d in selection.workload_dirs])
 
 
 def profile_into(
@@ -64,10 +94,10 @@ def profile_into(
             entry = attach_profile(run, plan, reason, profile)
             save(run, path)
             console.finished(entry, index, len(plans))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
         save(run, path)
-        console.note(f"interrupted: {path} keeps every finished profile")
-        return EXIT_INTERRUPTED
+        console.note(f"interrupted ({interruption}): {path} keeps every finished profile")
+        return exit_code_of(interruption)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     record_profiling(run, started)
@@ -77,35 +107,55 @@ def profile_into(
     return exit_code(run, plans)
 
 
-def profile_settings(args: argparse.Namespace) -> ProfileSettings:
-    preset = settings_for(args.preset)
+def profile_settings(
+    preset: str,
+    *,
+    timeout: float | None = None,
+    growth_seconds: float | None = None,
+    memory_limit: int | None = None,
+) -> ProfileSettings:
+    """The preset's profiling settings, with the options given on the command line in place."""
+    defaults = settings_for(preset)
     return replace(
-        preset,
-        timeout=getattr(args, "profile_timeout", None) or getattr(args, "timeout", None) or preset.timeout,
-        growth_seconds=getattr(args, "growth_seconds", None) or preset.growth_seconds,
+        defaults,
+        timeout=timeout or defaults.timeout,
+        growth_seconds=growth_seconds or defaults.growth_seconds,
+        memory_limit=memory_limit,
     )
 
 
-def open_results(args: argparse.Namespace) -> tuple[Run, Path]:
-    """The run named by ``--into``, or a new run (with fresh metadata) to profile into."""
+def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[str, Any] | None]:
+    """The file to profile into, and fresh metadata when it is a new one."""
     from harness import machine
     from harness.cli import ROOT, UsageError, default_results_path
 
     if args.into:
-        run = load(args.into)
-        if run.metadata.get("preset") not in (None, args.preset):
+        if not args.into.is_file():
+            raise UsageError(f"results file {args.into} does not exist; profile into a new one with --output")
+        return args.into, None
+    metadata = machine.collect(ROOT, preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
+    return args.output or default_results_path(metadata), metadata
+
+
+def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, Any] | None, preset: str) -> Run:
+    """The run at ``path`` (``--into``), or a new run with ``metadata``; the lock is held."""
+    from harness.cli import UsageError
+
+    if metadata is None:
+        run = load(path)
+        if run.metadata.get("preset") not in (None, preset):
             raise UsageError(
-                f"{args.into} was run with preset {run.metadata.get('preset')!r}; "
+                f"{path} was run with preset {run.metadata.get('preset')!r}; "
                 f"profile it with --preset {run.metadata.get('preset')}"
             )
-        return run, args.into
-    metadata = machine.collect(ROOT, args.preset, ["python", "-m", "harness", *sys.argv[1:]], gpu_name=None)
-    path = args.output or default_results_path(metadata)
+        return run
     if path.exists():
-        raise UsageError(f"{path} exists; choose another --output or add profiles to it with --into {path}")
+        raise UsageError(
+            f"{path} exists and no run is writing it; choose another --output or add profiles to it with --into {path}"
+        )
     run = Run(metadata=metadata)
     save(run, path)
-    return run, path
+    return run
 
 
 def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:

@@ -31,12 +31,14 @@ class ProfileSettings:
 
     Growth sampling ends after ``growth_seconds`` or ``growth_max_calls`` calls,
     whichever comes first; evaluation calls are line-profiled for ``line_seconds``.
+    ``memory_limit``: resident bytes a child and its processes may use (None: no limit).
     """
 
     timeout: float = 120.0
     growth_seconds: float = 1.5
     growth_max_calls: int = 100_000
     line_seconds: float = 0.6
+    memory_limit: int | None = None
 
 
 PRESET_PROFILE_SETTINGS = {
@@ -133,6 +135,7 @@ class ProfileRunner:
             env=child_environment(plan, folder / "numba-cache", self.workload_dirs),
             timeout=timeout,
             log_path=folder / f"{name}.log",
+            memory_limit=self.settings.memory_limit,
         )
         found: dict[str, dict[str, Any]] = {}
         for kind in kinds:
@@ -142,7 +145,7 @@ class ProfileRunner:
             if any(earlier.get("status") == "unavailable" for earlier in found.values()):
                 break  # the child stopped there, as it should
             status = "timeout" if outcome.timed_out else "failed"
-            limit = f" after {timeout:.0f} s" if outcome.timed_out else ""
+            limit = f" after {timeout:.0f} s" if outcome.timed_out else ""  # out of memory: in describe()
             found[kind] = {"status": status, "reason": f"{kind} profile{limit}: {outcome.describe()}"}
             break
         return found
