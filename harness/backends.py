@@ -33,20 +33,45 @@ def backend_unavailable_reason(backend: str) -> str | None:
 
 
 def _cuda_unavailable_reason() -> str | None:
+    """What is missing for CUDA, in order: the numba-cuda package, the driver library, a device."""
+    if importlib.util.find_spec("numba_cuda") is None:
+        return "the numba-cuda package is not installed: pip install numba-cuda"
     try:
         from numba import cuda
     except ImportError as error:
-        return f"numba-cuda is not installed or broken ({error}): pip install numba-cuda"
+        return f"numba-cuda is installed but does not import ({error}): reinstall it, pip install numba-cuda"
     if simulated_cuda():
         return None
+    driver = _cuda_driver_problem()
+    if driver:
+        return driver
     try:
         if cuda.is_available():
             return None
         cuda.current_context()
     except Exception as error:  # numba raises CudaSupportError, or a driver error
         detail = " ".join(str(error).split())
-        return f"no CUDA device: {detail}"
-    return "no CUDA device: numba.cuda.is_available() is False"
+        return f"no CUDA device: the CUDA driver loads but reports {detail}"
+    return "no CUDA device: the CUDA driver loads but finds no device (numba.cuda.is_available() is False)"
+
+
+def _cuda_driver_problem() -> str | None:
+    """Why the CUDA driver library cannot be loaded, or None when it can (Linux and Windows names)."""
+    import ctypes
+    import ctypes.util
+
+    names = ["libcuda.so.1", "libcuda.so", "nvcuda.dll"]
+    found = ctypes.util.find_library("cuda")
+    for name in [*([found] if found else []), *names]:
+        try:
+            ctypes.CDLL(name)
+            return None
+        except OSError:
+            continue
+    return (
+        "the CUDA driver library (libcuda.so.1) cannot be loaded: no NVIDIA driver is installed, or it is "
+        "not on the library path (LD_LIBRARY_PATH)"
+    )
 
 
 def implementation_unavailable_reason(workload: Workload, backend: str) -> str | None:

@@ -368,7 +368,7 @@ def start_run(args: argparse.Namespace) -> int:
             )
         run = Run(metadata={**metadata, "settings": settings.to_json()})
         save(run, path)
-        return time_and_finish(run, path, settings, plans, args)
+        return time_and_finish(run, path, settings, plans, args, narrowed=False)
 
 
 def resume_run(args: argparse.Namespace) -> int:
@@ -377,13 +377,16 @@ def resume_run(args: argparse.Namespace) -> int:
         raise UsageError(f"results file {path} does not exist; nothing to resume")
     with ResultsLock(path, " ".join(command_line())):
         run = load(path)
-        settings, plans = resumed_selection(run, path, args)
+        settings, plans, narrowed = resumed_selection(run, path, args)
         run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        return time_and_finish(run, path, settings, plans, args)
+        return time_and_finish(run, path, settings, plans, args, narrowed=narrowed)
 
 
-def resumed_selection(run: Run, path: Path, args: argparse.Namespace) -> tuple[RunSettings, list[EntryPlan]]:
-    """The settings and plans of a resumed run: those stored in it, narrowed by explicit options."""
+def resumed_selection(
+    run: Run, path: Path, args: argparse.Namespace
+) -> tuple[RunSettings, list[EntryPlan], bool]:
+    """The settings and plans of a resumed run: those stored in it, narrowed by explicit options;
+    and whether they were narrowed (fewer entries than the stored selection)."""
     stored_preset = run.metadata.get("preset")
     if args.preset and args.preset != stored_preset:
         raise UsageError(f"{path} was run with preset {stored_preset!r}; resume it with --preset {stored_preset}")
@@ -396,10 +399,12 @@ def resumed_selection(run: Run, path: Path, args: argparse.Namespace) -> tuple[R
         settings = run_settings(
             args, budget=args.budget, timeout=args.timeout, memory_limit_gib=args.memory_limit, one_thread_too=True
         )
-        return settings, plans_for(settings)
+        return settings, plans_for(settings), False
     stored = RunSettings.from_json(run.metadata["settings"], str(path))
     settings = narrowed_settings(stored, args)
-    return settings, narrowed_plans(stored, settings)
+    original = plans_for(stored)
+    plans = narrowed_plans(original, settings)
+    return settings, plans, len(plans) < len(original)
 
 
 def narrowed_settings(stored: RunSettings, args: argparse.Namespace) -> RunSettings:
@@ -419,11 +424,11 @@ def narrowed_settings(stored: RunSettings, args: argparse.Namespace) -> RunSetti
     )
 
 
-def narrowed_plans(stored: RunSettings, settings: RunSettings) -> list[EntryPlan]:
+def narrowed_plans(original: list[EntryPlan], settings: RunSettings) -> list[EntryPlan]:
     """The plans of ``settings``, refused if any is outside the stored selection's plans."""
-    original = {plan.key for plan in plans_for(stored)}
+    keys = {plan.key for plan in original}
     plans = plans_for(settings)
-    outside = [plan.label for plan in plans if plan.key not in original]
+    outside = [plan.label for plan in plans if plan.key not in keys]
     if outside:
         listed = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
         raise UsageError(
@@ -437,8 +442,14 @@ def command_line() -> list[str]:
     return ["python", "-m", "harness", *sys.argv[1:]]
 
 
-def time_and_finish(run: Run, path: Path, settings: RunSettings, plans: list[EntryPlan], args: argparse.Namespace) -> int:
-    """Time every plan into ``run`` (saved at ``path``), then summarise, profile and report."""
+def time_and_finish(
+    run: Run, path: Path, settings: RunSettings, plans: list[EntryPlan], args: argparse.Namespace, *, narrowed: bool
+) -> int:
+    """Time every plan into ``run`` (saved at ``path``), then summarise, profile and report.
+
+    ``narrowed``: a resumed run asked for part of its selection, so finishing these plans
+    does not finish the run, and an ``interrupted`` mark stays.
+    """
     from harness.console import RunConsole
     from harness.runner import EntryRunner
 
@@ -460,6 +471,9 @@ def time_and_finish(run: Run, path: Path, settings: RunSettings, plans: list[Ent
     interrupted = time_entries(run, path, plans, runner, console)
     if interrupted is not None:
         return interrupted
+    if not narrowed:
+        run.metadata.pop("interrupted", None)
+    save(run, path)
     console.summary(run)
     console.note(f"results: {path}")
     status = exit_code(run)
@@ -493,8 +507,6 @@ def time_entries(run: Run, path: Path, plans: list[EntryPlan], runner: Any, cons
         return exit_code_of(interruption)
     finally:
         shutil.rmtree(runner.scratch, ignore_errors=True)
-    run.metadata.pop("interrupted", None)
-    save(run, path)
     return None
 
 

@@ -39,6 +39,7 @@ the harness: the tree being guarded may be another checkout (``harness check``).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -147,10 +148,8 @@ def kill_tree(root: int) -> int:
         if not pids:
             break
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         for _ in reap():
             pass
         time.sleep(0.01)

@@ -41,7 +41,8 @@ class ResultsLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while self._descriptor is None:
             self._descriptor = self._try_lock()
-        holder = {"pid": os.getpid(), "command": self.command, "since": dt.datetime.now(dt.UTC).isoformat()}
+        since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        holder = {"pid": os.getpid(), "command": self.command, "since": since}
         os.ftruncate(self._descriptor, 0)
         os.write(self._descriptor, json.dumps(holder).encode())
         return self

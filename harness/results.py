@@ -11,13 +11,13 @@ file touched by an older harness loses nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import statistics
 import tempfile
 from collections.abc import Iterable
-import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -414,10 +414,8 @@ class Entry:
             status=status,
             reason=fields.text("reason", ""),
             check=Check.from_json(part["check"], fields.at("check")) if part["check"] else None,
-            construction=(
-                Construction.from_json(part["construction"], fields.at("construction")) if part["construction"] else None
-            ),
-            evaluation=Evaluation.from_json(part["evaluation"], fields.at("evaluation")) if part["evaluation"] else None,
+            construction=_part(Construction, part["construction"], fields.at("construction")),
+            evaluation=_part(Evaluation, part["evaluation"], fields.at("evaluation")),
             calls_per_evaluation=_calls(fields),
             info=dict(fields.mapping("info", {})),
             profile=fields.optional_mapping("profile"),
@@ -486,8 +484,9 @@ def checked_metadata(fields: Fields) -> dict[str, Any]:
         git.optional_text("commit")
         git.optional_text("short_commit")
     workloads = fields.optional_fields("workloads")
-    for name in workloads.data if workloads is not None else ():
-        workloads.fields(name).texts("size_parameters", [])
+    if workloads is not None:
+        for name in workloads.data:
+            workloads.fields(name).texts("size_parameters", [])
     if "interrupted" in fields.data:
         fields.boolean("interrupted")
     return dict(fields.data)
@@ -548,6 +547,11 @@ def _figure(value: float) -> str:
 def _optional_stats(fields: Fields, name: str, *, positive: bool = True) -> Stats | None:
     data = fields.optional_mapping(name)
     return Stats.from_json(data, fields.at(name), positive=positive) if data else None
+
+
+def _part(kind: Any, data: dict[str, Any] | None, where: str) -> Any:
+    """``kind.from_json(data, where)``, or None for an absent or empty part."""
+    return kind.from_json(data, where) if data else None
 
 
 def _rate(fields: Fields) -> dict[str, Any] | None:
