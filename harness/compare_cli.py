@@ -210,22 +210,20 @@ def comparison_json(comparison: Any) -> dict[str, Any]:
 
 def command_check(args: argparse.Namespace) -> int:
     from harness.ab import CheckError, SideTree, build_in_place, repository_root, verify_imports
-    from harness.cli import UsageError
+    from harness.compare import load_side
 
-    for option in ("rounds", "min_rounds", "processes"):
-        if getattr(args, option) < 1:
-            raise UsageError(f"--{option.replace('_', '-')} must be at least 1; got {getattr(args, option)}")
     thresholds_from(args)  # bad threshold options fail before any benchmark runs
     # a terminated check unwinds like an interrupted one: the ref's worktree is removed
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
+        baseline = load_side("base", [args.baseline]) if args.baseline else None  # bad input fails first
         current = SideTree("new", repository_root(Path.cwd()))
         output_dir = args.output_dir or current.tree / "results" / "check" / timestamp()
         build_in_place(current.tree)
         verify_imports(current)
-        if args.against:
+        if baseline is None:
             return check_against(args, current, output_dir)
-        return check_baseline(args, current, output_dir)
+        return check_baseline(args, current, output_dir, baseline)
     except CheckError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -244,10 +242,7 @@ def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> i
     return compare_files(args, files.get("base", []), files.get("new"), files)
 
 
-def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
-    from harness.compare import load_side
-
-    baseline = load_side("base", [args.baseline])  # a bad baseline fails before the rounds
+def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path, baseline: Any) -> int:
     warn_skipped(baseline)
     baseline_files = [Path(source) for source in baseline.sources]
     args.statistic, args.timer = sampling_like(baseline.runs, args.timer)
