@@ -13,6 +13,10 @@ import pytest
 from harness.cli import main
 
 pytestmark = pytest.mark.slow
+SIGINT_LAUNCH = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('harness', run_name='__main__', alter_sys=True)"
+)
 
 
 def run_harness(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
@@ -148,8 +152,9 @@ def test_resume_refuses_another_preset(fixture_workloads, tmp_path, capsys):
 
 def test_ctrl_c_stops_cleanly_and_keeps_finished_entries(fixture_workloads, tmp_path):
     output = tmp_path / "interrupted.json"
+    # with Python's own SIGINT handler: a shell's background job starts it ignoring SIGINT
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "run", "--workload", "faulty", "--preset", "quick",
+        [sys.executable, "-c", SIGINT_LAUNCH, "run", "--workload", "faulty", "--preset", "quick",
          "--budget", "0.3", "--timeout", "100", "--backend", "numpy", "--backend", "cython",
          "--output", str(output)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -205,7 +205,7 @@ def test_kill_9_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path: Path)
     for attempt in range(4):
         started.unlink(missing_ok=True)
         saver = subprocess.Popen([sys.executable, "-c", SAVER, str(path), str(started)])
-        wait_for(lambda: started.exists() and path.exists(), "the saver's first save")  # noqa: B023
+        wait_for(lambda: started.exists() and path.exists(), "the saver's first save")
         time.sleep(random.uniform(0.0, 0.3))
         saver.kill()
         saver.wait()
@@ -337,10 +337,9 @@ def test_the_lock_names_its_holder_and_is_removed_when_released(tmp_path: Path) 
 
     results = tmp_path / "r.json"
     lock_path(results).write_text("left by a writer that was killed")  # never blocks: nobody holds it
-    with ResultsLock(results, "first writer"):
-        with pytest.raises(ResultsLocked, match=f"process {os.getpid()} \\(first writer\\)"), \
-                ResultsLock(results, "second writer"):
-            pass
+    first = ResultsLock(results, "first writer")
+    with first, pytest.raises(ResultsLocked, match=f"process {os.getpid()} \\(first writer\\)"):
+        ResultsLock(results, "second writer").__enter__()
     assert not lock_path(results).exists()
     with ResultsLock(results, "third writer"):
         assert json.loads(lock_path(results).read_text())["command"] == "third writer"
