@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harness"))
-import guard  # noqa: E402  (by path, as the harness runs it)
+import guard  # by path, as the harness runs it
 
 CHILD = """
 import time
