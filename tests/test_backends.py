@@ -38,7 +38,7 @@ def test_cuda_without_device_or_simulator_says_so():
     reason = done.stdout.strip()
     if reason == "None":
         pytest.skip("a CUDA device is present")
-    assert reason.startswith("no CUDA device")
+    assert reason.startswith(("no CUDA device", "the CUDA driver library (libcuda.so.1) cannot be loaded"))
 
 
 def test_simulated_cuda_is_available_with_a_note():
