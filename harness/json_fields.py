@@ -96,6 +96,27 @@ class Fields:
             raise self.wrong(name, f"a finite number {'above' if positive else 'of at least'} 0", value)
         return float(value)
 
+    def optional_number(self, name: str) -> float | None:
+        """A finite number, or null (a figure a reader formats or plots)."""
+        value = self.get(name, None)
+        if value is not None and (not is_number(value) or not math.isfinite(value)):
+            raise self.wrong(name, "a finite number or null", value)
+        return value
+
+    def optional_boolean(self, name: str) -> bool | None:
+        value = self.get(name, None)
+        if value is not None and not isinstance(value, bool):
+            raise self.wrong(name, "true, false or null", value)
+        return value
+
+    def numbers(self, name: str) -> list[float]:
+        """A list of finite numbers (missing or null: empty)."""
+        values = self.optional_items(name)
+        for index, value in enumerate(values):
+            if not is_number(value) or not math.isfinite(value):
+                raise FieldError(f"{self.at(name)}[{index}] must be a finite number; found {found(value)}")
+        return values
+
     def optional_seconds(self, name: str, *, positive: bool = True) -> float | None:
         return None if self.get(name, None) is None else self.seconds(name, positive=positive)
 

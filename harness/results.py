@@ -418,9 +418,9 @@ class Entry:
             evaluation=_part(Evaluation, part["evaluation"], fields.at("evaluation")),
             calls_per_evaluation=_calls(fields),
             info=dict(fields.mapping("info", {})),
-            profile=fields.optional_mapping("profile"),
+            profile=checked_profile(fields.optional_fields("profile")),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
-            extra={k: v for k, v in data.items() if k not in names},
+            extra=_extra(fields, names),
         )
 
 
@@ -492,6 +492,36 @@ def checked_metadata(fields: Fields) -> dict[str, Any]:
     return dict(fields.data)
 
 
+def checked_profile(fields: Fields | None) -> dict[str, Any] | None:
+    """An entry's profile (docs/results-format.md, "profile"), the parts readers use checked."""
+    if fields is None:
+        return None
+    fields.text("status", "ok")
+    fields.text("reason", "")
+    memory = fields.optional_fields("memory")
+    if memory is not None:
+        for name in ("baseline_mib", "construction_peak_mib", "after_construction_mib", "evaluation_peak_mib"):
+            memory.optional_number(name)
+        memory.optional_mapping("device")
+        memory.texts("notes", [])
+        growth = memory.optional_fields("growth")
+        if growth is not None and len(growth.numbers("calls")) != len(growth.numbers("rss_mib")):
+            raise growth.wrong("rss_mib", "as long as calls", growth.data.get("rss_mib"))
+        if growth is not None:
+            growth.optional_number("slope_mib_per_1000_calls")
+            growth.optional_boolean("growing")
+    for line_profile in fields.each_fields("line_profiles"):
+        for name in ("function", "phase", "file"):
+            line_profile.text(name, "?")
+        line_profile.optional_number("total_seconds")
+        for line in line_profile.each_fields("lines"):
+            line.optional_number("seconds")
+            line.optional_number("per_hit_seconds")
+            line.optional_number("percent")
+    fields.texts("line_profile_notes", [])
+    return fields.data
+
+
 def save(run: Run, path: Path) -> None:
     """Write ``run`` to ``path`` atomically."""
     write_json_atomic(path, run.to_json())
@@ -547,6 +577,14 @@ def _figure(value: float) -> str:
 def _optional_stats(fields: Fields, name: str, *, positive: bool = True) -> Stats | None:
     data = fields.optional_mapping(name)
     return Stats.from_json(data, fields.at(name), positive=positive) if data else None
+
+
+def _extra(fields: Fields, known: set[str]) -> dict[str, Any]:
+    """Fields this model does not name, kept as they are; instruction counts checked (compare divides)."""
+    counts = fields.optional_fields("instructions")
+    if counts is not None:
+        counts.seconds("per_call")
+    return {k: v for k, v in fields.data.items() if k not in known}
 
 
 def _part(kind: Any, data: dict[str, Any] | None, where: str) -> Any:

@@ -462,6 +462,10 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "entries an object": (json.dumps({"schema_version": 1, "metadata": {}, "entries": {"a": 1}}).encode(),
                           "entries must be a list"),
     "unknown status": (json.dumps(with_entry(status="great")).encode(), "entries[0].status must be one of ok,"),
+    "profile growth a string": (json.dumps(with_entry(profile={"memory": {"growth": "up"}})).encode(),
+                                "entries[0].profile.memory.growth must be an object or null; found str 'up'"),
+    "zero instructions": (json.dumps(with_entry(instructions={"per_call": 0})).encode(),
+                          "entries[0].instructions.per_call must be a finite number above 0; found int 0"),
 }
 
 
