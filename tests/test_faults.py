@@ -295,7 +295,7 @@ def test_children_of_a_harness_killed_with_sigkill_exit_and_its_lock_goes(tmp_pa
 def test_processes_that_escape_into_a_new_session_die_with_their_step(tmp_path: Path, marker: str) -> None:
     output = tmp_path / "r.json"
     done = run_harness(
-        ["run", "--workload", "hazards", "--preset", "escapes", "--budget", "0.1", "--timeout", "6",
+        ["run", "--workload", "hazards", "--preset", "escapes", "--budget", "0.1", "--timeout", "10",
          "--backend", "cython", "--output", str(output)],
         environment(marker),
     )
