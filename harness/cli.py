@@ -27,7 +27,15 @@ from harness.names import path_component
 from harness.option_types import positive_float
 from harness.registry import discover, select, workload_dirs
 from harness.results import ResultsError, Run, load, save
-from harness.runner import PRESET_MEASUREMENT, EntryPlan, Measurement, measurement_for, plan_entries
+from harness.runner import (
+    PRESET_MEASUREMENT,
+    EntryPlan,
+    EntryRunner,
+    Measurement,
+    Progress,
+    measurement_for,
+    plan_entries,
+)
 from harness.settings import MEMORY_FRACTION, RunSettings, default_memory_limit_gib
 from harness.workload import BACKENDS, Workload, WorkloadError
 
@@ -69,6 +77,37 @@ def build_parser() -> argparse.ArgumentParser:
     add_workload_dir_option(listing)
     listing.set_defaults(handler=command_list)
 
+    add_run_command(commands)
+
+    report = commands.add_parser("report", help="write the HTML report from saved results")
+    report.add_argument(
+        "results",
+        nargs="*",
+        type=Path,
+        metavar="RESULTS",
+        help="results files or directories; the first names the run reported on (a directory: "
+        "its newest run), all feed the history (default: results/)",
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports"),
+        help="folder for index.html, or an .html file (default: reports/)",
+    )
+    report.set_defaults(handler=command_report)
+
+    profile = commands.add_parser("profile", help="memory, line profiles and call counts, into a results file")
+    add_selection_options(profile)
+    add_profile_options(profile)
+    profile.set_defaults(handler=command_profile)
+
+    from harness.compare_cli import add_compare_commands
+
+    add_compare_commands(commands)
+    return parser
+
+
+def add_run_command(commands: Any) -> None:
     run = commands.add_parser("run", help="check, then time construction and evaluation")
     add_selection_options(run)
     target = run.add_mutually_exclusive_group()
@@ -105,33 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="after all timing, add memory and line profiles to the same results file (separate processes)",
     )
     run.set_defaults(handler=command_run)
-
-    report = commands.add_parser("report", help="write the HTML report from saved results")
-    report.add_argument(
-        "results",
-        nargs="*",
-        type=Path,
-        metavar="RESULTS",
-        help="results files or directories; the first names the run reported on (a directory: "
-        "its newest run), all feed the history (default: results/)",
-    )
-    report.add_argument(
-        "--output",
-        type=Path,
-        default=Path("reports"),
-        help="folder for index.html, or an .html file (default: reports/)",
-    )
-    report.set_defaults(handler=command_report)
-
-    profile = commands.add_parser("profile", help="memory, line profiles and call counts, into a results file")
-    add_selection_options(profile)
-    add_profile_options(profile)
-    profile.set_defaults(handler=command_profile)
-
-    from harness.compare_cli import add_compare_commands
-
-    add_compare_commands(commands)
-    return parser
 
 
 def add_workload_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -451,23 +463,11 @@ def time_and_finish(
     does not finish the run, and an ``interrupted`` mark stays.
     """
     from harness.console import RunConsole
-    from harness.runner import EntryRunner
 
     record_workloads(run, plans)
     console = RunConsole()
     console.note(f"results: {path}")
-    runner = EntryRunner(
-        measurement=Measurement(
-            construction_runs=settings.construction_runs,
-            evaluation_budget=settings.budget,
-            timeout=settings.timeout,
-            memory_limit=settings.memory_limit_bytes,
-        ),
-        scratch=Path(tempfile.mkdtemp(prefix="harness-run-")),
-        pyperf_dir=path.with_suffix(".pyperf"),
-        workload_dirs=[Path(d) for d in settings.workload_dirs],
-        progress=console,
-    )
+    runner = entry_runner(settings, path, console)
     interrupted = time_entries(run, path, plans, runner, console)
     if interrupted is not None:
         return interrupted
@@ -484,6 +484,22 @@ def time_and_finish(
     if args.report:
         console.note(f"report: {write_run_report(path, args.report)}")
     return status
+
+
+def entry_runner(settings: RunSettings, path: Path, console: Progress) -> EntryRunner:
+    """An EntryRunner measuring as ``settings`` say, writing pyperf's files beside ``path``."""
+    return EntryRunner(
+        measurement=Measurement(
+            construction_runs=settings.construction_runs,
+            evaluation_budget=settings.budget,
+            timeout=settings.timeout,
+            memory_limit=settings.memory_limit_bytes,
+        ),
+        scratch=Path(tempfile.mkdtemp(prefix="harness-run-")),
+        pyperf_dir=path.with_suffix(".pyperf"),
+        workload_dirs=[Path(d) for d in settings.workload_dirs],
+        progress=console,
+    )
 
 
 def time_entries(run: Run, path: Path, plans: list[EntryPlan], runner: Any, console: Any) -> int | None:
