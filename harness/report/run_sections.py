@@ -146,7 +146,21 @@ def problems_section(run: Run) -> Section:
         section.tables.append(Table(["workload", "case", "backend", "status", "reason"], rows))
     else:
         section.notes.append("Every entry finished ok and matched the reference.")
+    section.notes += outside_reference_notes(run)
     return section
+
+
+def outside_reference_notes(run: Run) -> list[str]:
+    """Which ok entries were also held against a figure from outside the project, and its source."""
+    matched: dict[tuple[str, str, str], int] = defaultdict(int)
+    for entry in run.entries:
+        if entry.status == "ok" and entry.check is not None:
+            for outside in entry.check.outside:
+                matched[(entry.workload, outside.quantity, outside.source)] += 1
+    return [
+        f"{workload}: {count} entries reproduce the {quantity} of an outside reference ({source})."
+        for (workload, quantity, source), count in sorted(matched.items())
+    ]
 
 
 def _reason(entry: Entry) -> str:
