@@ -390,3 +390,20 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
     html = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "this backend always raises" in html
     assert f"report about: {output}" in html
+
+
+def test_the_overview_names_the_outside_references_entries_reproduced():
+    from harness.report.run_sections import problems_section
+    from harness.results import Check, Entry, OutsideCheck, Run
+
+    outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")
+    entries = [
+        Entry(workload="mandelbrot", backend=b, params={"width": 160}, check=Check(True, {}, outside=[outside]))
+        for b in ("numpy", "numba")
+    ]
+    section = problems_section(Run(metadata={}, entries=entries))
+    assert section.notes == [
+        "Every entry finished ok and matched the reference.",
+        "mandelbrot: 2 entries reproduce the sum of the escape counts of an outside reference "
+        "(the talk's pure_python.py 160 100).",
+    ]
