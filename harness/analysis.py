@@ -6,9 +6,9 @@ Pure functions of the data model, shared by the CLI tables and the report.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass

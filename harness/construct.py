@@ -203,10 +203,7 @@ def outside_checks(workload: Workload, params: Params, result: Any) -> list[Outs
     for reference in workload.outside_references_for(params):
         expected = reference.expected_for(params)
         observed = float(reference.summarise(result))
-        if reference.rtol:
-            passed = math.isclose(observed, expected, rel_tol=reference.rtol)
-        else:
-            passed = observed == expected
+        passed = math.isclose(observed, expected, rel_tol=reference.rtol, abs_tol=0.0)
         checks.append(
             OutsideCheck(reference.quantity, expected, observed, passed, reference.source, reference.rtol)
         )
@@ -224,7 +221,9 @@ def plain_loop(call: Callable[[], Any], call_seconds: float, clock: Clock = time
     loops = loops_for(call_seconds)
     value_seconds = loops * max(call_seconds, 1e-9)
     fewest, most = PLAIN_LOOP_REPEATS
-    repeat = 1 if value_seconds >= SLOW_VALUE_SECONDS else max(fewest, min(most, round(PLAIN_LOOP_SECONDS / value_seconds)))
+    repeat = max(fewest, min(most, round(PLAIN_LOOP_SECONDS / value_seconds)))
+    if value_seconds >= SLOW_VALUE_SECONDS:
+        repeat = 1
     call()
     totals = timeit.Timer(call, setup=gc.enable, timer=clock).repeat(repeat=repeat, number=loops)
     return {"seconds": Stats.of(t / loops for t in totals).to_json(), "loops": loops, "timer": "perf_counter"}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from harness.analysis import declared_size_parameters
 from harness.report.model import ReportPage
 from harness.report.run_sections import (
     environment_section,
@@ -25,7 +26,6 @@ from harness.report.run_sections import (
     speedup_section,
 )
 from harness.report.sources import ReportError, ReportInput
-from harness.analysis import declared_size_parameters
 from harness.report.workload_sections import workload_report
 from harness.results import Entry
 
