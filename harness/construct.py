@@ -13,6 +13,7 @@ import contextlib
 import json
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,13 +22,18 @@ from typing import Any
 import numpy as np
 
 from harness.calls import count_calls
-from harness.check import compare, flatten
+from harness.check import Parts, compare, flatten, unusable_reference
 from harness.evaluate import perf_counter_timer
-from harness.registry import discover
+from harness.registry import load_workload
 from harness.results import write_json_atomic
 from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
 
 Clock = Callable[[], float]
+TRACEBACK_TAIL_CHARACTERS = 2000
+
+
+class UnusableReference(ValueError):
+    """The reference backend's result is None or not numeric, so nothing can be checked."""
 
 
 def load_backend(
@@ -105,16 +111,20 @@ def thread_facts() -> dict[str, Any]:
 
 
 def save_reference(path: Path, result: Any) -> None:
+    """Save the reference result's parts; a reference no result could be checked against is refused."""
+    parts: dict[str, Any] = flatten(result)
+    problem = unusable_reference(parts)
+    if problem:
+        raise UnusableReference(f"the reference backend's result cannot be checked against: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
-    parts: dict[str, Any] = flatten(result)
     np.savez(temporary, **parts)
     temporary.replace(path)
 
 
-def load_reference(path: Path) -> dict[str, np.ndarray]:
+def load_reference(path: Path) -> Parts:
     with np.load(path) as data:
-        return {name: data[name] for name in data.files}
+        return Parts({name: data[name] for name in data.files})
 
 
 def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> Any:
@@ -125,22 +135,47 @@ def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> 
     return load_reference(path)
 
 
+class Stage:
+    """The construction step under way, so that a failure can say where it happened."""
+
+    def __init__(self) -> None:
+        self.current = "workload"
+
+
 def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[str, Any]:
-    workloads = discover()
-    workload = workloads[spec["workload"]]
+    """The findings of one construction; a step that raises becomes a ``failed`` finding.
+
+    BackendUnavailable from the inputs, the import or ``prepare`` (which may decline a case
+    it cannot run here, too large for pure Python) makes the entry ``unavailable``.
+    """
+    stage = Stage()
+    try:
+        return construct_steps(spec, clock, stage)
+    except BackendUnavailable as error:
+        if stage.current not in ("inputs", "import", "prepare"):
+            return failure_findings(stage.current, error)
+        return {"status": "unavailable", "reason": str(error)}
+    except Exception as error:
+        return failure_findings(stage.current, error)
+
+
+def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[str, Any]:
+    workload = load_workload(spec["workload"])
     backend, params = spec["backend"], spec["params"]
     steps = StepTimer(clock)
-    try:
-        module, inputs = load_backend(workload, backend, params, steps)
-    except BackendUnavailable as error:
-        return {"status": "unavailable", "reason": str(error)}
+    stage.current = "inputs"
+    with steps("inputs"):
+        inputs = workload.make_inputs(params)
+    stage.current = "import"
+    with steps("import"):
+        module = workload.load(backend)
     with numba_compile_events() as events:
-        try:  # prepare may decline a case it cannot run here (too large for pure Python)
-            kernel = prepare_kernel(module, inputs, params, steps)
-        except BackendUnavailable as error:
-            return {"status": "unavailable", "reason": str(error)}
+        stage.current = "prepare"
+        kernel = prepare_kernel(module, inputs, params, steps)
+        stage.current = "first call"
         with steps("first_call"):
             output = kernel.call()
+    stage.current = "fetch"
     fetch_started = clock()
     result = kernel.fetch(output)
     findings: dict[str, Any] = {
@@ -151,8 +186,27 @@ def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[st
         "info": {**kernel.info, **(thread_facts() if backend == "numba_parallel" else {})},
     }
     if spec.get("check"):
+        stage.current = "check"
         findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock))
     return findings
+
+
+def failure_findings(step: str, error: BaseException) -> dict[str, Any]:
+    """A step's exception as data: the step, its type and message, the traceback's tail.
+
+    The traceback also goes to stderr, into the child's log.
+    """
+    formatted = "".join(traceback.format_exception(error))
+    print(formatted, file=sys.stderr)
+    return {
+        "status": "failed",
+        "failure": {
+            "step": step,
+            "error_type": type(error).__name__,
+            "message": str(error),
+            "traceback": formatted[-TRACEBACK_TAIL_CHARACTERS:],
+        },
+    }
 
 
 def check_and_estimate(
@@ -206,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m harness.construct SPEC.json", file=sys.stderr)
         return 2
     spec = json.loads(Path(args[0]).read_text())
-    write_json_atomic(Path(spec["output"]), construct(spec))
-    return 0
+    findings = construct(spec)
+    write_json_atomic(Path(spec["output"]), findings)
+    return 1 if findings["status"] == "failed" else 0
 
 
 if __name__ == "__main__":

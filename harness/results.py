@@ -77,7 +77,15 @@ class Stats:
 
 @dataclass
 class Check:
-    """Outcome of comparing a backend's result with the reference, before any timing."""
+    """Outcome of comparing a backend's result with the reference, before any timing.
+
+    ``failed_on`` says what refused the result: ``none`` (the kernel returned None),
+    ``parts``, ``shape`` or ``dtype`` (the structure; values were not compared and the
+    counts stay 0), or ``values``; empty when the check passed (and in files written
+    before the field existed). ``nonfinite_mismatches`` counts NaN and +-inf of the
+    reference not matched at the same positions, and non-finite values where the
+    reference is finite; they are among ``mismatches``.
+    """
 
     passed: bool
     comparison: dict[str, Any]
@@ -86,12 +94,40 @@ class Check:
     mismatches: int = 0
     size: int = 0
     message: str = ""
+    failed_on: str = ""
+    nonfinite_mismatches: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return _plain(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Check:
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class Failure:
+    """Where and how an entry failed, beyond its one-line reason.
+
+    ``phase`` is the runner's step (``construction (check)``, ``evaluation``); ``step``
+    the construction step that raised (``inputs``, ``import``, ``prepare``, ``first call``,
+    ``fetch``, ``check``), with the exception's type and message. A child that died
+    without saying (a signal, a time-out) leaves ``step`` and ``error_type`` empty and
+    its ``message`` is how it ended. ``output_tail`` is the traceback's tail, or the tail
+    of what the child wrote.
+    """
+
+    phase: str
+    step: str = ""
+    error_type: str = ""
+    message: str = ""
+    output_tail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Failure:
         return cls(**_known(cls, data))
 
 
@@ -175,6 +211,7 @@ class Entry:
     calls_per_evaluation: dict[str, int] | None = None
     info: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
+    failure: Failure | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -209,6 +246,8 @@ class Entry:
             "info": dict(self.info),
             "profile": self.profile,
         }
+        if self.failure is not None:  # only failed entries have the key, so other files read as before
+            data["failure"] = self.failure.to_json()
         data.update(self.extra)
         return data
 
@@ -232,6 +271,7 @@ class Entry:
             calls_per_evaluation=data.get("calls_per_evaluation"),
             info=dict(data.get("info", {})),
             profile=data.get("profile"),
+            failure=Failure.from_json(data["failure"]) if data.get("failure") else None,
             extra={k: v for k, v in data.items() if k not in names},
         )
 

@@ -23,7 +23,7 @@ from harness.backends import implementation_unavailable_reason
 from harness.child import ChildOutcome, run_python_module
 from harness.planning import EvaluationPlan, expected_seconds, plan_evaluation
 from harness.registry import WORKLOAD_PATH_VARIABLE
-from harness.results import Check, Construction, Entry, Evaluation, Stats, entry_key
+from harness.results import Check, Construction, Entry, Evaluation, Failure, Stats, entry_key
 from harness.workload import Workload
 
 INTERPRETER_STARTUP_SECONDS = 0.3  # python, harness, numpy and pyperf imports
@@ -233,9 +233,12 @@ class _EntryAttempt:
             timeout=self.remaining(),
             log_path=self.folder / f"construct-{name}.log",
         )
-        if not outcome.ok or not output.exists():
+        findings = json.loads(output.read_text()) if output.exists() and not outcome.timed_out else None
+        if findings is not None and findings.get("status") == "failed":
+            return {}, self.raised(f"construction ({label})", findings["failure"])
+        if not outcome.ok or findings is None:
             return {}, self.failed(f"construction ({label})", outcome)
-        return json.loads(output.read_text()), None
+        return findings, None
 
     def evaluate(
         self, findings: dict[str, Any], construction: Construction, warm_cache: Path
@@ -292,9 +295,23 @@ class _EntryAttempt:
         return self.runner.scratch / "reference" / f"{self.plan.workload.name}-{digest}.npz"
 
     def failed(self, phase: str, outcome: ChildOutcome) -> Entry:
+        """A child that died or timed out without saying why: its last meaningful line is the reason."""
         status = "timeout" if outcome.timed_out else "failed"
         timeout = f" after the entry's {self.runner.measurement.timeout:.0f} s" if outcome.timed_out else ""
-        return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.describe()}")
+        failure = Failure(phase=phase, message=outcome.cause, output_tail=outcome.stderr_tail)
+        return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.headline()}", failure=failure)
+
+    def raised(self, phase: str, failure: dict[str, Any]) -> Entry:
+        """A construction step that raised, as the child recorded it: step, exception, traceback."""
+        record = Failure(
+            phase=phase,
+            step=failure["step"],
+            error_type=failure["error_type"],
+            message=failure["message"],
+            output_tail=failure["traceback"],
+        )
+        reason = f"{phase}: {record.step} raised {record.error_type}: {record.message}"
+        return self.plan.entry(status="failed", reason=reason, failure=record)
 
     def report(self, text: str) -> None:
         if self.runner.progress:
@@ -351,10 +368,21 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
     )
 
 
+STRUCTURAL_FAILURES = {"none": "no result", "parts": "wrong parts", "shape": "wrong shape", "dtype": "wrong dtype"}
+
+
 def wrong_result_reason(check: Check) -> str:
+    """The entry's reason for a failed check: what was wrong with the structure, or by how much the values differ."""
+    if check.failed_on in STRUCTURAL_FAILURES:
+        return f"{STRUCTURAL_FAILURES[check.failed_on]}: {check.message}"
+    nonfinite = (
+        f" ({check.nonfinite_mismatches} of them NaN or inf not matched by position)"
+        if check.nonfinite_mismatches
+        else ""
+    )
     return (
         f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
-        f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
+        f"tolerance{nonfinite}, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
         + (f" ({check.message})" if check.message else "")
     )
 
