@@ -112,13 +112,14 @@ def thread_facts() -> dict[str, Any]:
 
 def save_reference(path: Path, result: Any) -> None:
     """Save the reference result's parts; a reference no result could be checked against is refused."""
-    parts: dict[str, Any] = flatten(result)
+    parts = flatten(result)
     problem = unusable_reference(parts)
     if problem:
         raise UnusableReference(f"the reference backend's result cannot be checked against: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
-    np.savez(temporary, **parts)
+    arrays: dict[str, Any] = dict(parts)
+    np.savez(temporary, **arrays)
     temporary.replace(path)
 
 

@@ -73,7 +73,7 @@ def test_a_broken_package_named_explicitly_is_a_failure_not_an_unknown_name(tmp_
     assert [f.name for f in selection.failures] == ["broken"]
     everything = select_discovered(found, [])
     assert [f.name for f in everything.failures] == ["broken"]
-    with pytest.raises(WorkloadLoadError, match="'broken' in .* cannot be loaded: ValueError: width must be >= 2"):
+    with pytest.raises(WorkloadLoadError, match=r"'broken' in .* cannot be loaded: ValueError: width must be >= 2"):
         found.workload("broken")
     with pytest.raises(WorkloadError, match="unknown workload 'brokn'; choose from: "):
         select_discovered(found, ["brokn"])

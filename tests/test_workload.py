@@ -83,7 +83,7 @@ def package(tmp_path, monkeypatch, request):
 
 
 def test_a_path_that_names_no_module_is_an_implementation_error_with_a_hint():
-    with pytest.raises(ImplementationError, match="'nowhere.numpy_impl' cannot be found: .*package-qualified"):
+    with pytest.raises(ImplementationError, match=r"'nowhere\.numpy_impl' cannot be found: .*package-qualified"):
         declare().load("numpy")
     with pytest.raises(BackendUnavailable, match="no cython implementation"):
         declare().load("cython")
