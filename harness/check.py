@@ -43,14 +43,17 @@ class Parts(dict[str, np.ndarray]):
 
 
 def flatten(result: Any, name: str = "result") -> Parts:
-    """Name every array in a (possibly nested) result: ``result[0]``, ``result['loss']``."""
+    """Name every array in a (possibly nested) result: ``result[0]``, ``result['loss']``.
+
+    A list or tuple of scalars is one array; any other list or tuple is a part per item.
+    """
     if isinstance(result, Parts):
         return result
     parts = Parts()
     if isinstance(result, Mapping):
         for key in result:
             parts.update(flatten(result[key], f"{name}[{key!r}]"))
-    elif isinstance(result, (tuple, list)) and result and not np.isscalar(result[0]):
+    elif isinstance(result, (tuple, list)) and not all(np.isscalar(item) for item in result):
         for index, item in enumerate(result):
             parts.update(flatten(item, f"{name}[{index}]"))
     else:

@@ -29,7 +29,7 @@ from harness.results import write_json_atomic
 from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
 
 Clock = Callable[[], float]
-TRACEBACK_TAIL_CHARACTERS = 2000
+TRACEBACK_TAIL_CHARACTERS = 4000  # enough for a chained traceback's user frames
 
 
 class UnusableReference(ValueError):

@@ -254,4 +254,6 @@ class Workload:
         dependency = missing_optional_dependency(error)
         if dependency:
             return BackendUnavailable(f"{module_name} needs {dependency}")
+        if isinstance(error, ModuleNotFoundError):
+            return ImplementationError(f"{module_name} imports a module that does not exist: {error}")
         return ImplementationError(f"importing {module_name} raised {type(error).__name__}: {error}")
