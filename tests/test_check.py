@@ -82,7 +82,8 @@ def test_results_must_be_of_the_reference_kind_and_precision():
     assert not compare(np.ones(3, dtype=np.float16), np.ones(3), lower).passed
     assert compare(np.ones(3), np.ones(3, dtype=np.float32), LOOSE).passed  # more precise is fine
     integers = compare(np.ones(3, dtype=np.int64), np.ones(3), LOOSE)
-    assert integers.failed_on == "dtype" and "int64 (integer), the reference float64 (floating point)" in integers.message
+    assert integers.failed_on == "dtype"
+    assert "int64 (integer), the reference float64 (floating point)" in integers.message
     assert compare(np.ones(3, dtype=np.int8), np.ones(3, dtype=np.uint64), EXACT).passed
     assert compare(np.ones(3, dtype=bool), np.ones(3, dtype=np.int64), EXACT).failed_on == "dtype"
     assert compare(np.ones(3), np.ones(3, dtype=complex), LOOSE).failed_on == "dtype"
@@ -113,7 +114,8 @@ def test_wrong_result_reasons_say_what_is_wrong():
     shape = compare(np.zeros(1000), np.zeros((10, 100)), EXACT)
     assert wrong_result_reason(shape) == "wrong shape: result has shape (1000,), the reference (10, 100)"
     assert wrong_result_reason(compare(["1"], np.ones(1), EXACT)).startswith("wrong dtype: result has dtype <U1")
-    assert wrong_result_reason(compare(None, np.ones(1), EXACT)).startswith("no result: the kernel's call returned None")
+    none = wrong_result_reason(compare(None, np.ones(1), EXACT))
+    assert none.startswith("no result: the kernel's call returned None")
     parts = wrong_result_reason(compare({"a": 1.0}, {"b": 1.0}, EXACT))
     assert parts.startswith("wrong parts: the result has parts")
     values = wrong_result_reason(compare(np.array([1.0, 2.0]), np.array([1.0, np.inf]), EXACT))
