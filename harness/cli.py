@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import machine
 from harness.registry import LoadFailure, Selection, discover_workloads, select_discovered
-from harness.results import ResultsError, Run, load, save
+from harness.results import WORKLOAD_LOAD_FAILURES, ResultsError, Run, load, save
 from harness.workload import BACKENDS, Workload, WorkloadError
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ("ok", "wrong_result", "unavailable")
-LOAD_FAILURES = "workload_load_failures"  # run metadata: workload packages that could not be loaded
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -297,9 +296,9 @@ def selected_entries(args: argparse.Namespace) -> Planned:
 def record_load_failures(run: Run, failures: Sequence[LoadFailure]) -> None:
     """Keep the broken packages in the run's metadata (a resumed run gets this run's list)."""
     if failures:
-        run.metadata[LOAD_FAILURES] = [failure.to_json() for failure in failures]
+        run.metadata[WORKLOAD_LOAD_FAILURES] = [failure.to_json() for failure in failures]
     else:
-        run.metadata.pop(LOAD_FAILURES, None)
+        run.metadata.pop(WORKLOAD_LOAD_FAILURES, None)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -430,6 +429,7 @@ def write_run_report(results: Path, output: Path) -> Path:
 
 def exit_code(run: Run) -> int:
     """1 when an entry failed, was wrong or timed out, or a workload package failed to load."""
-    if run.metadata.get(LOAD_FAILURES) or any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries):
+    failed = any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries)
+    if failed or run.metadata.get(WORKLOAD_LOAD_FAILURES):
         return EXIT_FAILURES
     return EXIT_OK

@@ -23,6 +23,8 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
+# Run metadata: the selected workload packages that could not be loaded (none of their entries ran).
+WORKLOAD_LOAD_FAILURES = "workload_load_failures"
 
 
 class ResultsError(ValueError):
