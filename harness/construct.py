@@ -201,6 +201,7 @@ def failure_findings(step: str, error: BaseException) -> dict[str, Any]:
     print(formatted, file=sys.stderr)
     return {
         "status": "failed",
+        "reason": f"{step} raised {type(error).__name__}: {error}",
         "failure": {
             "step": step,
             "error_type": type(error).__name__,

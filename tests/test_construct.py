@@ -102,6 +102,7 @@ def broken_workloads(monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_step_that_raises_is_recorded_with_its_step_type_message_and_traceback(broken_workloads, tmp_path):
     findings = construct_check("user_faults", "python", {"width": 1}, tmp_path)
     assert findings["status"] == "failed"
+    assert findings["reason"] == "prepare raised ValueError: width must be >= 2"
     failure = findings["failure"]
     assert (failure["step"], failure["error_type"]) == ("prepare", "ValueError")
     assert failure["message"] == "width must be >= 2"
