@@ -5,6 +5,8 @@ device transfers) and makes the first call, timing each step. With ``check`` set
 compares the result with the reference, estimates the steady-state time of one call and
 counts the Python calls one evaluation makes. It writes its findings as JSON to the path
 the spec names, so a crash leaves the parent a clean "no output" rather than half a file.
+A step that raises is a finding too: ``status: failed`` with the step, the exception's
+type and message and the traceback's tail, so the entry can say what went wrong where.
 """
 
 from __future__ import annotations
