@@ -132,8 +132,14 @@ class EntryRunner:
 
 
 def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[Path]) -> dict[str, str]:
-    """A child's environment: a run-private Numba cache, the workload path, the thread count."""
-    return entry_environment(plan.threads, cache_dir, workload_dirs)
+    """A child's environment: a run-private Numba cache, the workload path, the thread count.
+
+    Python's fault handler is on, so a child that segfaults writes its Python stack to its
+    log, and the entry's failure shows where it died.
+    """
+    env = entry_environment(plan.threads, cache_dir, workload_dirs)
+    env.setdefault("PYTHONFAULTHANDLER", "1")
+    return env
 
 
 def entry_environment(

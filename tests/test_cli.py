@@ -108,7 +108,8 @@ def test_raising_crashing_and_hanging_backends_are_recorded(fixture_workloads, t
     assert raised in done.stdout
     assert "in explode" in by_backend["python"]["failure"]["output_tail"]
     assert by_backend["numba"]["status"] == "failed"
-    assert "SIGSEGV" in by_backend["numba"]["reason"]
+    assert by_backend["numba"]["reason"].startswith("construction (check): died with signal SIGSEGV")
+    assert "crashing_impl.py" in by_backend["numba"]["failure"]["output_tail"]  # the fault handler's stack
     assert by_backend["cython"]["status"] == "timeout"
 
 
