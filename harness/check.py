@@ -31,10 +31,8 @@ import numpy as np
 from harness.results import Check
 from harness.workload import Comparison
 
-NONE_RESULT = (
-    "the kernel's call returned None: a kernel that fills a buffer in place needs "
-    "Kernel(fetch=...) returning the buffer"
-)
+NONE_ADVICE = "a kernel that fills a buffer in place needs Kernel(fetch=...) returning the buffer"
+NONE_RESULT = f"the kernel's call returned None: {NONE_ADVICE}"
 KIND_NAMES = {"b": "bool", "i": "integer", "u": "integer", "f": "floating point", "c": "complex"}
 
 
@@ -123,7 +121,7 @@ def is_none(array: np.ndarray) -> bool:
 def none_problem(part: str) -> Problem:
     if part == "result":
         return Problem("none", NONE_RESULT)
-    return Problem("none", f"{part} is None; {NONE_RESULT}")
+    return Problem("none", f"{part} is None: {NONE_ADVICE}")
 
 
 def part_problem(part: str, actual: np.ndarray, expected: np.ndarray, comparison: Comparison) -> Problem | None:
