@@ -15,14 +15,20 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import machine
-from harness.registry import discover, select
-from harness.results import ResultsError, Run, load, save
+from harness.registry import LoadFailure, Selection, discover_workloads, select_discovered
+from harness.results import WORKLOAD_LOAD_FAILURES, ResultsError, Run, load, save
 from harness.workload import BACKENDS, Workload, WorkloadError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from harness.runner import EntryPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ("ok", "wrong_result", "unavailable")
@@ -149,12 +155,17 @@ def command_profile(args: argparse.Namespace) -> int:
 
 
 def selected_workloads(args: argparse.Namespace) -> list[Workload]:
-    workloads = select(discover(args.workload_dir), args.workload)
-    having = [w for w in workloads if args.preset in w.presets]
-    if not having:
-        presets = sorted({p for w in workloads for p in w.presets})
+    return workload_selection(args).workloads
+
+
+def workload_selection(args: argparse.Namespace) -> Selection:
+    """The selected workloads that have the preset, and the selected packages that failed to load."""
+    selection = select_discovered(discover_workloads(args.workload_dir), args.workload)
+    having = [w for w in selection.workloads if args.preset in w.presets]
+    if selection.workloads and not having:
+        presets = sorted({p for w in selection.workloads for p in w.presets})
         raise UsageError(f"no selected workload has preset {args.preset!r}; choose from: {', '.join(presets)}")
-    return having
+    return Selection(having, selection.failures)
 
 
 def selected_backends(names: Sequence[str]) -> list[str]:
@@ -204,58 +215,102 @@ def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> 
 
 
 def command_list(args: argparse.Namespace) -> int:
+    """Workloads x backends with availability; exit 1 when a package or a path is broken."""
     from rich.console import Console
+    from rich.markup import escape
+
+    discovery = discover_workloads(args.workload_dir)
+    table, broken_paths = availability_table(discovery.workloads.values())
+    for failure in discovery.failures:
+        reason = f"cannot be loaded: {failure.error_type}: {failure.message} ({failure.directory})"
+        table.add_row(escape(failure.name), "-", "[red]failed[/red]", escape(reason))
+    console = Console(highlight=False)
+    console.print(table)
+    for workload in discovery.workloads.values():
+        presets = ", ".join(f"{name} ({len(cases)} cases)" for name, cases in workload.presets.items())
+        console.print(f"[bold]{workload.name}[/bold]: {escape(workload.description)}\n  presets: {presets}")
+        for name, meaning in workload.parameters.items():
+            console.print(f"  {name}: {escape(meaning)}")
+    return EXIT_FAILURES if discovery.failures or broken_paths else EXIT_OK
+
+
+def availability_table(workloads: Iterable[Workload]) -> tuple[Table, int]:
+    """One row per workload and backend: available, unavailable (why) or failed (why); and the failed count."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from harness.backends import implementation_unavailable_reason
+    from harness.backends import implementation_problem, implementation_unavailable_reason
 
     table = Table(title="Workloads and backends")
-    table.add_column("workload")
-    table.add_column("backend")
-    table.add_column("available")
+    for column in ("workload", "backend", "available"):
+        table.add_column(column)
     table.add_column("reason", overflow="fold")
-    for workload in discover(args.workload_dir).values():
+    failed = 0
+    for workload in workloads:
         for backend in BACKENDS:
             if backend not in workload.implementations:
                 table.add_row(workload.name, backend, "no", "no implementation")
-                continue
-            reason = implementation_unavailable_reason(workload, backend)
-            table.add_row(workload.name, backend, "no" if reason else "yes", reason or "")
-    console = Console(highlight=False)
-    console.print(table)
-    for workload in discover(args.workload_dir).values():
-        presets = ", ".join(f"{name} ({len(cases)} cases)" for name, cases in workload.presets.items())
-        console.print(f"[bold]{workload.name}[/bold]: {workload.description}\n  presets: {presets}")
-        for name, meaning in workload.parameters.items():
-            console.print(f"  {name}: {meaning}")
-    return EXIT_OK
+            elif problem := implementation_problem(workload, backend):
+                failed += 1
+                table.add_row(workload.name, backend, "[red]failed[/red]", escape(problem))
+            else:
+                reason = implementation_unavailable_reason(workload, backend)
+                table.add_row(workload.name, backend, "no" if reason else "yes", escape(reason or ""))
+    return table, failed
 
 
 # -- run ----------------------------------------------------------------------------------
 
 
-def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[Any]:
+@dataclass(frozen=True)
+class Planned:
+    """The entries a command will run, and the selected workload packages that failed to load."""
+
+    plans: list[EntryPlan]
+    load_failures: list[LoadFailure]
+
+
+def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[EntryPlan]:
     """The entries the selection options ask for (shared by run, profile and check)."""
+    planned = selected_entries(args, one_thread_too=one_thread_too)
+    if not planned.plans:
+        raise UsageError(
+            "the selection has no entries: "
+            + "; ".join(failure.describe() for failure in planned.load_failures)
+        )
+    return planned.plans
+
+
+def selected_entries(args: argparse.Namespace, *, one_thread_too: bool = False) -> Planned:
+    """The entries to run and the broken packages to report; a usage error if there is neither."""
     from harness.runner import plan_entries
 
-    workloads = selected_workloads(args)
+    selection = workload_selection(args)
     plans = plan_entries(
-        workloads,
+        selection.workloads,
         selected_backends(args.backend),
         args.preset,
         thread_counts(args.threads, with_one=one_thread_too),
-        parameter_overrides(args.param, workloads),
+        parameter_overrides(args.param, selection.workloads),
     )
-    if not plans:
+    if not plans and not selection.failures:
         raise UsageError("the selection has no entries: no selected workload implements the selected backends")
-    return plans
+    return Planned(plans, selection.failures)
+
+
+def record_load_failures(run: Run, failures: Sequence[LoadFailure]) -> None:
+    """Keep the broken packages in the run's metadata (a resumed run gets this run's list)."""
+    if failures:
+        run.metadata[WORKLOAD_LOAD_FAILURES] = [failure.to_json() for failure in failures]
+    else:
+        run.metadata.pop(WORKLOAD_LOAD_FAILURES, None)
 
 
 def command_run(args: argparse.Namespace) -> int:
     from harness.console import RunConsole
     from harness.runner import EntryRunner, Measurement, measurement_for
 
-    plans = selected_plans(args, one_thread_too=True)
+    planned = selected_entries(args, one_thread_too=True)
     preset_measurement = measurement_for(args.preset)
     measurement = Measurement(
         construction_runs=preset_measurement.construction_runs,
@@ -263,9 +318,12 @@ def command_run(args: argparse.Namespace) -> int:
         timeout=args.timeout or preset_measurement.timeout,
     )
     run, path = open_run(args)
-    record_workloads(run, plans)
+    record_workloads(run, planned.plans)
+    record_load_failures(run, planned.load_failures)
+    save(run, path)
     console = RunConsole()
     console.note(f"results: {path}")
+    console.load_failures(planned.load_failures)
     runner = EntryRunner(
         measurement=measurement,
         scratch=Path(tempfile.mkdtemp(prefix="harness-run-")),
@@ -273,13 +331,14 @@ def command_run(args: argparse.Namespace) -> int:
         workload_dirs=[Path(d).resolve() for d in args.workload_dir],
         progress=console,
     )
-    if not time_entries(run, path, plans, runner, console):
+    if not time_entries(run, path, planned.plans, runner, console):
         return EXIT_INTERRUPTED
     console.summary(run)
+    console.load_failures(planned.load_failures)
     console.note(f"results: {path}")
     status = exit_code(run)
     if args.profile:
-        status = max(status, profile_after_timing(run, path, plans, args))
+        status = max(status, profile_after_timing(run, path, planned.plans, args))
         if status == EXIT_INTERRUPTED:
             return status
     if args.report:
@@ -382,6 +441,8 @@ def write_run_report(results: Path, output: Path) -> Path:
 
 
 def exit_code(run: Run) -> int:
-    if any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries):
+    """1 when an entry failed, was wrong or timed out, or a workload package failed to load."""
+    failed = any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries)
+    if failed or run.metadata.get(WORKLOAD_LOAD_FAILURES):
         return EXIT_FAILURES
     return EXIT_OK

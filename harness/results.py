@@ -23,6 +23,8 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
+# Run metadata: the selected workload packages that could not be loaded (none of their entries ran).
+WORKLOAD_LOAD_FAILURES = "workload_load_failures"
 
 
 class ResultsError(ValueError):
@@ -105,8 +107,15 @@ class OutsideCheck:
 class Check:
     """Outcome of comparing a backend's result with the reference, before any timing.
 
-    ``outside`` holds the comparisons with figures from outside the project for this
-    case, if the workload declares any; ``passed`` is false when any of them missed.
+    ``failed_on`` says what refused the result: ``none`` (the kernel returned None),
+    ``parts``, ``shape`` or ``dtype`` (the structure; values were not compared and the
+    counts stay 0), ``values``, or ``outside`` (it matched the reference backend's but
+    missed a figure from outside the project); empty when the check passed (and in files
+    written before the field existed). ``nonfinite_mismatches`` counts NaN and +-inf of
+    the reference not matched at the same positions, and non-finite values where the
+    reference is finite; they are among ``mismatches``. ``outside`` holds the
+    comparisons with figures from outside the project for this case, if the workload
+    declares any; ``passed`` is false when any of them missed.
     """
 
     passed: bool
@@ -116,6 +125,8 @@ class Check:
     mismatches: int = 0
     size: int = 0
     message: str = ""
+    failed_on: str = ""
+    nonfinite_mismatches: int = 0
     outside: list[OutsideCheck] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +139,32 @@ class Check:
         known = _known(cls, data)
         known["outside"] = [OutsideCheck.from_json(o) for o in data.get("outside") or []]
         return cls(**known)
+
+
+@dataclass
+class Failure:
+    """Where and how an entry failed, beyond its one-line reason.
+
+    ``phase`` is the runner's step (``construction (check)``, ``evaluation``); ``step``
+    the construction step that raised (``inputs``, ``import``, ``prepare``, ``first call``,
+    ``fetch``, ``check``), with the exception's type and message. A child that died
+    without saying (a signal, a time-out) leaves ``step`` and ``error_type`` empty and
+    its ``message`` is how it ended. ``output_tail`` is the traceback's tail, or the tail
+    of what the child wrote.
+    """
+
+    phase: str
+    step: str = ""
+    error_type: str = ""
+    message: str = ""
+    output_tail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Failure:
+        return cls(**_known(cls, data))
 
 
 @dataclass
@@ -301,6 +338,7 @@ class Entry:
     info: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
     warnings: list[EntryWarning] = field(default_factory=list)
+    failure: Failure | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -336,6 +374,8 @@ class Entry:
             "profile": self.profile,
             "warnings": [w.to_json() for w in self.warnings],
         }
+        if self.failure is not None:  # only failed entries have the key, so other files read as before
+            data["failure"] = self.failure.to_json()
         data.update(self.extra)
         return data
 
@@ -360,6 +400,7 @@ class Entry:
             info=dict(data.get("info", {})),
             profile=data.get("profile"),
             warnings=[EntryWarning.from_json(w) for w in data.get("warnings") or []],
+            failure=Failure.from_json(data["failure"]) if data.get("failure") else None,
             extra={k: v for k, v in data.items() if k not in names},
         )
 

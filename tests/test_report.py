@@ -314,6 +314,18 @@ def test_wrong_result_entry_is_not_timed_and_reported() -> None:
     assert "2 of 10 values differ" in html
 
 
+def test_structural_wrong_results_and_broken_workloads_are_reported() -> None:
+    check = Check(passed=False, comparison={"kind": "exact"}, message="result has dtype <U3", failed_on="dtype")
+    entry = Entry(workload="w", backend="python", params={}, status="wrong_result",
+                  reason="wrong dtype: result has dtype <U3", check=check)
+    broken = {"name": "broken_init", "error": "RuntimeError: this workload's __init__ is broken"}
+    html = build([entry], metadata={**minimal_metadata(), "workload_load_failures": [broken]})
+    assert "wrong dtype: result has dtype &lt;U3" in html
+    assert "0 of 0 values differ" not in html
+    assert "broken_init" in html
+    assert "cannot be loaded: RuntimeError: this workload&#39;s __init__ is broken" in html
+
+
 def test_write_report_to_folder_or_file(tmp_path: Path) -> None:
     assert report_path(tmp_path) == tmp_path / "index.html"
     assert report_path(tmp_path / "r.html") == tmp_path / "r.html"

@@ -39,13 +39,19 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    from harness.cli import record_workloads, selected_plans
+    from harness.cli import record_load_failures, record_workloads, selected_entries
 
-    plans = selected_plans(args)
+    planned = selected_entries(args)
     run, path = open_results(args)
-    record_workloads(run, plans)
+    record_workloads(run, planned.plans)
+    if planned.load_failures:  # broken packages are failures here too, and the file says so
+        record_load_failures(run, planned.load_failures)
+        console = ProfileConsole()
+        for failure in planned.load_failures:
+            console.note(f"workload {failure.name}: failed: {failure.describe()}")
     workload_dirs = [Path(d).resolve() for d in args.workload_dir]
-    return profile_into(run, path, plans, profile_settings(args), workload_dirs)
+    status = profile_into(run, path, planned.plans, profile_settings(args), workload_dirs)
+    return status if status == EXIT_INTERRUPTED or not planned.load_failures else max(status, EXIT_FAILURES)
 
 
 def profile_into(
