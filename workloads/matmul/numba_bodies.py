@@ -39,12 +39,9 @@ from harness.workload import Kernel, StepTimer
 from workloads.tensor_core import StridedTensor, partition
 from workloads.tensor_core.numba_helpers import compile_for
 
+from .blocking import COLS, DEPTH, ROWS, TASK_ROWS
 from .inputs import MatmulInputs, batch_strides
 
-ROWS = 64
-DEPTH = 64
-COLS = 256
-TASK_ROWS = {"naive": 1, "tuned": ROWS}
 FASTMATH: dict[str, Any] = {"naive": False, "tuned": {"contract"}}
 
 # (out storage, shape, strides, left storage, strides, right storage, strides,

@@ -47,9 +47,8 @@ from workloads.tensor_core.numba_helpers import (
 from workloads.tensor_core.operators import SUM
 
 from .inputs import ReduceInputs
+from .tiling import CHUNKS_PER_THREAD, TILE
 
-CHUNKS_PER_THREAD = 4
-TILE = 256
 FASTMATH: dict[str, Any] = {"naive": False, "tuned": {"reassoc"}}
 
 # (op code, start, out storage, shape, strides, source storage, shape, strides, dim)
