@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
+from algorithm_checks import assert_kernel_records_its_algorithm, assert_presets_name_algorithms
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason
 
 from harness.check import compare
-from harness.workload import BackendUnavailable, StepTimer
+from harness.workload import BackendUnavailable
 from workloads.matmul import WORKLOAD
 from workloads.matmul.blocking import COLS, DEPTH, ROWS
 from workloads.matmul.inputs import LAYOUTS, MatmulInputs, make_pair
@@ -88,12 +89,7 @@ def test_cuda_broadcasts_the_left_batch_over_ragged_tiles(algorithm):
 def test_every_kernel_records_the_algorithm_it_runs(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    params = {"n": 4, "algorithm": algorithm}
-    kernel = WORKLOAD.load(backend).prepare(WORKLOAD.make_inputs(params), params, StepTimer())
-    if backend == "numpy":
-        assert (kernel.info["algorithm"], kernel.info["ignores"]) == ("numpy", "algorithm")
-    else:
-        assert kernel.info["algorithm"] == algorithm
+    assert_kernel_records_its_algorithm(WORKLOAD, backend, {"n": 4, "algorithm": algorithm})
 
 
 def test_unknown_algorithm_is_rejected_with_the_choices():
@@ -107,18 +103,10 @@ def test_algorithm_defaults_to_tuned():
 
 
 def test_every_preset_case_names_its_algorithm_and_quick_and_default_measure_naive():
-    for preset in WORKLOAD.presets:
-        assert all(case["algorithm"] in ALGORITHMS for case in WORKLOAD.cases(preset)), preset
-    for preset in ("quick", "default"):
-        naive = [case for case in WORKLOAD.cases(preset) if case["algorithm"] == "naive"]
-        tuned_twins = [
-            case for case in WORKLOAD.cases(preset) if case == {**naive[0], "algorithm": "tuned"}
-        ]
-        assert len(naive) == 1 and tuned_twins, f"{preset}: naive -> tuned on one case"
-    (naive,) = [case for case in WORKLOAD.cases("default") if case["algorithm"] == "naive"]
-    multiply_adds = naive["n"] ** 3 * naive["batch"]
-    assert multiply_adds <= python_limit.PYTHON_MAX_MULTIPLY_ADDS, "python would not run it"
-    assert {case["algorithm"] for case in WORKLOAD.cases("full")} == {"tuned"}
+    def python_runs(case: dict) -> bool:
+        return case["n"] ** 3 * case["batch"] <= python_limit.PYTHON_MAX_MULTIPLY_ADDS
+
+    assert_presets_name_algorithms(WORKLOAD, python_runs)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from algorithm_checks import assert_kernel_records_its_algorithm, assert_presets_name_algorithms
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
-from harness.workload import BackendUnavailable, StepTimer
+from harness.workload import BackendUnavailable
 from workloads.tensor_core import StridedTensor, python_limit
 from workloads.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_reduce import OPS, WORKLOAD
@@ -75,12 +76,7 @@ def test_cuda_reduces_along_every_dim_of_a_3d_view(dim, algorithm):
 def test_every_kernel_records_the_algorithm_it_runs(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    params = {"op": "sum", "elements": 32, "algorithm": algorithm}
-    kernel = WORKLOAD.load(backend).prepare(WORKLOAD.make_inputs(params), params, StepTimer())
-    if backend == "numpy":
-        assert (kernel.info["algorithm"], kernel.info["ignores"]) == ("numpy", "algorithm")
-    else:
-        assert kernel.info["algorithm"] == algorithm
+    assert_kernel_records_its_algorithm(WORKLOAD, backend, {"op": "sum", "elements": 32, "algorithm": algorithm})
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -101,17 +97,10 @@ def test_algorithm_defaults_to_tuned():
 
 
 def test_every_preset_case_names_its_algorithm_and_quick_and_default_measure_naive():
-    for preset in WORKLOAD.presets:
-        assert all(case["algorithm"] in ALGORITHMS for case in WORKLOAD.cases(preset)), preset
-    for preset in ("quick", "default"):
-        naive = [case for case in WORKLOAD.cases(preset) if case["algorithm"] == "naive"]
-        tuned_twins = [
-            case for case in WORKLOAD.cases(preset) if case == {**naive[0], "algorithm": "tuned"}
-        ]
-        assert len(naive) == 1 and tuned_twins, f"{preset}: naive -> tuned on one case"
-    (naive,) = [case for case in WORKLOAD.cases("default") if case["algorithm"] == "naive"]
-    assert naive["elements"] <= python_limit.PYTHON_MAX_ELEMENTS, "python would not run it"
-    assert {case["algorithm"] for case in WORKLOAD.cases("full")} == {"tuned"}
+    def python_runs(case: dict) -> bool:
+        return case["elements"] <= python_limit.PYTHON_MAX_ELEMENTS
+
+    assert_presets_name_algorithms(WORKLOAD, python_runs)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

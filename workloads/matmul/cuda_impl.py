@@ -24,47 +24,30 @@ from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
 from workloads.tensor_core.cuda_helpers import to_device_tensor
 
+from . import dot as strided_dot
 from .inputs import MatmulInputs, batch_strides
 
 TILE = 16
 
+dot = cuda.jit(device=True)(strided_dot.dot)
+
 
 @cuda.jit(cache=True)
 def naive_matmul_kernel(  # type: ignore[no-untyped-def]
-    out,
-    out_shape,
-    out_strides,
-    left,
-    left_strides,
-    right,
-    right_strides,
-    left_batch,
-    right_batch,
-    inner,
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner
 ):
     batch = cuda.blockIdx.z
     j, i = cuda.grid(2)
     if i < out_shape[1] and j < out_shape[2]:
-        left_position = batch * left_batch + i * left_strides[1]
-        right_position = batch * right_batch + j * right_strides[2]
-        total = 0.0
-        for k in range(inner):
-            total += left[left_position + k * left_strides[2]] * right[right_position + k * right_strides[1]]
+        left_start = batch * left_batch + i * left_strides[1]
+        right_start = batch * right_batch + j * right_strides[2]
+        total = dot(left, left_start, left_strides[2], right, right_start, right_strides[1], inner)
         out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 
 @cuda.jit(cache=True)
 def tuned_matmul_kernel(  # type: ignore[no-untyped-def]
-    out,
-    out_shape,
-    out_strides,
-    left,
-    left_strides,
-    right,
-    right_strides,
-    left_batch,
-    right_batch,
-    inner,
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner
 ):
     left_tile = cuda.shared.array((TILE, TILE), float64)
     right_tile = cuda.shared.array((TILE, TILE), float64)

@@ -39,6 +39,7 @@ from harness.workload import Kernel, StepTimer
 from workloads.tensor_core import StridedTensor, partition
 from workloads.tensor_core.numba_helpers import compile_for
 
+from . import dot as strided_dot
 from .blocking import COLS, DEPTH, ROWS, TASK_ROWS
 from .inputs import MatmulInputs, batch_strides
 
@@ -51,6 +52,7 @@ MatmulOperands: TypeAlias = tuple[
 ]
 
 row_block = njit(inline="always")(partition.row_block)
+dot = njit(inline="always")(strided_dot.dot)
 
 
 @njit(inline="always")
@@ -59,11 +61,9 @@ def naive_task(operands: MatmulOperands, task: int) -> None:
     out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner = operands
     batch, i, _ = row_block(task, out_shape[1], 1)
     for j in range(out_shape[2]):
-        left_position = batch * left_batch + i * left_strides[1]
-        right_position = batch * right_batch + j * right_strides[2]
-        total = 0.0
-        for k in range(inner):
-            total += left[left_position + k * left_strides[2]] * right[right_position + k * right_strides[1]]
+        left_start = batch * left_batch + i * left_strides[1]
+        right_start = batch * right_batch + j * right_strides[2]
+        total = dot(left, left_start, left_strides[2], right, right_start, right_strides[1], inner)
         out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 

@@ -19,18 +19,12 @@ from workloads.tensor_core.partition import block_count, row_block
 from .blocking import COLS, DEPTH, ROWS
 from .inputs import MatmulInputs, batch_strides
 
-Tensor = tuple[list[float], list[int], list[int]]  # storage, shape, strides
+Tensor = tuple[list[float], list[int], list[int]]  # storage, shape, strides (as_lists)
 
 
-def naive_matmul(
-    out: list[float],
-    out_shape: list[int],
-    out_strides: list[int],
-    left: Tensor,
-    right: Tensor,
-    batch_steps: tuple[int, int],
-) -> None:
+def naive_matmul(out: Tensor, left: Tensor, right: Tensor, batch_steps: tuple[int, int]) -> None:
     """out[b, i, j] = sum_k left[b, i, k] * right[b, k, j], batch dims broadcast."""
+    out_storage, out_shape, out_strides = out
     left_storage, left_shape, left_strides = left
     right_storage, _, right_strides = right
     left_batch, right_batch = batch_steps
@@ -44,18 +38,12 @@ def naive_matmul(
                     total += left_storage[left_position] * right_storage[right_position]
                     left_position += left_strides[2]
                     right_position += right_strides[1]
-                out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+                out_storage[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 
-def tuned_matmul(
-    out: list[float],
-    out_shape: list[int],
-    out_strides: list[int],
-    left: Tensor,
-    right: Tensor,
-    batch_steps: tuple[int, int],
-) -> None:
+def tuned_matmul(out: Tensor, left: Tensor, right: Tensor, batch_steps: tuple[int, int]) -> None:
     """The same product, (batch, row block) task by task, panel by panel."""
+    out_storage, out_shape, out_strides = out
     rows, cols, inner = out_shape[1], out_shape[2], left[1][2]
     for task in range(out_shape[0] * block_count(rows, ROWS)):
         batch, row0, block_rows = row_block(task, rows, ROWS)
@@ -72,7 +60,7 @@ def tuned_matmul(
             for i, tile_row in enumerate(tile):
                 position = out_start + i * out_strides[1] + col0 * out_strides[2]
                 for j, value in enumerate(tile_row):
-                    out[position + j * out_strides[2]] = value
+                    out_storage[position + j * out_strides[2]] = value
 
 
 def pack_panel(right: Tensor, start: int, depth: int, width: int) -> list[list[float]]:
@@ -123,12 +111,12 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     output = inputs.output()
     with steps("to_lists"):
         left, right = inputs.left.as_lists(), inputs.right.as_lists()
-        out, out_shape, out_strides = output.as_lists()
+        out = output.as_lists()
     batch_steps = batch_strides(inputs)
     matmul = naive_matmul if inputs.algorithm == "naive" else tuned_matmul
 
     def call() -> list[float]:
-        matmul(out, out_shape, out_strides, left, right, batch_steps)
-        return out
+        matmul(out, left, right, batch_steps)
+        return out[0]
 
     return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})

@@ -98,6 +98,7 @@ def launch_of(inputs: ReduceInputs, source_args: tuple, out_args: tuple) -> tupl
     source, shape, strides = source_args
     out, out_shape, out_strides = out_args
     size = inputs.output().size
+    args: tuple[Any, ...]
     if inputs.algorithm == "naive":
         blocks = (size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
         args = (inputs.code, inputs.start, out, out_shape, out_strides, source, shape, strides, inputs.dim)

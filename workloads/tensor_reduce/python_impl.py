@@ -62,7 +62,9 @@ def tuned_reduce(is_sum: bool, start: float, out: list[float], out_shape: list[i
             out[tile_start : tile_start + len(values)] = values
 
 
-def fold_tile(is_sum: bool, start: float, storage: list[float], firsts: list[int], step: int, count: int) -> list[float]:
+def fold_tile(
+    is_sum: bool, start: float, storage: list[float], firsts: list[int], step: int, count: int
+) -> list[float]:
     """The fold of ``count`` values from each of ``firsts`` with ``step``: line by line when
     the reduced dim is contiguous, else the whole tile one step at a time."""
     if step == 1:
