@@ -117,7 +117,7 @@ def test_numba_and_numba_parallel_inline_the_same_body(algorithm):
     from workloads.matmul import numba_impl, numba_parallel_impl
     from workloads.matmul.numba_bodies import operands_of, task_count
 
-    serial, parallel = numba_impl.KERNELS[algorithm], numba_parallel_impl.KERNELS[algorithm]
+    serial, parallel = numba_impl.kernels()[algorithm], numba_parallel_impl.kernels()[algorithm]
     assert_one_body_two_loops(serial, parallel)
     inputs = WORKLOAD.make_inputs({"n": 4, "algorithm": algorithm})
     output = inputs.output()

@@ -111,7 +111,7 @@ def test_numba_and_numba_parallel_inline_the_same_body(algorithm):
     from workloads.tensor_reduce import numba_impl, numba_parallel_impl
     from workloads.tensor_reduce.numba_bodies import operands_of
 
-    serial, parallel = numba_impl.KERNELS[algorithm], numba_parallel_impl.KERNELS[algorithm]
+    serial, parallel = numba_impl.kernels()[algorithm], numba_parallel_impl.kernels()[algorithm]
     assert_one_body_two_loops(serial, parallel)
     inputs = WORKLOAD.make_inputs({"op": "sum", "elements": 32, "layout": "transposed"})
     assert top_level_parallel_regions(parallel, (operands_of(inputs, inputs.output()), 2)) == 1
