@@ -83,8 +83,9 @@ cdef void tuned_task(double[::1] out, const int64_t[::1] out_shape, const int64_
     for col_panel in range((cols + COLS - 1) // COLS):  # C loops step by 1: count the panels
         col0 = col_panel * COLS
         width = min(COLS, cols - col0)
-        for i in range(ROWS * COLS):
-            tile[i] = 0.0
+        for i in range(block_rows):
+            for j in range(width):
+                tile[i * COLS + j] = 0.0
         for k_step in range((inner + DEPTH - 1) // DEPTH):
             k0 = k_step * DEPTH
             depth = min(DEPTH, inner - k0)

@@ -24,7 +24,7 @@ other in the cache.
 
 The tuned order (blocks of k, pairs of products, FMA) differs from the naive one and from
 BLAS; the workload's tolerance allows for it. The bodies allocate with ``np.empty``; the
-tile's reset (``tile[:, :] = 0.0``) is a parallel loop under ``parallel=True``, but one
+tile's reset (``tile[:, :width] = 0.0``) is a parallel loop under ``parallel=True``, but one
 nested in the ``prange`` loop, which Numba runs serially: one parallel region per call.
 """
 
@@ -72,11 +72,11 @@ def tuned_task(operands: MatmulOperands, task: int) -> None:
     """A block of ``ROWS`` rows of one batch, panel by panel of ``COLS`` columns."""
     out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner = operands
     batch, row0, block_rows = row_block(task, out_shape[1], ROWS)
-    panel = np.empty((DEPTH, COLS), np.float64)
-    tile = np.empty((ROWS, COLS), np.float64)
+    panel = np.empty((min(DEPTH, inner), min(COLS, out_shape[2])), np.float64)  # no bigger than used
+    tile = np.empty((block_rows, min(COLS, out_shape[2])), np.float64)
     for col0 in range(0, out_shape[2], COLS):
         width = min(COLS, out_shape[2] - col0)
-        tile[:, :] = 0.0
+        tile[:, :width] = 0.0
         for k0 in range(0, inner, DEPTH):
             depth = min(DEPTH, inner - k0)
             right_start = batch * right_batch + k0 * right_strides[1] + col0 * right_strides[2]
