@@ -269,6 +269,19 @@ class Workload:
 
     def outside_references_for(self, params: Params) -> list[OutsideReference]:
         return [r for r in self.outside_references if r.applies_to(params)]
+    def quick_case_for(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` brought down to a ``quick`` case, for measurements too slow at full size.
+
+        The quick case taken is the first that agrees with ``params`` on the most
+        parameters other than the size parameters, so that a smaller stand-in keeps what
+        the case is about (its algorithm, op, layout) where a quick case has it.
+        """
+
+        def agreement(case: Mapping[str, Any]) -> int:
+            return sum(case.get(name) == value for name, value in params.items() if name not in self.size_parameters)
+
+        closest = max(self.cases("quick"), key=agreement)  # max keeps the first of equals
+        return {**params, **closest}
 
     def comparison_for(self, backend: str) -> Comparison:
         return self.comparisons.get(backend, self.comparison)

@@ -61,6 +61,15 @@ def test_cases_are_copies_and_unknown_presets_name_the_valid_ones():
         workload.cases("huge")
 
 
+def test_quick_case_for_keeps_the_most_non_size_parameters():
+    quick = [{"n": 1, "algorithm": "tuned", "op": "sum"}, {"n": 2, "algorithm": "naive", "op": "sum"}]
+    presets = {"quick": quick, "default": [{"n": 9}], "full": [{"n": 9}]}
+    workload = declare(presets=presets, parameters={"n": "size"}, size_parameters=("n",))
+    naive = workload.quick_case_for({"n": 1000, "algorithm": "naive", "op": "max", "seed": 3})
+    assert naive == {"n": 2, "algorithm": "naive", "op": "sum", "seed": 3}
+    assert workload.quick_case_for({"n": 1000})["algorithm"] == "tuned"  # ties: the first
+
+
 def test_backends_come_in_canonical_order():
     workload = declare(implementations={"cuda": "a", "python": "b", "numpy": "c"})
     assert workload.backends == ["python", "numpy", "cuda"]

@@ -1,4 +1,8 @@
-"""NumPy: ``np.matmul`` (OpenBLAS dgemm per batch), broadcasting the batch dim."""
+"""NumPy: ``np.matmul`` (OpenBLAS dgemm per batch), broadcasting the batch dim.
+
+NumPy has one algorithm of its own (BLAS) and runs it whatever the ``algorithm``
+parameter says; ``info`` records that.
+"""
 
 from __future__ import annotations
 
@@ -12,4 +16,5 @@ from .inputs import MatmulInputs
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     left, right = inputs.left.as_numpy(), inputs.right.as_numpy()
     out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
-    return Kernel(call=lambda: np.matmul(left, right, out=out))
+    info = {"algorithm": "numpy", "numpy_routine": "np.matmul (BLAS dgemm per batch)", "ignores": "algorithm"}
+    return Kernel(call=lambda: np.matmul(left, right, out=out), info=info)
