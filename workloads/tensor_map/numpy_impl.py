@@ -1,4 +1,8 @@
-"""NumPy: the ufunc for each op, writing into a preallocated contiguous output."""
+"""NumPy: the ufunc for each op, writing into a preallocated contiguous output.
+
+NumPy has one algorithm of its own, its ufunc loops, and runs it whatever the
+``algorithm`` parameter names: the reference a user would otherwise pick.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.divide(1.0, out, out=out)
 
 
+OWN_ALGORITHM = {"algorithm": "numpy", "algorithm_parameter": "ignored"}
+
 NUMPY_OPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "neg": lambda x, out: np.negative(x, out=out),
     "exp": lambda x, out: np.exp(x, out=out),
@@ -31,4 +37,4 @@ def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
     source = inputs.source.as_numpy()
     out = np.zeros(source.shape, dtype=np.float64)
     apply = NUMPY_OPS[inputs.op]
-    return Kernel(call=lambda: apply(source, out))
+    return Kernel(call=lambda: apply(source, out), info=dict(OWN_ALGORITHM))
