@@ -5,18 +5,28 @@ zip kernel is a top-level wrapper that loops over chunks and calls one
 ``njit(inline="always")`` chunk function: ``range`` in the ``numba`` backend, ``prange``
 in ``numba_parallel``, the same chunk function and the same ``kernel_options()`` in both,
 so the two backends differ only in threads.
+
+Chunk functions take each tensor as one ``Parts`` tuple (storage, shape, strides); the
+top-level kernels take the arrays one by one and build the tuples in the call. A
+parallel kernel taking the tuples as its own arguments ran zip's naive loop about half
+as fast when loaded from Numba's cache as when freshly compiled, for a cause not found
+(``docs/workloads/tensor.md``); with arrays as arguments the two are alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
+
+import numpy as np
 
 from harness.workload import Kernel, StepTimer
 
 from . import elementwise
 from .numba_helpers import compile_for, inline
 from .tensor import StridedTensor
+
+Parts: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray]  # a tensor's storage, shape and strides
 
 
 def kernel_options() -> dict[str, Any]:

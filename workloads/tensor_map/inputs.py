@@ -28,9 +28,9 @@ class MapInputs:
         return StridedTensor.zeros(self.source.shape.tolist())
 
     def kernel_args(self, output: StridedTensor) -> tuple[Any, ...]:
-        """What compiled kernels take: the op code, then storage, shape and strides of each tensor."""
-        source = self.source
-        return (self.code, output.storage, output.shape, output.strides, source.storage, source.shape, source.strides)
+        """What compiled kernels take: the op code, then storage, shape and strides of the output and operands."""
+        tensors = (output, self.source)
+        return (self.code, *(part for tensor in tensors for part in (tensor.storage, tensor.shape, tensor.strides)))
 
 
 def make_source(elements: int, layout: str, params: Params) -> StridedTensor:

@@ -3,7 +3,7 @@
 Each algorithm is written once here as ``njit(inline="always")`` functions; the two
 backends' top-level kernels loop over chunks (``range`` or ``prange``) and call them, so
 they compile the same loop body. ``chunks`` functions say how many chunks a call makes,
-``chunk`` functions do one.
+``chunk`` functions do one. Tensors travel as (storage, shape, strides) tuples.
 
 - naive: MiniTorch's map loop body (``to_index``, ``broadcast_index``,
   ``index_to_position`` for every element), over a chunk of output ordinals.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workloads.tensor_core.numba_elementwise import chunk_count, chunk_start, last_step, row_count
+from workloads.tensor_core.numba_elementwise import Parts, chunk_count, chunk_start, last_step, row_count
 from workloads.tensor_core.numba_helpers import (
     apply_unary,
     apply_unary_vectorisable,
@@ -41,66 +41,47 @@ NEG, EXP, RELU, SIGMOID = (UNARY_CODES[name] for name in ("neg", "exp", "relu", 
 
 
 @inline
-def naive_chunks(out: np.ndarray, chunks_wanted: int) -> int:
-    return chunk_count(out.size, chunks_wanted)
+def naive_chunks(out: Parts, source: Parts, chunks_wanted: int) -> int:
+    return chunk_count(out[0].size, chunks_wanted)
 
 
 @inline
-def naive_chunk(
-    chunk: int,
-    chunks: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
-) -> None:
+def naive_chunk(chunk: int, chunks: int, code: int, out: Parts, source: Parts) -> None:
     """MiniTorch's map loop over one chunk of output ordinals."""
+    out_storage, out_shape, out_strides = out
+    in_storage, in_shape, in_strides = source
     out_index = np.empty(len(out_shape), np.int64)
     in_index = np.empty(len(in_shape), np.int64)
-    for ordinal in range(chunk_start(chunk, chunks, out.size), chunk_start(chunk + 1, chunks, out.size)):
+    size = out_storage.size
+    for ordinal in range(chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)):
         to_index(ordinal, out_shape, out_index)
         broadcast_index(out_index, out_shape, in_shape, in_index)
         position = index_to_position(out_index, out_strides)
-        out[position] = apply_unary(code, in_storage[index_to_position(in_index, in_strides)])
+        out_storage[position] = apply_unary(code, in_storage[index_to_position(in_index, in_strides)])
 
 
 @inline
-def tuned_chunks(
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
-    chunks_wanted: int,
-) -> int:
+def aligned(out: Parts, source: Parts) -> bool:
+    """Input laid out like the output: the fast path's condition."""
+    return same_layout(out[1], out[2], source[1], source[2])
+
+
+@inline
+def tuned_chunks(out: Parts, source: Parts, chunks_wanted: int) -> int:
     """Chunks of positions on the same-layout fast path, of rows otherwise."""
-    if same_layout(out_shape, out_strides, in_shape, in_strides):
-        return chunk_count(out.size, chunks_wanted)
-    return chunk_count(row_count(out_shape), chunks_wanted)
+    units = out[0].size if aligned(out, source) else row_count(out[1])
+    return chunk_count(units, chunks_wanted)
 
 
 @inline
-def tuned_chunk(
-    chunk: int,
-    chunks: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
-) -> None:
-    if same_layout(out_shape, out_strides, in_shape, in_strides):
-        start, end = chunk_start(chunk, chunks, out.size), chunk_start(chunk + 1, chunks, out.size)
-        unit_stride_part(code, out[start:end], in_storage[start:end])
+def tuned_chunk(chunk: int, chunks: int, code: int, out: Parts, source: Parts) -> None:
+    if aligned(out, source):
+        size = out[0].size
+        start, end = chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)
+        unit_stride_part(code, out[0][start:end], source[0][start:end])
     else:
-        rows = row_count(out_shape)
-        start, end = chunk_start(chunk, chunks, rows), chunk_start(chunk + 1, chunks, rows)
-        row_run(start, end, code, out, out_shape, out_strides, in_storage, in_shape, in_strides)
+        rows = row_count(out[1])
+        row_run(chunk_start(chunk, chunks, rows), chunk_start(chunk + 1, chunks, rows), code, out, source)
 
 
 @inline
@@ -128,18 +109,10 @@ def unit_stride_loop(code: int, out_part: np.ndarray, in_part: np.ndarray) -> No
 
 
 @inline
-def row_run(
-    first_row: int,
-    end_row: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
-) -> None:
+def row_run(first_row: int, end_row: int, code: int, out: Parts, source: Parts) -> None:
     """Rows ``first_row`` to ``end_row``: start positions once a row, then constant strides."""
+    out_storage, out_shape, out_strides = out
+    in_storage, in_shape, in_strides = source
     out_index = np.empty(len(out_shape), np.int64)
     in_index = np.empty(len(in_shape), np.int64)
     last = out_shape[len(out_shape) - 1]
@@ -151,4 +124,4 @@ def row_run(
         out_start = index_to_position(out_index, out_strides)
         in_start = index_to_position(in_index, in_strides)
         for column in range(last):
-            out[out_start + column * out_step] = apply_unary(code, in_storage[in_start + column * in_step])
+            out_storage[out_start + column * out_step] = apply_unary(code, in_storage[in_start + column * in_step])

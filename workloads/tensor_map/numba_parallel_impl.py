@@ -20,33 +20,25 @@ from .numba_chunks import naive_chunk, naive_chunks, tuned_chunk, tuned_chunks
 @njit(parallel=True, cache=True, **kernel_options())
 def naive_map(
     code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    source: np.ndarray, source_shape: np.ndarray, source_strides: np.ndarray,
     chunks_wanted: int,
 ) -> None:
-    chunks = naive_chunks(out, chunks_wanted)
+    chunks = naive_chunks((out, out_shape, out_strides), (source, source_shape, source_strides), chunks_wanted)
     for chunk in prange(chunks):
-        naive_chunk(chunk, chunks, code, out, out_shape, out_strides, in_storage, in_shape, in_strides)
+        naive_chunk(chunk, chunks, code, (out, out_shape, out_strides), (source, source_shape, source_strides))
 
 
 @njit(parallel=True, cache=True, **kernel_options())
 def tuned_map(
     code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    source: np.ndarray, source_shape: np.ndarray, source_strides: np.ndarray,
     chunks_wanted: int,
 ) -> None:
-    chunks = tuned_chunks(out, out_shape, out_strides, in_shape, in_strides, chunks_wanted)
+    chunks = tuned_chunks((out, out_shape, out_strides), (source, source_shape, source_strides), chunks_wanted)
     for chunk in prange(chunks):
-        tuned_chunk(chunk, chunks, code, out, out_shape, out_strides, in_storage, in_shape, in_strides)
+        tuned_chunk(chunk, chunks, code, (out, out_shape, out_strides), (source, source_shape, source_strides))
 
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:

@@ -29,10 +29,9 @@ class ZipInputs:
         return StridedTensor.zeros(shape_broadcast(self.left.shape, self.right.shape))
 
     def kernel_args(self, output: StridedTensor) -> tuple[Any, ...]:
-        """What compiled kernels take: the op code, then storage, shape and strides of each tensor."""
-        left, right = self.left, self.right
-        return (self.code, output.storage, output.shape, output.strides,
-                left.storage, left.shape, left.strides, right.storage, right.shape, right.strides)
+        """What compiled kernels take: the op code, then storage, shape and strides of the output and operands."""
+        tensors = (output, self.left, self.right)
+        return (self.code, *(part for tensor in tensors for part in (tensor.storage, tensor.shape, tensor.strides)))
 
 
 def make_inputs(params: Params) -> ZipInputs:

@@ -3,7 +3,7 @@
 Each algorithm is written once here as ``njit(inline="always")`` functions; the two
 backends' top-level kernels loop over chunks (``range`` or ``prange``) and call them, so
 they compile the same loop body. ``chunks`` functions say how many chunks a call makes,
-``chunk`` functions do one.
+``chunk`` functions do one. Tensors travel as (storage, shape, strides) tuples.
 
 - naive: MiniTorch's zip loop body (``to_index``, ``broadcast_index`` for each operand,
   ``index_to_position`` for every element), over a chunk of output ordinals.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workloads.tensor_core.numba_elementwise import chunk_count, chunk_start, last_step, row_count
+from workloads.tensor_core.numba_elementwise import Parts, chunk_count, chunk_start, last_step, row_count
 from workloads.tensor_core.numba_helpers import (
     apply_binary,
     broadcast_index,
@@ -40,93 +40,51 @@ ADD, MUL, LT = (BINARY_CODES[name] for name in ("add", "mul", "lt"))
 
 
 @inline
-def naive_chunks(out: np.ndarray, chunks_wanted: int) -> int:
-    return chunk_count(out.size, chunks_wanted)
+def naive_chunks(out: Parts, left: Parts, right: Parts, chunks_wanted: int) -> int:
+    return chunk_count(out[0].size, chunks_wanted)
 
 
 @inline
-def naive_chunk(
-    chunk: int,
-    chunks: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
-) -> None:
+def naive_chunk(chunk: int, chunks: int, code: int, out: Parts, left: Parts, right: Parts) -> None:
     """MiniTorch's zip loop over one chunk of output ordinals."""
+    out_storage, out_shape, out_strides = out
+    left_storage, left_shape, left_strides = left
+    right_storage, right_shape, right_strides = right
     out_index = np.empty(len(out_shape), np.int64)
     left_index = np.empty(len(left_shape), np.int64)
     right_index = np.empty(len(right_shape), np.int64)
-    for ordinal in range(chunk_start(chunk, chunks, out.size), chunk_start(chunk + 1, chunks, out.size)):
+    size = out_storage.size
+    for ordinal in range(chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)):
         to_index(ordinal, out_shape, out_index)
         broadcast_index(out_index, out_shape, left_shape, left_index)
         broadcast_index(out_index, out_shape, right_shape, right_index)
-        x = left[index_to_position(left_index, left_strides)]
-        y = right[index_to_position(right_index, right_strides)]
-        out[index_to_position(out_index, out_strides)] = apply_binary(code, x, y)
+        x = left_storage[index_to_position(left_index, left_strides)]
+        y = right_storage[index_to_position(right_index, right_strides)]
+        out_storage[index_to_position(out_index, out_strides)] = apply_binary(code, x, y)
 
 
 @inline
-def aligned(
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
-) -> bool:
+def aligned(out: Parts, left: Parts, right: Parts) -> bool:
     """Both operands laid out like the output: the fast path's condition."""
-    return same_layout(out_shape, out_strides, left_shape, left_strides) and same_layout(
-        out_shape, out_strides, right_shape, right_strides
-    )
+    return same_layout(out[1], out[2], left[1], left[2]) and same_layout(out[1], out[2], right[1], right[2])
 
 
 @inline
-def tuned_chunks(
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
-    chunks_wanted: int,
-) -> int:
+def tuned_chunks(out: Parts, left: Parts, right: Parts, chunks_wanted: int) -> int:
     """Chunks of positions on the same-layout fast path, of rows otherwise."""
-    if aligned(out_shape, out_strides, left_shape, left_strides, right_shape, right_strides):
-        return chunk_count(out.size, chunks_wanted)
-    return chunk_count(row_count(out_shape), chunks_wanted)
+    units = out[0].size if aligned(out, left, right) else row_count(out[1])
+    return chunk_count(units, chunks_wanted)
 
 
 @inline
-def tuned_chunk(
-    chunk: int,
-    chunks: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
-) -> None:
-    if aligned(out_shape, out_strides, left_shape, left_strides, right_shape, right_strides):
-        start, end = chunk_start(chunk, chunks, out.size), chunk_start(chunk + 1, chunks, out.size)
-        unit_stride_part(code, out[start:end], left[start:end], right[start:end])
+def tuned_chunk(chunk: int, chunks: int, code: int, out: Parts, left: Parts, right: Parts) -> None:
+    if aligned(out, left, right):
+        size = out[0].size
+        start, end = chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)
+        unit_stride_part(code, out[0][start:end], left[0][start:end], right[0][start:end])
     else:
-        rows = row_count(out_shape)
-        start, end = chunk_start(chunk, chunks, rows), chunk_start(chunk + 1, chunks, rows)
-        row_run(start, end, code, out, out_shape, out_strides, left, left_shape, left_strides,
-                right, right_shape, right_strides)
+        rows = row_count(out[1])
+        row_run(chunk_start(chunk, chunks, rows), chunk_start(chunk + 1, chunks, rows), code, out, left, right)
 
 
 @inline
@@ -151,21 +109,11 @@ def unit_stride_loop(code: int, out_part: np.ndarray, left_part: np.ndarray, rig
 
 
 @inline
-def row_run(
-    first_row: int,
-    end_row: int,
-    code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
-) -> None:
+def row_run(first_row: int, end_row: int, code: int, out: Parts, left: Parts, right: Parts) -> None:
     """Rows ``first_row`` to ``end_row``: start positions once a row, then constant strides."""
+    out_storage, out_shape, out_strides = out
+    left_storage, left_shape, left_strides = left
+    right_storage, right_shape, right_strides = right
     out_index = np.empty(len(out_shape), np.int64)
     left_index = np.empty(len(left_shape), np.int64)
     right_index = np.empty(len(right_shape), np.int64)
@@ -181,12 +129,12 @@ def row_run(
         left_start = index_to_position(left_index, left_strides)
         right_start = index_to_position(right_index, right_strides)
         if out_step == 1 and left_step == 1 and right_step == 1:
-            out_row = out[out_start : out_start + last]
-            left_row = left[left_start : left_start + last]
-            right_row = right[right_start : right_start + last]
+            out_row = out_storage[out_start : out_start + last]
+            left_row = left_storage[left_start : left_start + last]
+            right_row = right_storage[right_start : right_start + last]
             unit_stride_part(code, out_row, left_row, right_row)
         else:
             for column in range(last):
-                x = left[left_start + column * left_step]
-                y = right[right_start + column * right_step]
-                out[out_start + column * out_step] = apply_binary(code, x, y)
+                x = left_storage[left_start + column * left_step]
+                y = right_storage[right_start + column * right_step]
+                out_storage[out_start + column * out_step] = apply_binary(code, x, y)

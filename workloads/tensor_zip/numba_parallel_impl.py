@@ -20,42 +20,31 @@ from .numba_chunks import naive_chunk, naive_chunks, tuned_chunk, tuned_chunks
 @njit(parallel=True, cache=True, **kernel_options())
 def naive_zip(
     code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    left: np.ndarray, left_shape: np.ndarray, left_strides: np.ndarray,
+    right: np.ndarray, right_shape: np.ndarray, right_strides: np.ndarray,
     chunks_wanted: int,
 ) -> None:
-    chunks = naive_chunks(out, chunks_wanted)
+    chunks = naive_chunks((out, out_shape, out_strides), (left, left_shape, left_strides),
+                          (right, right_shape, right_strides), chunks_wanted)
     for chunk in prange(chunks):
-        naive_chunk(chunk, chunks, code, out, out_shape, out_strides, left, left_shape, left_strides,
-                    right, right_shape, right_strides)
+        naive_chunk(chunk, chunks, code, (out, out_shape, out_strides), (left, left_shape, left_strides),
+                    (right, right_shape, right_strides))
 
 
 @njit(parallel=True, cache=True, **kernel_options())
 def tuned_zip(
     code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    left: np.ndarray,
-    left_shape: np.ndarray,
-    left_strides: np.ndarray,
-    right: np.ndarray,
-    right_shape: np.ndarray,
-    right_strides: np.ndarray,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    left: np.ndarray, left_shape: np.ndarray, left_strides: np.ndarray,
+    right: np.ndarray, right_shape: np.ndarray, right_strides: np.ndarray,
     chunks_wanted: int,
 ) -> None:
-    chunks = tuned_chunks(out, out_shape, out_strides, left_shape, left_strides, right_shape, right_strides,
-                          chunks_wanted)
+    chunks = tuned_chunks((out, out_shape, out_strides), (left, left_shape, left_strides),
+                          (right, right_shape, right_strides), chunks_wanted)
     for chunk in prange(chunks):
-        tuned_chunk(chunk, chunks, code, out, out_shape, out_strides, left, left_shape, left_strides,
-                    right, right_shape, right_strides)
+        tuned_chunk(chunk, chunks, code, (out, out_shape, out_strides), (left, left_shape, left_strides),
+                    (right, right_shape, right_strides))
 
 
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
