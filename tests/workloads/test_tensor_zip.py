@@ -2,12 +2,16 @@
 
 import numpy as np
 import pytest
+from algorithm_checks import (
+    assert_numba_backends_share_the_chunk,
+    assert_presets_name_their_algorithms,
+    assert_records_its_algorithm,
+    kernel_info,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numba_structure import assert_one_body
 from tensor_strategies import SETTINGS, assert_matches_reference, skip_reason, strided_tensors
 
-from harness.workload import StepTimer
 from workloads.tensor_core import BroadcastError, StridedTensor
 from workloads.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_zip import OPS, WORKLOAD
@@ -80,14 +84,7 @@ def test_cuda_broadcasts_a_column_against_a_3d_tensor(algorithm):
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("backend", WORKLOAD.backends)
 def test_every_kernel_records_its_algorithm(backend, algorithm):
-    if reason := skip_reason(WORKLOAD, backend):
-        pytest.skip(reason)
-    inputs = WORKLOAD.make_inputs({"op": "add", "elements": 32, "algorithm": algorithm})
-    info = WORKLOAD.load(backend).prepare(inputs, {}, StepTimer()).info
-    if backend == "numpy":
-        assert (info["algorithm"], info["algorithm_parameter"]) == ("numpy", "ignored")
-    else:
-        assert info["algorithm"] == algorithm
+    assert_records_its_algorithm(WORKLOAD, backend, {"op": "add", "elements": 32, "algorithm": algorithm})
 
 
 @pytest.mark.parametrize(
@@ -95,34 +92,17 @@ def test_every_kernel_records_its_algorithm(backend, algorithm):
     [("contiguous", "tuned", "aligned"), ("broadcast", "tuned", "indexed"), ("contiguous", "naive", "indexed")],
 )
 def test_cuda_takes_the_index_free_kernel_only_on_the_tuned_fast_path(layout, algorithm, kernel):
-    if reason := skip_reason(WORKLOAD, "cuda"):
-        pytest.skip(reason)
-    inputs = WORKLOAD.make_inputs({"op": "add", "layout": layout, "elements": 32, "algorithm": algorithm})
-    assert WORKLOAD.load("cuda").prepare(inputs, {}, StepTimer()).info["kernel"] == kernel
+    params = {"op": "add", "layout": layout, "elements": 32, "algorithm": algorithm}
+    assert kernel_info(WORKLOAD, "cuda", params)["kernel"] == kernel
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_numba_and_numba_parallel_compile_the_same_chunk_body(algorithm):
-    for backend in ("numba", "numba_parallel"):
-        if reason := skip_reason(WORKLOAD, backend):
-            pytest.skip(reason)
-    from workloads.tensor_zip import numba_chunks, numba_impl, numba_parallel_impl
-
-    name = f"{algorithm}_zip"
-    chunk_functions = assert_one_body(getattr(numba_impl, name), getattr(numba_parallel_impl, name))
-    assert getattr(numba_chunks, f"{algorithm}_chunk") in chunk_functions
+    assert_numba_backends_share_the_chunk(WORKLOAD, "zip", algorithm)
 
 
 def test_every_preset_case_names_its_algorithm():
-    for preset in WORKLOAD.presets:
-        assert all(case["algorithm"] in ALGORITHMS for case in WORKLOAD.cases(preset))
-
-
-def test_default_measures_naive_against_tuned_where_python_runs():
-    cases = WORKLOAD.cases("default")
-    naive = [case for case in cases if case["algorithm"] == "naive"]
-    assert [case["elements"] for case in naive] == [1 << 16]
-    assert {**naive[0], "algorithm": "tuned"} in cases
+    assert_presets_name_their_algorithms(WORKLOAD)
 
 
 def test_unknown_algorithm_is_rejected_with_the_choices():
