@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from algorithm_checks import assert_kernel_records_its_algorithm, assert_presets_name_algorithms
+from algorithm_checks import assert_presets_name_algorithms, assert_records_its_algorithm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason
@@ -89,7 +89,7 @@ def test_cuda_broadcasts_the_left_batch_over_ragged_tiles(algorithm):
 def test_every_kernel_records_the_algorithm_it_runs(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    assert_kernel_records_its_algorithm(WORKLOAD, backend, {"n": 4, "algorithm": algorithm})
+    assert_records_its_algorithm(WORKLOAD, backend, {"n": 4, "algorithm": algorithm})
 
 
 def test_unknown_algorithm_is_rejected_with_the_choices():

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from algorithm_checks import assert_kernel_records_its_algorithm, assert_presets_name_algorithms
+from algorithm_checks import assert_presets_name_algorithms, assert_records_its_algorithm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
@@ -76,7 +76,7 @@ def test_cuda_reduces_along_every_dim_of_a_3d_view(dim, algorithm):
 def test_every_kernel_records_the_algorithm_it_runs(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    assert_kernel_records_its_algorithm(WORKLOAD, backend, {"op": "sum", "elements": 32, "algorithm": algorithm})
+    assert_records_its_algorithm(WORKLOAD, backend, {"op": "sum", "elements": 32, "algorithm": algorithm})
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

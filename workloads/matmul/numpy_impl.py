@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
 
 from .inputs import MatmulInputs
 
@@ -16,5 +17,5 @@ from .inputs import MatmulInputs
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     left, right = inputs.left.as_numpy(), inputs.right.as_numpy()
     out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
-    info = {"algorithm": "numpy", "numpy_routine": "np.matmul (BLAS dgemm per batch)", "ignores": "algorithm"}
+    info = {**NUMPY_ALGORITHM_INFO, "numpy_routine": "np.matmul (BLAS dgemm per batch)"}
     return Kernel(call=lambda: np.matmul(left, right, out=out), info=info)

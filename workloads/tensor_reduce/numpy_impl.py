@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
 
 from .inputs import ReduceInputs
 
@@ -21,5 +22,5 @@ def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     source = inputs.source.as_numpy()
     out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
     reduce, dim = NUMPY_OPS[inputs.op], inputs.dim
-    info = {"algorithm": "numpy", "numpy_routine": f"np.{inputs.op}(axis, keepdims=True)", "ignores": "algorithm"}
+    info = {**NUMPY_ALGORITHM_INFO, "numpy_routine": f"np.{inputs.op}(axis, keepdims=True)"}
     return Kernel(call=lambda: reduce(source, axis=dim, keepdims=True, out=out), info=info)
