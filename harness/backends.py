@@ -11,6 +11,13 @@ import importlib.util
 import os
 from functools import cache
 
+from harness.implementations import (
+    cython_source,
+    defining_package,
+    module_exists,
+    not_built_message,
+    unfound_path_message,
+)
 from harness.workload import BACKENDS, Workload
 
 
@@ -75,22 +82,34 @@ def _cuda_driver_problem() -> str | None:
 
 
 def implementation_unavailable_reason(workload: Workload, backend: str) -> str | None:
-    """Why ``workload`` cannot run on ``backend`` here, without importing the implementation."""
+    """Why ``workload`` cannot run on ``backend`` here, without importing the implementation.
+
+    A path that names no module is not a reason to be unavailable but a bug in the
+    workload: see ``implementation_problem``.
+    """
     if backend not in workload.implementations:
         return f"workload {workload.name!r} has no {backend} implementation"
     reason = backend_unavailable_reason(backend)
     if reason:
         return reason
     module_name = workload.implementations[backend]
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None:
-        if backend == "cython":
-            return f"Cython extension {module_name} not built: run `pip install -e .`"
-        return f"module {module_name} not found"
+    if backend == "cython" and not module_exists(module_name) and cython_source(module_name) is not None:
+        return not_built_message(module_name)
     return None
+
+
+def implementation_problem(workload: Workload, backend: str) -> str | None:
+    """Why ``workload``'s path for ``backend`` cannot work (a failure, not unavailability), or None.
+
+    Found without importing the implementation; an unbuilt Cython extension is no problem
+    here (it is unavailable, see ``implementation_unavailable_reason``).
+    """
+    module_name = workload.implementations.get(backend)
+    if module_name is None or module_exists(module_name):
+        return None
+    if backend == "cython" and cython_source(module_name) is not None:
+        return None
+    return unfound_path_message(backend, module_name, defining_package(workload))
 
 
 def cuda_note() -> str | None:

@@ -47,18 +47,42 @@ class ChildOutcome:
     def ok(self) -> bool:
         return self.returncode == 0
 
+    @property
+    def cause(self) -> str:
+        """How the child ended: killed for its memory limit or its time-out, by a signal, or with a status."""
+        if self.memory_limit_bytes is not None:
+            return f"out of memory (limit {format_gib(self.memory_limit_bytes)} GiB)"
+        if self.timed_out:
+            return "timed out and was killed"
+        if self.returncode is not None and self.returncode < 0:
+            return f"died with signal {_signal_name(-self.returncode)}"
+        return f"exited with status {self.returncode}"
+
     def describe(self) -> str:
         """Why the child did not succeed, in words, with the tail of what it said."""
-        if self.memory_limit_bytes is not None:
-            cause = f"out of memory (limit {format_gib(self.memory_limit_bytes)} GiB)"
-        elif self.timed_out:
-            cause = "timed out and was killed"
-        elif self.returncode is not None and self.returncode < 0:
-            cause = f"died with signal {_signal_name(-self.returncode)}"
-        else:
-            cause = f"exited with status {self.returncode}"
         tail = self.stderr_tail.strip()
-        return f"{cause}: {tail}" if tail else cause
+        return f"{self.cause}: {tail}" if tail else self.cause
+
+    def headline(self) -> str:
+        """One line: how the child ended and the last meaningful line it wrote."""
+        line = last_meaningful_line(self.stderr_tail)
+        return f"{self.cause}: {line}" if line else self.cause
+
+
+# Lines of a traceback or a faulthandler dump that say nothing on their own.
+UNINFORMATIVE_PREFIXES = ("Traceback (most recent call last)", "Extension modules:", "Current thread", "Thread 0x")
+
+
+def last_meaningful_line(output: str) -> str:
+    """The last line of ``output`` that says something: the exception, not a frame or header.
+
+    Frames (indented lines), traceback headers and faulthandler's module lists are skipped,
+    so a Python traceback yields ``ValueError: ...``.
+    """
+    for line in reversed(output.splitlines()):
+        if line.strip() and not line[0].isspace() and not line.startswith(UNINFORMATIVE_PREFIXES):
+            return line.strip()
+    return ""
 
 
 def format_gib(size_bytes: int) -> str:

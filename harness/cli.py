@@ -16,17 +16,18 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import machine
 from harness.interrupts import exit_code_of, stop_signals_interrupt
 from harness.locking import ResultsLock
 from harness.names import path_component
 from harness.option_types import positive_float
-from harness.registry import discover, select, workload_dirs
-from harness.results import ResultsError, Run, load, save
+from harness.registry import LoadFailure, Selection, discover_workloads, select_discovered, workload_dirs
+from harness.results import WORKLOAD_LOAD_FAILURES, ResultsError, Run, load, save
 from harness.runner import (
     PRESET_MEASUREMENT,
     EntryPlan,
@@ -38,6 +39,9 @@ from harness.runner import (
 )
 from harness.settings import MEMORY_FRACTION, RunSettings, default_memory_limit_gib
 from harness.workload import BACKENDS, Workload, WorkloadError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ("ok", "wrong_result", "unavailable")
@@ -220,13 +224,14 @@ def preset_of(args: argparse.Namespace) -> str:
     return str(args.preset or DEFAULT_PRESET)
 
 
-def selected_workloads(names: Sequence[str], preset: str, dirs: Sequence[str]) -> list[Workload]:
-    workloads = select(discover(dirs), names)
-    having = [w for w in workloads if preset in w.presets]
-    if not having:
-        presets = sorted({p for w in workloads for p in w.presets})
+def workload_selection(names: Sequence[str], preset: str, dirs: Sequence[str]) -> Selection:
+    """The selected workloads that have the preset, and the selected packages that failed to load."""
+    selection = select_discovered(discover_workloads(dirs), names)
+    having = [w for w in selection.workloads if preset in w.presets]
+    if selection.workloads and not having:
+        presets = sorted({p for w in selection.workloads for p in w.presets})
         raise UsageError(f"no selected workload has preset {preset!r}; choose from: {', '.join(presets)}")
-    return having
+    return Selection(having, selection.failures)
 
 
 def selected_backends(names: Sequence[str]) -> list[str]:
@@ -277,31 +282,48 @@ def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> 
 
 
 def command_list(args: argparse.Namespace) -> int:
+    """Workloads x backends with availability; exit 1 when a package or a path is broken."""
     from rich.console import Console
+    from rich.markup import escape
+
+    discovery = discover_workloads(args.workload_dir)
+    table, broken_paths = availability_table(discovery.workloads.values())
+    for failure in discovery.failures:
+        reason = f"cannot be loaded: {failure.error_type}: {failure.message} ({failure.directory})"
+        table.add_row(escape(failure.name), "-", "[red]failed[/red]", escape(reason))
+    console = Console(highlight=False)
+    console.print(table)
+    for workload in discovery.workloads.values():
+        presets = ", ".join(f"{name} ({len(cases)} cases)" for name, cases in workload.presets.items())
+        console.print(f"[bold]{workload.name}[/bold]: {escape(workload.description)}\n  presets: {presets}")
+        for name, meaning in workload.parameters.items():
+            console.print(f"  {name}: {escape(meaning)}")
+    return EXIT_FAILURES if discovery.failures or broken_paths else EXIT_OK
+
+
+def availability_table(workloads: Iterable[Workload]) -> tuple[Table, int]:
+    """One row per workload and backend: available, unavailable (why) or failed (why); and the failed count."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from harness.backends import implementation_unavailable_reason
+    from harness.backends import implementation_problem, implementation_unavailable_reason
 
     table = Table(title="Workloads and backends")
-    table.add_column("workload")
-    table.add_column("backend")
-    table.add_column("available")
+    for column in ("workload", "backend", "available"):
+        table.add_column(column)
     table.add_column("reason", overflow="fold")
-    for workload in discover(args.workload_dir).values():
+    failed = 0
+    for workload in workloads:
         for backend in BACKENDS:
             if backend not in workload.implementations:
                 table.add_row(workload.name, backend, "no", "no implementation")
-                continue
-            reason = implementation_unavailable_reason(workload, backend)
-            table.add_row(workload.name, backend, "no" if reason else "yes", reason or "")
-    console = Console(highlight=False)
-    console.print(table)
-    for workload in discover(args.workload_dir).values():
-        presets = ", ".join(f"{name} ({len(cases)} cases)" for name, cases in workload.presets.items())
-        console.print(f"[bold]{workload.name}[/bold]: {workload.description}\n  presets: {presets}")
-        for name, meaning in workload.parameters.items():
-            console.print(f"  {name}: {meaning}")
-    return EXIT_OK
+            elif problem := implementation_problem(workload, backend):
+                failed += 1
+                table.add_row(workload.name, backend, "[red]failed[/red]", escape(problem))
+            else:
+                reason = implementation_unavailable_reason(workload, backend)
+                table.add_row(workload.name, backend, "no" if reason else "yes", escape(reason or ""))
+    return table, failed
 
 
 # -- run ----------------------------------------------------------------------------------
@@ -315,17 +337,21 @@ def run_settings(
     memory_limit_gib: float | None = None,
     one_thread_too: bool = False,
 ) -> RunSettings:
-    """The settings the selection options ask for, with each measurement default filled in."""
+    """The settings the selection options ask for, with each measurement default filled in.
+
+    ``workloads`` holds the names selected, the packages among them that failed to load
+    included, so a resumed run reports them again rather than selecting every workload.
+    """
     preset = preset_of(args)
     dirs = tuple(str(d) for d in workload_dirs(args.workload_dir))
-    workloads = selected_workloads(args.workload, preset, dirs)
+    selection = workload_selection(args.workload, preset, dirs)
     measurement = measurement_for(preset)
     return RunSettings(
         preset=preset,
-        workloads=tuple(w.name for w in workloads),
+        workloads=tuple([w.name for w in selection.workloads] + [f.name for f in selection.failures]),
         backends=tuple(selected_backends(args.backend)),
         threads=tuple(thread_counts(args.threads, with_one=one_thread_too)),
-        params=parameter_overrides(args.param, workloads),
+        params=parameter_overrides(args.param, selection.workloads),
         workload_dirs=dirs,
         budget=budget or measurement.evaluation_budget,
         timeout=timeout or measurement.timeout,
@@ -334,23 +360,52 @@ def run_settings(
     )
 
 
-def plans_for(settings: RunSettings) -> list[EntryPlan]:
+@dataclass(frozen=True)
+class Planned:
+    """The entries a command will run, and the selected workload packages that failed to load."""
+
+    plans: list[EntryPlan]
+    load_failures: list[LoadFailure]
+
+
+def plans_for(settings: RunSettings) -> Planned:
     """The entries ``settings`` select, each case's parameters checked before any entry runs."""
-    workloads = select(discover(settings.workload_dirs), settings.workloads)
-    plans = plan_entries(workloads, settings.backends, settings.preset, settings.threads, dict(settings.params))
-    if not plans:
+    selection = workload_selection(settings.workloads, settings.preset, settings.workload_dirs)
+    plans = plan_entries(
+        selection.workloads, settings.backends, settings.preset, settings.threads, dict(settings.params)
+    )
+    if not plans and not selection.failures:
         raise UsageError("the selection has no entries: no selected workload implements the selected backends")
     checked: set[tuple[str, str]] = set()
     for plan in plans:
         if (plan.workload.name, plan.key[2]) not in checked:
             plan.workload.check_params(plan.params)
             checked.add((plan.workload.name, plan.key[2]))
-    return plans
+    return Planned(plans, selection.failures)
 
 
 def selected_plans(args: argparse.Namespace, *, one_thread_too: bool = False) -> list[EntryPlan]:
     """The entries the selection options ask for (shared by run, profile and check)."""
+    planned = selected_entries(args, one_thread_too=one_thread_too)
+    if not planned.plans:
+        raise UsageError(
+            "the selection has no entries: "
+            + "; ".join(failure.describe() for failure in planned.load_failures)
+        )
+    return planned.plans
+
+
+def selected_entries(args: argparse.Namespace, *, one_thread_too: bool = False) -> Planned:
+    """The entries to run and the broken packages to report; a usage error if there is neither."""
     return plans_for(run_settings(args, one_thread_too=one_thread_too))
+
+
+def record_load_failures(run: Run, failures: Sequence[LoadFailure]) -> None:
+    """Keep the broken packages in the run's metadata (a resumed run gets this run's list)."""
+    if failures:
+        run.metadata[WORKLOAD_LOAD_FAILURES] = [failure.to_json() for failure in failures]
+    else:
+        run.metadata.pop(WORKLOAD_LOAD_FAILURES, None)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -369,7 +424,7 @@ def start_run(args: argparse.Namespace) -> int:
         memory_limit_gib=args.memory_limit,
         one_thread_too=True,
     )
-    plans = plans_for(settings)
+    planned = plans_for(settings)
     metadata = machine.collect(ROOT, settings.preset, command_line(), gpu_name=None)
     path = args.output or default_results_path(metadata)
     with ResultsLock(path, " ".join(command_line())):
@@ -380,7 +435,7 @@ def start_run(args: argparse.Namespace) -> int:
             )
         run = Run(metadata={**metadata, "settings": settings.to_json()})
         save(run, path)
-        return time_and_finish(run, path, settings, plans, args, narrowed=False)
+        return time_and_finish(run, path, settings, planned, args, narrowed=False)
 
 
 def resume_run(args: argparse.Namespace) -> int:
@@ -389,14 +444,14 @@ def resume_run(args: argparse.Namespace) -> int:
         raise UsageError(f"results file {path} does not exist; nothing to resume")
     with ResultsLock(path, " ".join(command_line())):
         run = load(path)
-        settings, plans, narrowed = resumed_selection(run, path, args)
+        settings, planned, narrowed = resumed_selection(run, path, args)
         run.metadata.setdefault("resumed", []).append(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        return time_and_finish(run, path, settings, plans, args, narrowed=narrowed)
+        return time_and_finish(run, path, settings, planned, args, narrowed=narrowed)
 
 
 def resumed_selection(
     run: Run, path: Path, args: argparse.Namespace
-) -> tuple[RunSettings, list[EntryPlan], bool]:
+) -> tuple[RunSettings, Planned, bool]:
     """The settings and plans of a resumed run: those stored in it, narrowed by explicit options;
     and whether they were narrowed (fewer entries than the stored selection)."""
     stored_preset = run.metadata.get("preset")
@@ -415,20 +470,20 @@ def resumed_selection(
     stored = RunSettings.from_json(run.metadata["settings"], str(path))
     settings = narrowed_settings(stored, args)
     original = plans_for(stored)
-    plans = narrowed_plans(original, settings)
-    return settings, plans, len(plans) < len(original)
+    planned = narrowed_plans(original, settings)
+    return settings, planned, len(planned.plans) < len(original.plans)
 
 
 def narrowed_settings(stored: RunSettings, args: argparse.Namespace) -> RunSettings:
     """``stored`` with every option given on the command line in its place."""
     dirs = tuple(dict.fromkeys([*stored.workload_dirs, *(str(d) for d in workload_dirs(args.workload_dir))]))
-    workloads = select(discover(dirs), args.workload or stored.workloads)
+    selection = workload_selection(args.workload or stored.workloads, stored.preset, dirs)
     return dataclasses.replace(
         stored,
-        workloads=tuple(w.name for w in workloads),
+        workloads=tuple([w.name for w in selection.workloads] + [f.name for f in selection.failures]),
         backends=tuple(selected_backends(args.backend)) or stored.backends,
         threads=tuple(thread_counts(args.threads, with_one=True)) if args.threads else stored.threads,
-        params={**stored.params, **parameter_overrides(args.param, workloads)},
+        params={**stored.params, **parameter_overrides(args.param, selection.workloads)},
         workload_dirs=dirs,
         budget=args.budget or stored.budget,
         timeout=args.timeout or stored.timeout,
@@ -436,18 +491,18 @@ def narrowed_settings(stored: RunSettings, args: argparse.Namespace) -> RunSetti
     )
 
 
-def narrowed_plans(original: list[EntryPlan], settings: RunSettings) -> list[EntryPlan]:
+def narrowed_plans(original: Planned, settings: RunSettings) -> Planned:
     """The plans of ``settings``, refused if any is outside the stored selection's plans."""
-    keys = {plan.key for plan in original}
-    plans = plans_for(settings)
-    outside = [plan.label for plan in plans if plan.key not in keys]
+    keys = {plan.key for plan in original.plans}
+    planned = plans_for(settings)
+    outside = [plan.label for plan in planned.plans if plan.key not in keys]
     if outside:
         listed = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
         raise UsageError(
             f"--resume continues the run stored in the file and may only narrow it; these entries are not in "
             f"it: {listed}. Resume without those options, or start a new run with --output"
         )
-    return plans
+    return planned
 
 
 def command_line() -> list[str]:
@@ -455,7 +510,7 @@ def command_line() -> list[str]:
 
 
 def time_and_finish(
-    run: Run, path: Path, settings: RunSettings, plans: list[EntryPlan], args: argparse.Namespace, *, narrowed: bool
+    run: Run, path: Path, settings: RunSettings, planned: Planned, args: argparse.Namespace, *, narrowed: bool
 ) -> int:
     """Time every plan into ``run`` (saved at ``path``), then summarise, profile and report.
 
@@ -464,21 +519,25 @@ def time_and_finish(
     """
     from harness.console import RunConsole
 
-    record_workloads(run, plans)
+    record_workloads(run, planned.plans)
+    record_load_failures(run, planned.load_failures)
+    save(run, path)
     console = RunConsole()
     console.note(f"results: {path}")
+    console.load_failures(planned.load_failures)
     runner = entry_runner(settings, path, console)
-    interrupted = time_entries(run, path, plans, runner, console)
+    interrupted = time_entries(run, path, planned.plans, runner, console)
     if interrupted is not None:
         return interrupted
     if not narrowed:
         run.metadata.pop("interrupted", None)
     save(run, path)
     console.summary(run)
+    console.load_failures(planned.load_failures)
     console.note(f"results: {path}")
     status = exit_code(run)
     if args.profile:
-        status = max(status, profile_after_timing(run, path, plans, args, settings))
+        status = max(status, profile_after_timing(run, path, planned.plans, args, settings))
         if status > INTERRUPTED_BASE:
             return status
     if args.report:
@@ -587,6 +646,8 @@ def write_run_report(results: Path, output: Path) -> Path:
 
 
 def exit_code(run: Run) -> int:
-    if any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries):
+    """1 when an entry failed, was wrong or timed out, or a workload package failed to load."""
+    failed = any(e.status in ("failed", "wrong_result", "timeout") for e in run.entries)
+    if failed or run.metadata.get(WORKLOAD_LOAD_FAILURES):
         return EXIT_FAILURES
     return EXIT_OK

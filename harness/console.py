@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from rich.status import Status
 from rich.table import Table
 
 from harness.analysis import entry_warnings, speedup
+from harness.registry import LoadFailure
 from harness.results import Entry, Run
 from harness.runner import EntryPlan
 
@@ -89,6 +90,14 @@ class RunConsole:
 
     def summary(self, run: Run) -> None:
         self.console.print(summary_table(run))
+
+    def load_failures(self, failures: Sequence[LoadFailure]) -> None:
+        """One red line per workload package that could not be loaded (its entries never ran)."""
+        for failure in failures:
+            self.console.print(
+                f"workload [bold]{escape(failure.name)}[/bold]: [red]failed[/red]  "
+                + escape(f"cannot be loaded ({failure.directory}): {failure.error_type}: {failure.message}")
+            )
 
 
 def summary_table(run: Run) -> Table:

@@ -5,8 +5,11 @@ device transfers) and makes the first call, timing each step. With ``check`` set
 compares the result with the reference backend's and with any figure from outside the
 project the workload declares for the case, estimates the steady-state time of one call,
 times the kernel with a plain ``timeit`` loop (the outside view pyperf's median is held
-against) and counts the Python calls one evaluation makes. It writes its findings as JSON to the path
-the spec names, so a crash leaves the parent a clean "no output" rather than half a file.
+against) and counts the Python calls one evaluation makes. It writes its findings as JSON
+to the path the spec names, so a crash leaves the parent a clean "no output" rather than
+half a file.
+A step that raises is a finding too: ``status: failed`` with the step, the exception's
+type and message and the traceback's tail, so the entry can say what went wrong where.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import math
 import sys
 import time
 import timeit
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from harness.calls import count_calls
-from harness.check import compare, flatten
+from harness.check import Parts, compare, flatten, unusable_reference
 from harness.evaluate import perf_counter_timer
 from harness.planning import loops_for
-from harness.registry import discover
+from harness.registry import load_workload
 from harness.results import OutsideCheck, Stats, write_json_atomic
 from harness.workload import BackendUnavailable, Kernel, Params, StepTimer, Workload
 
@@ -38,6 +42,11 @@ PLAIN_LOOP_REPEATS = (3, 15)  # values it takes: at least, at most
 SLOW_VALUE_SECONDS = 5.0  # a value this long is taken once
 
 Clock = Callable[[], float]
+TRACEBACK_TAIL_CHARACTERS = 4000  # enough for a chained traceback's user frames
+
+
+class UnusableReference(ValueError):
+    """The reference backend's result is None or not numeric, so nothing can be checked."""
 
 
 def load_backend(
@@ -115,16 +124,21 @@ def thread_facts() -> dict[str, Any]:
 
 
 def save_reference(path: Path, result: Any) -> None:
+    """Save the reference result's parts; a reference no result could be checked against is refused."""
+    parts = flatten(result)
+    problem = unusable_reference(parts)
+    if problem:
+        raise UnusableReference(f"the reference backend's result cannot be checked against: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
-    parts: dict[str, Any] = flatten(result)
-    np.savez(temporary, **parts)
+    arrays: dict[str, Any] = dict(parts)
+    np.savez(temporary, **arrays)
     temporary.replace(path)
 
 
-def load_reference(path: Path) -> dict[str, np.ndarray]:
+def load_reference(path: Path) -> Parts:
     with np.load(path) as data:
-        return {name: data[name] for name in data.files}
+        return Parts({name: data[name] for name in data.files})
 
 
 def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> Any:
@@ -135,22 +149,47 @@ def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> 
     return load_reference(path)
 
 
+class Stage:
+    """The construction step under way, so that a failure can say where it happened."""
+
+    def __init__(self) -> None:
+        self.current = "workload"
+
+
 def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[str, Any]:
-    workloads = discover()
-    workload = workloads[spec["workload"]]
+    """The findings of one construction; a step that raises becomes a ``failed`` finding.
+
+    BackendUnavailable from the inputs, the import or ``prepare`` (which may decline a case
+    it cannot run here, too large for pure Python) makes the entry ``unavailable``.
+    """
+    stage = Stage()
+    try:
+        return construct_steps(spec, clock, stage)
+    except BackendUnavailable as error:
+        if stage.current not in ("inputs", "import", "prepare"):
+            return failure_findings(stage.current, error)
+        return {"status": "unavailable", "reason": str(error)}
+    except Exception as error:
+        return failure_findings(stage.current, error)
+
+
+def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[str, Any]:
+    workload = load_workload(spec["workload"])
     backend, params = spec["backend"], spec["params"]
     steps = StepTimer(clock)
-    try:
-        module, inputs = load_backend(workload, backend, params, steps)
-    except BackendUnavailable as error:
-        return {"status": "unavailable", "reason": str(error)}
+    stage.current = "inputs"
+    with steps("inputs"):
+        inputs = workload.make_inputs(params)
+    stage.current = "import"
+    with steps("import"):
+        module = workload.load(backend)
     with numba_compile_events() as events:
-        try:  # prepare may decline a case it cannot run here (too large for pure Python)
-            kernel = prepare_kernel(module, inputs, params, steps)
-        except BackendUnavailable as error:
-            return {"status": "unavailable", "reason": str(error)}
+        stage.current = "prepare"
+        kernel = prepare_kernel(module, inputs, params, steps)
+        stage.current = "first call"
         with steps("first_call"):
             output = kernel.call()
+    stage.current = "fetch"
     fetch_started = clock()
     result = kernel.fetch(output)
     findings: dict[str, Any] = {
@@ -161,8 +200,28 @@ def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[st
         "info": {**kernel.info, **(thread_facts() if backend == "numba_parallel" else {})},
     }
     if spec.get("check"):
+        stage.current = "check"
         findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock))
     return findings
+
+
+def failure_findings(step: str, error: BaseException) -> dict[str, Any]:
+    """A step's exception as data: the step, its type and message, the traceback's tail.
+
+    The traceback also goes to stderr, into the child's log.
+    """
+    formatted = "".join(traceback.format_exception(error))
+    print(formatted, file=sys.stderr)
+    return {
+        "status": "failed",
+        "reason": f"{step} raised {type(error).__name__}: {error}",
+        "failure": {
+            "step": step,
+            "error_type": type(error).__name__,
+            "message": str(error),
+            "traceback": formatted[-TRACEBACK_TAIL_CHARACTERS:],
+        },
+    }
 
 
 def check_and_estimate(
@@ -181,8 +240,10 @@ def check_and_estimate(
         save_reference(reference_path, result)
     reference = reference_result(workload, params, reference_path)
     check = compare(flatten(result), reference, workload.comparison_for(backend))
-    check.outside = outside_checks(workload, params, result)
-    check.passed = check.passed and all(o.passed for o in check.outside)
+    if check.failed_on in ("", "values"):  # a result of the wrong structure has no figure to hold
+        check.outside = outside_checks(workload, params, result)
+    if check.passed and not all(o.passed for o in check.outside):
+        check.passed, check.failed_on = False, "outside"
     findings: dict[str, Any] = {"check": check.to_json()}
     if workload.work is not None:
         work = workload.work(params, inputs)
@@ -203,10 +264,7 @@ def outside_checks(workload: Workload, params: Params, result: Any) -> list[Outs
     for reference in workload.outside_references_for(params):
         expected = reference.expected_for(params)
         observed = float(reference.summarise(result))
-        if reference.rtol:
-            passed = math.isclose(observed, expected, rel_tol=reference.rtol)
-        else:
-            passed = observed == expected
+        passed = math.isclose(observed, expected, rel_tol=reference.rtol, abs_tol=0.0)
         checks.append(
             OutsideCheck(reference.quantity, expected, observed, passed, reference.source, reference.rtol)
         )
@@ -224,7 +282,9 @@ def plain_loop(call: Callable[[], Any], call_seconds: float, clock: Clock = time
     loops = loops_for(call_seconds)
     value_seconds = loops * max(call_seconds, 1e-9)
     fewest, most = PLAIN_LOOP_REPEATS
-    repeat = 1 if value_seconds >= SLOW_VALUE_SECONDS else max(fewest, min(most, round(PLAIN_LOOP_SECONDS / value_seconds)))
+    repeat = max(fewest, min(most, round(PLAIN_LOOP_SECONDS / value_seconds)))
+    if value_seconds >= SLOW_VALUE_SECONDS:
+        repeat = 1
     call()
     totals = timeit.Timer(call, setup=gc.enable, timer=clock).repeat(repeat=repeat, number=loops)
     return {"seconds": Stats.of(t / loops for t in totals).to_json(), "loops": loops, "timer": "perf_counter"}
@@ -252,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m harness.construct SPEC.json", file=sys.stderr)
         return 2
     spec = json.loads(Path(args[0]).read_text())
-    write_json_atomic(Path(spec["output"]), construct(spec))
-    return 0
+    findings = construct(spec)
+    write_json_atomic(Path(spec["output"]), findings)
+    return 1 if findings["status"] == "failed" else 0
 
 
 if __name__ == "__main__":

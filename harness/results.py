@@ -27,6 +27,8 @@ from harness.json_fields import FieldError, Fields
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
+# Run metadata: the selected workload packages that could not be loaded (none of their entries ran).
+WORKLOAD_LOAD_FAILURES = "workload_load_failures"
 
 
 class ResultsError(ValueError):
@@ -129,8 +131,15 @@ class OutsideCheck:
 class Check:
     """Outcome of comparing a backend's result with the reference, before any timing.
 
-    ``outside`` holds the comparisons with figures from outside the project for this
-    case, if the workload declares any; ``passed`` is false when any of them missed.
+    ``failed_on`` says what refused the result: ``none`` (the kernel returned None),
+    ``parts``, ``shape`` or ``dtype`` (the structure; values were not compared and the
+    counts stay 0), ``values``, or ``outside`` (it matched the reference backend's but
+    missed a figure from outside the project); empty when the check passed (and in files
+    written before the field existed). ``nonfinite_mismatches`` counts NaN and +-inf of
+    the reference not matched at the same positions, and non-finite values where the
+    reference is finite; they are among ``mismatches``. ``outside`` holds the
+    comparisons with figures from outside the project for this case, if the workload
+    declares any; ``passed`` is false when any of them missed.
     """
 
     passed: bool
@@ -140,6 +149,8 @@ class Check:
     mismatches: int = 0
     size: int = 0
     message: str = ""
+    failed_on: str = ""
+    nonfinite_mismatches: int = 0
     outside: list[OutsideCheck] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -158,7 +169,42 @@ class Check:
             mismatches=fields.integer("mismatches", 0),
             size=fields.integer("size", 0),
             message=fields.text("message", ""),
+            failed_on=fields.text("failed_on", ""),
+            nonfinite_mismatches=fields.integer("nonfinite_mismatches", 0),
             outside=[OutsideCheck.from_json(item.data, item.path) for item in fields.each_fields("outside")],
+        )
+
+
+@dataclass
+class Failure:
+    """Where and how an entry failed, beyond its one-line reason.
+
+    ``phase`` is the runner's step (``construction (check)``, ``evaluation``); ``step``
+    the construction step that raised (``inputs``, ``import``, ``prepare``, ``first call``,
+    ``fetch``, ``check``), with the exception's type and message. A child that died
+    without saying (a signal, a time-out) leaves ``step`` and ``error_type`` empty and
+    its ``message`` is how it ended. ``output_tail`` is the traceback's tail, or the tail
+    of what the child wrote.
+    """
+
+    phase: str
+    step: str = ""
+    error_type: str = ""
+    message: str = ""
+    output_tail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "failure") -> Failure:
+        fields = Fields(data, where)
+        return cls(
+            phase=fields.text("phase"),
+            step=fields.text("step", ""),
+            error_type=fields.text("error_type", ""),
+            message=fields.text("message", ""),
+            output_tail=fields.text("output_tail", ""),
         )
 
 
@@ -359,6 +405,7 @@ class Entry:
     info: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
     warnings: list[EntryWarning] = field(default_factory=list)
+    failure: Failure | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -394,6 +441,8 @@ class Entry:
             "profile": self.profile,
             "warnings": [w.to_json() for w in self.warnings],
         }
+        if self.failure is not None:  # only failed entries have the key, so other files read as before
+            data["failure"] = self.failure.to_json()
         data.update(self.extra)
         return data
 
@@ -420,6 +469,7 @@ class Entry:
             info=dict(fields.mapping("info", {})),
             profile=checked_profile(fields.optional_fields("profile")),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
+            failure=_part(Failure, fields.optional_mapping("failure"), fields.at("failure")),
             extra=_extra(fields, names),
         )
 

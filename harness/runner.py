@@ -31,6 +31,7 @@ from harness.results import (
     Entry,
     EntryWarning,
     Evaluation,
+    Failure,
     PlainLoop,
     Stats,
     entry_key,
@@ -147,8 +148,14 @@ class EntryRunner:
 
 
 def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[Path]) -> dict[str, str]:
-    """A child's environment: a run-private Numba cache, the workload path, the thread count."""
-    return entry_environment(plan.threads, cache_dir, workload_dirs)
+    """A child's environment: a run-private Numba cache, the workload path, the thread count.
+
+    Python's fault handler is on, so a child that segfaults writes its Python stack to its
+    log, and the entry's failure shows where it died.
+    """
+    env = entry_environment(plan.threads, cache_dir, workload_dirs)
+    env.setdefault("PYTHONFAULTHANDLER", "1")
+    return env
 
 
 def entry_environment(
@@ -254,9 +261,12 @@ class _EntryAttempt:
             log_path=self.folder / f"construct-{name}.log",
             memory_limit=self.runner.measurement.memory_limit,
         )
-        if not outcome.ok or not output.exists():
+        findings = json.loads(output.read_text()) if output.exists() and not outcome.timed_out else None
+        if findings is not None and findings.get("status") == "failed":
+            return {}, self.raised(f"construction ({label})", findings["failure"])
+        if not outcome.ok or findings is None:
             return {}, self.failed(f"construction ({label})", outcome)
-        return json.loads(output.read_text()), None
+        return findings, None
 
     def evaluate(
         self, findings: dict[str, Any], construction: Construction, warm_cache: Path
@@ -321,9 +331,23 @@ class _EntryAttempt:
         return self.runner.scratch / "reference" / f"{path_component(self.plan.workload.name)}-{digest}.npz"
 
     def failed(self, phase: str, outcome: ChildOutcome) -> Entry:
+        """A child that died or timed out without saying why: its last meaningful line is the reason."""
         status = "timeout" if outcome.timed_out else "failed"
         timeout = f" after the entry's {self.runner.measurement.timeout:.0f} s" if outcome.timed_out else ""
-        return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.describe()}")
+        failure = Failure(phase=phase, message=outcome.cause, output_tail=outcome.stderr_tail)
+        return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.headline()}", failure=failure)
+
+    def raised(self, phase: str, failure: dict[str, Any]) -> Entry:
+        """A construction step that raised, as the child recorded it: step, exception, traceback."""
+        record = Failure(
+            phase=phase,
+            step=failure["step"],
+            error_type=failure["error_type"],
+            message=failure["message"],
+            output_tail=failure["traceback"],
+        )
+        reason = f"{phase}: {record.step} raised {record.error_type}: {record.message}"
+        return self.plan.entry(status="failed", reason=reason, failure=record)
 
     def report(self, text: str) -> None:
         if self.runner.progress:
@@ -470,17 +494,28 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
     )
 
 
+STRUCTURAL_FAILURES = {"none": "no result", "parts": "wrong parts", "shape": "wrong shape", "dtype": "wrong dtype"}
+
+
 def wrong_result_reason(check: Check) -> str:
-    """Why a result was wrong: the outside figures it missed, then how it differs from the
-    reference backend's (when it does)."""
-    parts = [o.describe() for o in check.outside if not o.passed]
-    if check.mismatches or check.message or not parts:
-        parts.append(
-            f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
-            f"tolerance, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
-            + (f" ({check.message})" if check.message else "")
-        )
-    return "; ".join(parts)
+    """The entry's reason for a failed check: what was wrong with the structure, the outside
+    figures it missed, or by how much the values differ from the reference backend's."""
+    if check.failed_on in STRUCTURAL_FAILURES:
+        return f"{STRUCTURAL_FAILURES[check.failed_on]}: {check.message}"
+    missed = "; ".join(o.describe() for o in check.outside if not o.passed)
+    if check.failed_on == "outside":
+        return missed
+    nonfinite = (
+        f" ({check.nonfinite_mismatches} of them NaN or inf not matched by position)"
+        if check.nonfinite_mismatches
+        else ""
+    )
+    differs = (
+        f"result differs from the reference: {check.mismatches} of {check.size} elements out of "
+        f"tolerance{nonfinite}, max abs diff {check.max_abs_diff:.3g}, max rel diff {check.max_rel_diff:.3g}"
+        + (f" ({check.message})" if check.message else "")
+    )
+    return f"{missed}; {differs}" if missed else differs
 
 
 def _params_digest(params: dict[str, Any]) -> str:

@@ -24,6 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.implementations import (
+    cython_source,
+    defining_package,
+    missing_optional_dependency,
+    names_the_module,
+    not_built_message,
+    unfound_path_message,
+)
 from harness.parameters import ParameterError, ParameterType, check_case, inferred_type, plain_case
 
 BACKENDS: tuple[str, ...] = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
@@ -44,27 +52,50 @@ class BackendUnavailable(RuntimeError):
     """A backend cannot run here; the message says why and what would fix it."""
 
 
+class ImplementationError(RuntimeError):
+    """A backend's module cannot be found or imported through the workload's own fault.
+
+    Unlike BackendUnavailable (a documented optional piece is missing), this is a bug to
+    fix: a wrong implementation path, or a module that imports what does not exist.
+    """
+
+
+PRECISIONS: tuple[str, ...] = ("float16", "float32", "float64")
+
+
 @dataclass(frozen=True)
 class Comparison:
     """How a backend's result is compared with the reference result.
 
     ``rtol == atol == 0`` means exact equality. A tolerance always carries the reason it
     is needed (reassociated sums, fused multiply-add, float32 on the device...).
+
+    ``precision`` is for a backend that computes in lower precision than the reference
+    (a GPU kernel in float32 against a float64 reference): the lowest floating-point
+    precision its results may have, by dtype name. Without it a result less precise than
+    the reference is refused, since a float32 result that happens to round close enough
+    would otherwise pass a float64 check unnoticed.
     """
 
     rtol: float = 0.0
     atol: float = 0.0
     reason: str = ""
+    precision: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.precision is not None and self.precision not in PRECISIONS:
+            raise WorkloadError(f"unknown precision {self.precision!r}; choose from: {', '.join(PRECISIONS)}")
 
     @classmethod
     def exact(cls, reason: str = "") -> Comparison:
         return cls(0.0, 0.0, reason)
 
     @classmethod
-    def tolerance(cls, *, rtol: float, atol: float = 0.0, reason: str) -> Comparison:
+    def tolerance(cls, *, rtol: float, atol: float = 0.0, reason: str, precision: str | None = None) -> Comparison:
+        """A tolerance and why it is needed; ``precision="float32"`` accepts float32 results too."""
         if not reason:
             raise WorkloadError("a tolerance must say why it is needed (reason=...)")
-        return cls(rtol, atol, reason)
+        return cls(rtol, atol, reason, precision)
 
     @property
     def is_exact(self) -> bool:
@@ -72,7 +103,10 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         kind = "exact" if self.is_exact else "tolerance"
-        return {"kind": kind, "rtol": self.rtol, "atol": self.atol, "reason": self.reason}
+        data: dict[str, Any] = {"kind": kind, "rtol": self.rtol, "atol": self.atol, "reason": self.reason}
+        if self.precision is not None:
+            data["precision"] = self.precision
+        return data
 
 
 @dataclass(frozen=True)
@@ -266,24 +300,49 @@ class Workload:
     def outside_references_for(self, params: Params) -> list[OutsideReference]:
         return [r for r in self.outside_references if r.applies_to(params)]
 
+    def quick_case_for(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` brought down to a ``quick`` case, for measurements too slow at full size.
+
+        The quick case taken is the first that agrees with ``params`` on the most
+        parameters other than the size parameters, so that a smaller stand-in keeps what
+        the case is about (its algorithm, op, layout) where a quick case has it.
+        """
+
+        def agreement(case: Mapping[str, Any]) -> int:
+            return sum(case.get(name) == value for name, value in params.items() if name not in self.size_parameters)
+
+        closest = max(self.cases("quick"), key=agreement)  # max keeps the first of equals
+        return {**params, **closest}
+
     def comparison_for(self, backend: str) -> Comparison:
         return self.comparisons.get(backend, self.comparison)
 
     def load(self, backend: str) -> Any:
-        """Import the backend's implementation module, or raise BackendUnavailable."""
+        """Import the backend's implementation module.
+
+        Raises BackendUnavailable when a documented optional piece is missing (see
+        ``harness.implementations``), ImplementationError when the workload is at fault.
+        """
         if backend not in self.implementations:
             raise BackendUnavailable(f"workload {self.name!r} has no {backend} implementation")
         module_name = self.implementations[backend]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
-            raise BackendUnavailable(_import_reason(backend, module_name, error)) from error
+            raise self._import_failure(backend, module_name, error) from error
         if not callable(getattr(module, "prepare", None)):
-            raise WorkloadError(f"{module_name} defines no prepare(inputs, params, steps)")
+            raise ImplementationError(f"{module_name} defines no prepare(inputs, params, steps)")
         return module
 
-
-def _import_reason(backend: str, module_name: str, error: ImportError) -> str:
-    if backend == "cython" and error.name == module_name:
-        return f"Cython extension {module_name} not built: run `pip install -e .`"
-    return f"cannot import {module_name}: {error}"
+    def _import_failure(self, backend: str, module_name: str, error: ImportError) -> Exception:
+        """BackendUnavailable for a missing optional piece; ImplementationError otherwise."""
+        if names_the_module(module_name, error):
+            if backend == "cython" and cython_source(module_name) is not None:
+                return BackendUnavailable(not_built_message(module_name))
+            return ImplementationError(unfound_path_message(backend, module_name, defining_package(self)))
+        dependency = missing_optional_dependency(error)
+        if dependency:
+            return BackendUnavailable(f"{module_name} needs {dependency}")
+        if isinstance(error, ModuleNotFoundError):
+            return ImplementationError(f"{module_name} imports a module that does not exist: {error}")
+        return ImplementationError(f"importing {module_name} raised {type(error).__name__}: {error}")

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,20 @@ def test_unbuilt_cython_extension_is_reported_per_workload(fixture_workloads):
     reason = backends.implementation_unavailable_reason(toy, "cython")
     assert reason == "Cython extension toy.not_built_impl not built: run `pip install -e .`"
     assert backends.implementation_unavailable_reason(toy, "cuda") == "workload 'toy' has no cuda implementation"
+
+
+def test_an_unfound_path_is_a_problem_not_a_reason_to_be_unavailable(monkeypatch):
+    fixtures = Path(__file__).parent / "fixtures" / "broken_workloads"
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(fixtures))
+    user_faults = discover()["user_faults"]
+    assert backends.implementation_unavailable_reason(user_faults, "cython") is None
+    problem = backends.implementation_problem(user_faults, "cython")
+    assert problem == (
+        "the cython implementation 'cython_impl' cannot be found: implementation paths are "
+        "package-qualified; did you mean 'user_faults.cython_impl'?"
+    )
+    assert backends.implementation_problem(user_faults, "numpy") is None
+
+
+def test_an_unbuilt_extension_is_no_problem(fixture_workloads):
+    assert backends.implementation_problem(discover()["toy"], "cython") is None

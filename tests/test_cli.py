@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from harness.cli import build_parser, exit_code, main, selected_entries
+from harness.results import Run
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 pytestmark = pytest.mark.slow
 SIGINT_LAUNCH = (
@@ -19,13 +22,13 @@ SIGINT_LAUNCH = (
 )
 
 
-def run_harness(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_harness(*args: str, timeout: float = 240, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": str(columns)},
     )
 
 
@@ -120,9 +123,13 @@ def test_raising_crashing_and_hanging_backends_are_recorded(fixture_workloads, t
     by_backend = {e["backend"]: e for e in data["entries"]}
     assert by_backend["numpy"]["status"] == "ok"
     assert by_backend["python"]["status"] == "failed"
-    assert "this backend always raises" in by_backend["python"]["reason"]
+    raised = "construction (check): first call raised RuntimeError: this backend always raises"
+    assert by_backend["python"]["reason"] == raised
+    assert raised in done.stdout
+    assert "in explode" in by_backend["python"]["failure"]["output_tail"]
     assert by_backend["numba"]["status"] == "failed"
-    assert "SIGSEGV" in by_backend["numba"]["reason"]
+    assert by_backend["numba"]["reason"].startswith("construction (check): died with signal SIGSEGV")
+    assert "crashing_impl.py" in by_backend["numba"]["failure"]["output_tail"]  # the fault handler's stack
     assert by_backend["cython"]["status"] == "timeout"
 
 
@@ -190,3 +197,69 @@ def test_run_measures_one_thread_beside_all_cores_by_default():
     assert thread_counts(None, with_one=True) == sorted({1, cores})
     assert thread_counts(None) == [cores]  # profile and check: all cores
     assert thread_counts("1", with_one=True) == [1]  # an explicit choice is kept
+PLANTED_REASONS = {
+    "finite_for_inf": "1 of them NaN or inf not matched by position",
+    "imaginary_part": "first at index (0,): (1-2j), the reference (1+2j)",
+    "float32": "wrong dtype: result has dtype float32, less precise than the reference's float64",
+    "int64": "wrong dtype: result has dtype int64 (integer), the reference float64 (floating point)",
+    "decimal_strings": "wrong dtype: result has dtype <U3: results must be numeric arrays or scalars",
+    "none": "no result: the kernel's call returned None: a kernel that fills a buffer in place needs Kernel(fetch=",
+}
+
+
+def test_planted_wrong_results_are_all_refused_with_their_cause(tmp_path):
+    output = tmp_path / "planted.json"
+    done = run_harness("run", "--workload-dir", str(FIXTURES / "workloads"), "--workload", "planted_wrong",
+                       "--preset", "quick", "--backend", "python", "--budget", "0.3", "--output", str(output))
+    assert done.returncode == 1, done.stdout + done.stderr
+    entries = {e["params"]["plant"]: e for e in json.loads(output.read_text())["entries"]}
+    assert set(entries) == set(PLANTED_REASONS)
+    for plant, reason in PLANTED_REASONS.items():
+        assert entries[plant]["status"] == "wrong_result", plant
+        assert reason in entries[plant]["reason"], (plant, entries[plant]["reason"])
+        assert entries[plant]["evaluation"] is None
+
+
+def user_faults_run(output: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    return run_harness("run", "--workload-dir", str(FIXTURES / "broken_workloads"), "--workload", "user_faults",
+                       "--workload", "broken_init", "--preset", "quick", "--backend", "python", "--backend",
+                       "cython", "--backend", "numba", "--budget", "0.3", *more)
+
+
+def test_a_users_broken_workload_fails_loudly_and_resume_retries_it(tmp_path):
+    output = tmp_path / "faults.json"
+    first = user_faults_run(output, "--output", str(output))
+    assert first.returncode == 1, first.stdout + first.stderr
+    data = json.loads(output.read_text())
+    by_backend = {e["backend"]: e for e in data["entries"]}
+    assert {e["status"] for e in data["entries"]} == {"failed"}
+    assert by_backend["python"]["reason"] == "construction (check): prepare raised ValueError: width must be >= 2"
+    assert "prepare raised ValueError: width must be >= 2" in first.stdout
+    assert "No module named 'no_such_module_xyz'" in by_backend["numba"]["reason"]
+    assert "did you mean 'user_faults.cython_impl'?" in by_backend["cython"]["reason"]
+    [broken] = data["metadata"]["workload_load_failures"]
+    assert broken["name"] == "broken_init"
+    assert broken["error"] == "RuntimeError: this workload's __init__ is broken"
+    assert "broken_init" in first.stdout and "RuntimeError: this workload's __init__ is broken" in first.stdout
+    again = user_faults_run(output, "--resume", str(output))
+    assert again.returncode == 1
+    assert "kept from resumed run" not in again.stdout
+    assert "prepare raised ValueError" in again.stdout
+    assert len(json.loads(output.read_text())["metadata"]["resumed"]) == 1
+
+
+def test_list_shows_broken_packages_and_paths_as_failed():
+    done = run_harness("list", "--workload-dir", str(FIXTURES / "broken_workloads"), columns=400)
+    assert done.returncode == 1
+    assert "cannot be loaded: RuntimeError: this workload's __init__ is broken" in done.stdout
+    assert "did you mean 'user_faults.cython_impl'?" in done.stdout
+    assert "mandelbrot" in done.stdout
+
+
+def test_without_workload_names_broken_packages_are_reported_and_the_rest_planned(monkeypatch):
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(FIXTURES / "broken_workloads"))
+    planned = selected_entries(build_parser().parse_args(["run", "--preset", "quick", "--backend", "python"]))
+    assert [failure.name for failure in planned.load_failures] == ["broken_init"]
+    assert {"mandelbrot", "user_faults"} <= {plan.workload.name for plan in planned.plans}
+    assert exit_code(Run(metadata={"workload_load_failures": [{"name": "broken_init"}]})) == 1
+    assert exit_code(Run(metadata={})) == 0

@@ -176,7 +176,8 @@ def test_kernels_numba_cannot_cache_are_flagged_in_a_run(fixture_workloads, tmp_
     entries = {e["backend"]: e for e in json.loads(output.read_text())["entries"]}
     assert {e["status"] for e in entries.values()} == {"ok"}
     factory = entries["numba"]  # MiniTorch's tensor_map(fn) closure: compiled again in every process
-    assert [w["kind"] for w in factory["warnings"]] == ["not_cacheable"]
+    kinds = {w["kind"] for w in factory["warnings"]}  # (a busy machine may add a timing warning)
+    assert "not_cacheable" in kinds and "compile_in_evaluation" not in kinds
     assert factory["evaluation"]["compiles"]["processes_compiling"] == factory["evaluation"]["processes"]
     per_call = entries["python"]  # a jitted function made inside every call
     assert "compile_in_evaluation" in [w["kind"] for w in per_call["warnings"]]

@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from harness.construct import compile_seconds, construct, load_reference, save_reference
+from harness.construct import UnusableReference, compile_seconds, construct, load_reference, save_reference
 from harness.runner import summarise_construction
 
 
@@ -101,5 +103,67 @@ def test_the_run_records_an_outside_miss_as_a_wrong_result(fixture_workloads, tm
     from harness.runner import wrong_result_reason
 
     miss = OutsideCheck("sum of squares", 285.0, 385.0, False, "the closed form")
-    reason = wrong_result_reason(Check(passed=False, comparison={}, size=10, outside=[miss]))
+    reason = wrong_result_reason(Check(passed=False, comparison={}, size=10, failed_on="outside", outside=[miss]))
     assert reason == "sum of squares 385 misses the outside reference 285 (the closed form)"
+BROKEN_WORKLOADS = Path(__file__).parent / "fixtures" / "broken_workloads"
+
+
+def construct_check(workload: str, backend: str, params: dict, tmp_path: Path) -> dict:
+    return construct({"workload": workload, "backend": backend, "params": params, "check": True,
+                      "reference_file": str(tmp_path / "ref.npz")})
+
+
+@pytest.fixture
+def broken_workloads(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(BROKEN_WORKLOADS))
+    return BROKEN_WORKLOADS
+
+
+def test_a_step_that_raises_is_recorded_with_its_step_type_message_and_traceback(broken_workloads, tmp_path):
+    findings = construct_check("user_faults", "python", {"width": 1}, tmp_path)
+    assert findings["status"] == "failed"
+    assert findings["reason"] == "prepare raised ValueError: width must be >= 2"
+    failure = findings["failure"]
+    assert (failure["step"], failure["error_type"]) == ("prepare", "ValueError")
+    assert failure["message"] == "width must be >= 2"
+    assert 'raise ValueError("width must be >= 2")' in failure["traceback"]
+
+
+def test_a_backend_importing_what_does_not_exist_fails_at_import(broken_workloads, tmp_path):
+    failure = construct_check("user_faults", "numba", {"width": 1}, tmp_path)["failure"]
+    assert (failure["step"], failure["error_type"]) == ("import", "ImplementationError")
+    assert "No module named 'no_such_module_xyz'" in failure["message"]
+
+
+def test_an_unqualified_path_fails_at_import_with_the_qualified_one(broken_workloads, tmp_path):
+    failure = construct_check("user_faults", "cython", {"width": 1}, tmp_path)["failure"]
+    assert "did you mean 'user_faults.cython_impl'?" in failure["message"]
+
+
+def test_a_broken_workload_package_fails_before_any_step(broken_workloads, tmp_path):
+    failure = construct_check("broken_init", "numpy", {"width": 1}, tmp_path)["failure"]
+    assert (failure["step"], failure["error_type"]) == ("workload", "WorkloadLoadError")
+    assert "RuntimeError: this workload's __init__ is broken" in failure["message"]
+
+
+def test_a_syntax_error_in_a_backend_module_fails_at_import(tmp_path, monkeypatch):
+    package = tmp_path / "workloads_dir" / "syntax_slip"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "from harness.workload import Comparison, Workload\n"
+        "WORKLOAD = Workload(name='syntax_slip', description='d', make_inputs=lambda p: 1,\n"
+        "    presets={'quick': [{}], 'default': [{}], 'full': [{}]}, comparison=Comparison.exact(),\n"
+        "    implementations={'numpy': 'syntax_slip.numpy_impl', 'python': 'syntax_slip.python_impl'})\n"
+    )
+    (package / "python_impl.py").write_text("def prepare(inputs, params, steps)\n    return None\n")
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(tmp_path / "workloads_dir"))
+    failure = construct_check("syntax_slip", "python", {}, tmp_path)["failure"]
+    assert (failure["step"], failure["error_type"]) == ("import", "SyntaxError")
+
+
+def test_a_reference_that_cannot_be_checked_against_is_refused(tmp_path):
+    with pytest.raises(UnusableReference, match="returned None"):
+        save_reference(tmp_path / "ref.npz", None)
+    with pytest.raises(UnusableReference, match="dtype <U3"):
+        save_reference(tmp_path / "ref.npz", ["1.0"])
+    assert not (tmp_path / "ref.npz").exists()

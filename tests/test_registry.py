@@ -1,6 +1,13 @@
 import pytest
 
-from harness.registry import discover, select, workload_dirs
+from harness.registry import (
+    WorkloadLoadError,
+    discover,
+    discover_workloads,
+    select,
+    select_discovered,
+    workload_dirs,
+)
 from harness.workload import WorkloadError
 
 
@@ -26,10 +33,47 @@ def test_missing_workload_directory_is_an_error(tmp_path):
         workload_dirs([tmp_path / "nope"])
 
 
-def test_two_workloads_with_one_name_are_an_error(tmp_path, monkeypatch):
-    package = tmp_path / "again"
+def write_package(folder, name: str, init: str) -> None:
+    package = folder / name
     package.mkdir()
-    (package / "__init__.py").write_text("from workloads.mandelbrot import WORKLOAD\n")
+    (package / "__init__.py").write_text(init)
+
+
+def test_two_workloads_with_one_name_are_a_load_failure(tmp_path, monkeypatch):
+    write_package(tmp_path, "again", "from workloads.mandelbrot import WORKLOAD\n")
     monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(tmp_path))
-    with pytest.raises(WorkloadError, match="two workloads are named 'mandelbrot'"):
-        discover()
+    found = discover_workloads()
+    assert "mandelbrot" in found.workloads
+    [failure] = found.failures
+    assert failure.name == "again" and failure.error_type == "WorkloadError"
+    assert "two workloads are named 'mandelbrot'" in failure.message
+
+
+def test_a_package_that_raises_is_recorded_and_the_others_still_load(tmp_path, monkeypatch):
+    write_package(tmp_path, "broken", "raise ValueError('width must be >= 2')\n")
+    write_package(tmp_path, "not_one", "WORKLOAD = 'saxpy'\n")
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(tmp_path))
+    found = discover_workloads()
+    assert "mandelbrot" in found.workloads
+    by_name = {f.name: f for f in found.failures}
+    assert by_name["broken"].error_type == "ValueError"
+    assert by_name["broken"].message == "width must be >= 2"
+    assert by_name["broken"].directory == str(tmp_path)
+    assert "raise ValueError" in by_name["broken"].traceback
+    assert "WORKLOAD is a str, not a harness Workload" in by_name["not_one"].message
+    assert set(discover()) == set(found.workloads)
+
+
+def test_a_broken_package_named_explicitly_is_a_failure_not_an_unknown_name(tmp_path, monkeypatch):
+    write_package(tmp_path, "broken", "raise ValueError('width must be >= 2')\n")
+    monkeypatch.setenv("HARNESS_WORKLOAD_PATH", str(tmp_path))
+    found = discover_workloads()
+    selection = select_discovered(found, ["broken", "mandelbrot"])
+    assert [w.name for w in selection.workloads] == ["mandelbrot"]
+    assert [f.name for f in selection.failures] == ["broken"]
+    everything = select_discovered(found, [])
+    assert [f.name for f in everything.failures] == ["broken"]
+    with pytest.raises(WorkloadLoadError, match=r"'broken' in .* cannot be loaded: ValueError: width must be >= 2"):
+        found.workload("broken")
+    with pytest.raises(WorkloadError, match="unknown workload 'brokn'; choose from: "):
+        select_discovered(found, ["brokn"])

@@ -314,6 +314,18 @@ def test_wrong_result_entry_is_not_timed_and_reported() -> None:
     assert "2 of 10 values differ" in html
 
 
+def test_structural_wrong_results_and_broken_workloads_are_reported() -> None:
+    check = Check(passed=False, comparison={"kind": "exact"}, message="result has dtype <U3", failed_on="dtype")
+    entry = Entry(workload="w", backend="python", params={}, status="wrong_result",
+                  reason="wrong dtype: result has dtype <U3", check=check)
+    broken = {"name": "broken_init", "error": "RuntimeError: this workload's __init__ is broken"}
+    html = build([entry], metadata={**minimal_metadata(), "workload_load_failures": [broken]})
+    assert "wrong dtype: result has dtype &lt;U3" in html
+    assert "0 of 0 values differ" not in html
+    assert "broken_init" in html
+    assert "cannot be loaded: RuntimeError: this workload&#39;s __init__ is broken" in html
+
+
 def test_write_report_to_folder_or_file(tmp_path: Path) -> None:
     assert report_path(tmp_path) == tmp_path / "index.html"
     assert report_path(tmp_path / "r.html") == tmp_path / "r.html"
@@ -390,3 +402,20 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
     html = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "this backend always raises" in html
     assert f"report about: {output}" in html
+
+
+def test_the_overview_names_the_outside_references_entries_reproduced():
+    from harness.report.run_sections import problems_section
+    from harness.results import Check, Entry, OutsideCheck, Run
+
+    outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")
+    entries = [
+        Entry(workload="mandelbrot", backend=b, params={"width": 160}, check=Check(True, {}, outside=[outside]))
+        for b in ("numpy", "numba")
+    ]
+    section = problems_section(Run(metadata={}, entries=entries))
+    assert section.notes == [
+        "Every entry finished ok and matched the reference.",
+        "mandelbrot: 2 entries reproduce the sum of the escape counts of an outside reference "
+        "(the talk's pure_python.py 160 100).",
+    ]

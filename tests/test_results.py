@@ -8,6 +8,7 @@ from harness.results import (
     Construction,
     Entry,
     Evaluation,
+    Failure,
     ResultsError,
     Run,
     Stats,
@@ -116,3 +117,14 @@ def test_add_replaces_an_entry_with_the_same_key():
     run.add(rerun)
     assert len(run.entries) == 1 and run.entries[0].status == "failed"
     assert run.find(rerun.key) is rerun
+
+
+def test_a_failure_round_trips_and_entries_without_one_read_as_before():
+    failure = Failure(phase="construction (check)", step="prepare", error_type="ValueError",
+                      message="width must be >= 2", output_tail="Traceback ...")
+    entry = Entry(workload="w", backend="python", params={}, status="failed",
+                  reason="construction (check): prepare raised ValueError: width must be >= 2", failure=failure)
+    assert Entry.from_json(json.loads(json.dumps(entry.to_json()))) == entry
+    plain = sample_run().entries[0].to_json()
+    assert "failure" not in plain
+    assert Entry.from_json(plain).failure is None

@@ -1,8 +1,11 @@
+import importlib
+
 import pytest
 
 from harness.workload import (
     BackendUnavailable,
     Comparison,
+    ImplementationError,
     Kernel,
     StepTimer,
     Workload,
@@ -58,23 +61,89 @@ def test_cases_are_copies_and_unknown_presets_name_the_valid_ones():
         workload.cases("huge")
 
 
+def test_quick_case_for_keeps_the_most_non_size_parameters():
+    quick = [{"n": 1, "algorithm": "tuned", "op": "sum"}, {"n": 2, "algorithm": "naive", "op": "sum"}]
+    presets = {"quick": quick, "default": [{"n": 9}], "full": [{"n": 9}]}
+    workload = declare(presets=presets, parameters={"n": "size"}, size_parameters=("n",))
+    naive = workload.quick_case_for({"n": 1000, "algorithm": "naive", "op": "max", "seed": 3})
+    assert naive == {"n": 2, "algorithm": "naive", "op": "sum", "seed": 3}
+    assert workload.quick_case_for({"n": 1000})["algorithm"] == "tuned"  # ties: the first
+
+
 def test_backends_come_in_canonical_order():
     workload = declare(implementations={"cuda": "a", "python": "b", "numpy": "c"})
     assert workload.backends == ["python", "numpy", "cuda"]
 
 
-def test_missing_module_makes_the_backend_unavailable():
-    workload = declare()
-    with pytest.raises(BackendUnavailable, match=r"cannot import nowhere\.numpy_impl"):
-        workload.load("numpy")
+@pytest.fixture
+def package(tmp_path, monkeypatch, request):
+    """A fresh package on sys.path, named after the test; write modules into it with ``add``."""
+    name = "pkg_" + request.node.name.removeprefix("test_")[:40]
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def add(module: str, source: str) -> str:
+        (folder / module).write_text(source)
+        return name
+
+    return add
+
+
+def test_a_path_that_names_no_module_is_an_implementation_error_with_a_hint():
+    with pytest.raises(ImplementationError, match=r"'nowhere\.numpy_impl' cannot be found: .*package-qualified"):
+        declare().load("numpy")
     with pytest.raises(BackendUnavailable, match="no cython implementation"):
-        workload.load("cython")
+        declare().load("cython")
 
 
-def test_missing_cython_extension_says_how_to_build_it():
-    workload = declare(implementations={"numpy": "x", "cython": "nowhere_at_all"})
+def test_an_unqualified_path_suggests_the_qualified_one(package, monkeypatch):
+    name = package("numpy_impl.py", "def prepare(inputs, params, steps): ...\n")
+    workload = declare(implementations={"numpy": "numpy_impl"})
+    monkeypatch.setattr(importlib.import_module(name), "WORKLOAD", workload, raising=False)
+    with pytest.raises(ImplementationError, match=rf"package-qualified; did you mean '{name}\.numpy_impl'\?"):
+        workload.load("numpy")
+
+
+def test_missing_cython_extension_says_how_to_build_it(package):
+    name = package("fast_impl.pyx", "def prepare(inputs, params, steps): pass\n")
+    workload = declare(implementations={"numpy": "x", "cython": f"{name}.fast_impl"})
     with pytest.raises(BackendUnavailable, match=r"not built: run `pip install -e \.`"):
         workload.load("cython")
+
+
+def test_a_module_importing_what_does_not_exist_is_an_implementation_error(package):
+    name = package("numpy_impl.py", "import no_such_module_anywhere\n")
+    with pytest.raises(ImplementationError, match="No module named 'no_such_module_anywhere'"):
+        declare(implementations={"numpy": f"{name}.numpy_impl"}).load("numpy")
+
+
+def test_a_module_importing_a_missing_name_is_an_implementation_error(package):
+    name = package("numpy_impl.py", "from numpy import no_such_function\n")
+    with pytest.raises(ImplementationError, match="cannot import name 'no_such_function'"):
+        declare(implementations={"numpy": f"{name}.numpy_impl"}).load("numpy")
+
+
+def test_a_missing_optional_dependency_makes_the_backend_unavailable(package):
+    source = "raise ModuleNotFoundError(\"No module named 'numba'\", name='numba')\n"
+    name = package("numba_impl.py", source)
+    with pytest.raises(BackendUnavailable, match="needs numba, which is not installed: pip install numba"):
+        declare(implementations={"numpy": "x", "numba": f"{name}.numba_impl"}).load("numba")
+
+
+def test_a_module_without_prepare_is_an_implementation_error(package):
+    name = package("numpy_impl.py", "x = 1\n")
+    with pytest.raises(ImplementationError, match="defines no prepare"):
+        declare(implementations={"numpy": f"{name}.numpy_impl"}).load("numpy")
+
+
+def test_a_lower_precision_must_be_a_known_float():
+    assert Comparison.tolerance(rtol=1e-6, reason="float32 on the device", precision="float32").precision == "float32"
+    assert Comparison.tolerance(rtol=1e-6, reason="r", precision="float32").to_json()["precision"] == "float32"
+    assert "precision" not in Comparison.exact().to_json()
+    with pytest.raises(WorkloadError, match="unknown precision 'float31'; choose from: float16, float32, float64"):
+        Comparison.tolerance(rtol=1e-6, reason="r", precision="float31")
 
 
 def test_step_timer_times_named_steps_with_a_fake_clock():

@@ -193,10 +193,10 @@ class DeviceMemory:
 def bounded_params(
     workload: Workload, params: dict[str, Any], instrumented_seconds: float
 ) -> tuple[dict[str, Any], str | None]:
-    """``params``, or the workload's first ``quick`` case when an instrumented call would be slow."""
+    """``params``, or the closest ``quick`` case when an instrumented call would be slow."""
     if instrumented_seconds <= INSTRUMENTED_SECONDS_LIMIT:
         return params, None
-    smaller = {**params, **workload.cases("quick")[0]}
+    smaller = workload.quick_case_for(params)
     if smaller == params:
         return params, None
     return smaller, (

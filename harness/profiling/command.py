@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.interrupts import exit_code_of, stop_signals_interrupt
 from harness.locking import ResultsLock
@@ -26,7 +26,11 @@ from harness.profiling.runner import PRESET_PROFILE_SETTINGS, ProfileRunner, Pro
 from harness.results import Entry, Run, load, save
 from harness.runner import EntryPlan
 
+if TYPE_CHECKING:
+    from harness.cli import Planned
+
 EXIT_OK, EXIT_FAILURES = 0, 1
+INTERRUPTED_BASE = 128  # an interrupted profile exits with 128 + the signal's number
 PROFILED_ONLY = "profiled only: this file has no timings for it (time it with `harness run`)"
 
 
@@ -60,22 +64,37 @@ def per_preset(field: str) -> str:
 
 def command_profile(args: argparse.Namespace) -> int:
     """Steps: plans -> lock the results file -> profile each entry into it."""
-    from harness.cli import plans_for, record_workloads, run_settings
+    from harness.cli import plans_for, run_settings
 
     with stop_signals_interrupt():
         selection = run_settings(args, memory_limit_gib=args.memory_limit)
-        plans = plans_for(selection)
+        planned = plans_for(selection)
         path, metadata = profile_target(args, selection.preset)
         with ResultsLock(path, " ".join(["python", "-m", "harness", *sys.argv[1:]])):
             run = open_results(args, path, metadata, selection.preset)
-            record_workloads(run, plans)
+            note_load_failures(run, planned)
             settings = profile_settings(
                 selection.preset,
                 timeout=args.timeout,
                 growth_seconds=args.growth_seconds,
                 memory_limit=selection.memory_limit_bytes,
             )
-            return profile_into(run, path, plans, settings, [Path(d) for d in selection.workload_dirs])
+            status = profile_into(run, path, planned.plans, settings, [Path(d) for d in selection.workload_dirs])
+    if status > INTERRUPTED_BASE or not planned.load_failures:
+        return status
+    return max(status, EXIT_FAILURES)
+
+
+def note_load_failures(run: Run, planned: Planned) -> None:
+    """The workloads profiled, and the broken packages: failures here too, and the file says so."""
+    from harness.cli import record_load_failures, record_workloads
+
+    record_workloads(run, planned.plans)
+    if planned.load_failures:
+        record_load_failures(run, planned.load_failures)
+        console = ProfileConsole()
+        for failure in planned.load_failures:
+            console.note(f"workload {failure.name}: failed: {failure.describe()}")
 
 
 def profile_into(

@@ -162,10 +162,10 @@ def child_kinds(backend: str) -> list[list[str]]:
 
 
 def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:
-    """The entry's params; the quick case for CUDA under the simulator (hours otherwise)."""
+    """The entry's params; the closest quick case for CUDA under the simulator (hours otherwise)."""
     if plan.backend != "cuda" or not simulated_cuda():
         return plan.params, None
-    quick = {**plan.params, **plan.workload.cases("quick")[0]}
+    quick = plan.workload.quick_case_for(plan.params)
     if quick == plan.params:
         return plan.params, None
     return quick, (

@@ -19,7 +19,7 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table
-from harness.results import Check, Entry, Run
+from harness.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run
 from harness.workload import BACKENDS
 
 MAX_TICK_LABELS = 12
@@ -141,17 +141,39 @@ def problems_section(run: Run) -> Section:
         [e.workload, case_label(e.params), entry_label(e), e.status, _reason(e)]
         for e in run.entries
         if e.status != "ok"
-    ]
+    ] + _load_failure_rows(run)
     if rows:
         section.tables.append(Table(["workload", "case", "backend", "status", "reason"], rows))
     else:
         section.notes.append("Every entry finished ok and matched the reference.")
+    section.notes += outside_reference_notes(run)
     return section
+
+
+def outside_reference_notes(run: Run) -> list[str]:
+    """Which ok entries were also held against a figure from outside the project, and its source."""
+    matched: dict[tuple[str, str, str], int] = defaultdict(int)
+    for entry in run.entries:
+        if entry.status == "ok" and entry.check is not None:
+            for outside in entry.check.outside:
+                matched[(entry.workload, outside.quantity, outside.source)] += 1
+    return [
+        f"{workload}: {count} entries reproduce the {quantity} of an outside reference ({source})."
+        for (workload, quantity, source), count in sorted(matched.items())
+    ]
+
+
+def _load_failure_rows(run: Run) -> list[list[str]]:
+    """Workload packages that could not be loaded: none of their entries ran."""
+    return [
+        [str(failure.get("name", "?")), "-", "-", "failed", f"cannot be loaded: {failure.get('error', '')}"]
+        for failure in run.metadata.get(WORKLOAD_LOAD_FAILURES, [])
+    ]
 
 
 def _reason(entry: Entry) -> str:
     parts = [entry.reason]
-    if entry.check is not None and not entry.check.passed:
+    if entry.check is not None and not entry.check.passed and entry.check.failed_on in ("", "values"):
         parts.append(
             f"{entry.check.mismatches} of {entry.check.size} values differ; max abs diff "
             f"{entry.check.max_abs_diff:.3g}, max rel diff {entry.check.max_rel_diff:.3g}"

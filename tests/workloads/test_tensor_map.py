@@ -1,39 +1,78 @@
-"""tensor_map: every op x backend x layout against NumPy, on preset-like and random shapes."""
+"""tensor_map: every backend x algorithm x op x layout against NumPy, on preset-like and random shapes."""
 
 import pytest
+from algorithm_checks import (
+    assert_numba_backends_share_the_chunk,
+    assert_presets_name_algorithms,
+    assert_records_its_algorithm,
+    kernel_info,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
 from harness.construct import construct
 from harness.workload import BackendUnavailable
+from workloads.tensor_core import python_limit
+from workloads.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_map import OPS, WORKLOAD
 from workloads.tensor_map.inputs import LAYOUTS, MapInputs
 
 CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("backend", WORKLOAD.backends)
-def test_backend_matches_numpy(backend, op, layout):
+def test_backend_matches_numpy(backend, op, layout, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    inputs = WORKLOAD.make_inputs({"op": op, "layout": layout, "elements": 32})
+    inputs = WORKLOAD.make_inputs({"op": op, "layout": layout, "elements": 32, "algorithm": algorithm})
     assert_matches_reference(WORKLOAD, backend, inputs)
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("backend", CPU_BACKENDS)
-def test_backend_matches_numpy_on_random_strided_shapes(backend):
+def test_backend_matches_numpy_on_random_strided_shapes(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
 
     @given(strided_tensors(), st.sampled_from(OPS))
     @settings(**SETTINGS)
     def check(source, op):
-        assert_matches_reference(WORKLOAD, backend, MapInputs(source=source, op=op))
+        assert_matches_reference(WORKLOAD, backend, MapInputs(source=source, op=op, algorithm=algorithm))
 
     check()
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("backend", WORKLOAD.backends)
+def test_every_kernel_records_its_algorithm(backend, algorithm):
+    assert_records_its_algorithm(WORKLOAD, backend, {"op": "neg", "elements": 32, "algorithm": algorithm})
+
+
+@pytest.mark.parametrize(
+    ("layout", "algorithm", "kernel"),
+    [("contiguous", "tuned", "aligned"), ("transposed", "tuned", "indexed"), ("contiguous", "naive", "indexed")],
+)
+def test_cuda_takes_the_index_free_kernel_only_on_the_tuned_fast_path(layout, algorithm, kernel):
+    params = {"op": "neg", "layout": layout, "elements": 32, "algorithm": algorithm}
+    assert kernel_info(WORKLOAD, "cuda", params)["kernel"] == kernel
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_numba_and_numba_parallel_compile_the_same_chunk_body(algorithm):
+    assert_numba_backends_share_the_chunk(WORKLOAD, "map", algorithm)
+
+
+def test_every_preset_case_names_its_algorithm():
+    assert_presets_name_algorithms(WORKLOAD, lambda case: case["elements"] <= python_limit.PYTHON_MAX_ELEMENTS)
+
+
+def test_unknown_algorithm_is_rejected_with_the_choices():
+    with pytest.raises(ValueError, match="unknown algorithm 'blocked'; choose from: naive, tuned"):
+        WORKLOAD.make_inputs({"op": "neg", "elements": 64, "algorithm": "blocked"})
 
 
 def test_the_transposed_layout_is_a_strided_view():

@@ -1,14 +1,18 @@
-"""tensor_reduce: sum and max x backend x layout against NumPy, along every dim."""
+"""tensor_reduce: sum and max x backend x algorithm x layout against NumPy, along every dim."""
 
 import numpy as np
 import pytest
+from algorithm_checks import assert_presets_name_algorithms, assert_records_its_algorithm
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tensor_strategies import SETTINGS, assert_matches_reference, skip_reason, strided_tensors
+from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
-from workloads.tensor_core import StridedTensor
+from harness.workload import BackendUnavailable
+from workloads.tensor_core import StridedTensor, python_limit
+from workloads.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_reduce import OPS, WORKLOAD
 from workloads.tensor_reduce.inputs import LAYOUTS, ReduceInputs
+from workloads.tensor_reduce.tiling import TILE
 
 CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
 
@@ -16,37 +20,101 @@ CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
 @pytest.mark.parametrize("dim", [0, -1])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("backend", WORKLOAD.backends)
-def test_backend_matches_numpy(backend, op, layout, dim):
+def test_backend_matches_numpy(backend, algorithm, op, layout, dim):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
-    params = {"op": op, "layout": layout, "elements": 32, "dim": dim}
+    params = {"op": op, "layout": layout, "elements": 32, "dim": dim, "algorithm": algorithm}
     assert_matches_reference(WORKLOAD, backend, WORKLOAD.make_inputs(params))
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("backend", CPU_BACKENDS)
-def test_backend_matches_numpy_along_every_dim_of_random_tensors(backend):
+def test_backend_matches_numpy_along_every_dim_of_random_tensors(backend, algorithm):
     if reason := skip_reason(WORKLOAD, backend):
         pytest.skip(reason)
 
-    @given(strided_tensors(), st.sampled_from(OPS), st.data())
+    @given(strided_tensors(), st.sampled_from(OPS))
     @settings(**SETTINGS)
-    def check(source, op, data):
+    def check(source, op):
         for dim in range(source.ndim):
-            inputs = ReduceInputs(source=source, op=op, dim=dim)
+            inputs = ReduceInputs(source=source, op=op, dim=dim, algorithm=algorithm)
             assert_matches_reference(WORKLOAD, backend, inputs)
 
     check()
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1), (1, 2, 0)])
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_tuned_tiles_cover_ragged_chunks_and_scattered_lines(backend, order):
+    """More outputs than a tile (not a multiple of it), in several chunks; in some orders the
+    tile's lines start side by side (one contiguous run per step), in others they do not."""
+    if reason := skip_reason(WORKLOAD, backend):
+        pytest.skip(reason)
+    values = np.random.default_rng(7).standard_normal((3, TILE + 45, 5))
+    source = StridedTensor.contiguous(values).permute(*order)
+    for dim in range(3):
+        for op in OPS:
+            assert_matches_reference(WORKLOAD, backend, ReduceInputs(source, op, dim, "tuned"))
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("dim", [0, 1, 2])
-def test_cuda_reduces_along_every_dim_of_a_3d_view(dim):
+def test_cuda_reduces_along_every_dim_of_a_3d_view(dim, algorithm):
     if reason := skip_reason(WORKLOAD, "cuda"):
         pytest.skip(reason)
-    values = np.random.default_rng(dim).standard_normal((2, 3, 2))
+    values = np.random.default_rng(dim).standard_normal((2, 3, 40))
     source = StridedTensor.contiguous(values).permute(2, 0, 1)
     for op in OPS:
-        assert_matches_reference(WORKLOAD, "cuda", ReduceInputs(source=source, op=op, dim=dim))
+        inputs = ReduceInputs(source=source, op=op, dim=dim, algorithm=algorithm)
+        assert_matches_reference(WORKLOAD, "cuda", inputs)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("backend", WORKLOAD.backends)
+def test_every_kernel_records_the_algorithm_it_runs(backend, algorithm):
+    if reason := skip_reason(WORKLOAD, backend):
+        pytest.skip(reason)
+    assert_records_its_algorithm(WORKLOAD, backend, {"op": "sum", "elements": 32, "algorithm": algorithm})
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_python_declines_cases_over_its_limit(algorithm):
+    inputs = WORKLOAD.make_inputs({"op": "sum", "elements": 64, "algorithm": algorithm})
+    with pytest.raises(BackendUnavailable, match="64 elements"):
+        run(WORKLOAD, "python", inputs, {"python_limit": 32})
+
+
+def test_unknown_algorithm_is_rejected_with_the_choices():
+    with pytest.raises(ValueError, match="unknown algorithm 'blocked'; choose from: naive, tuned"):
+        WORKLOAD.make_inputs({"op": "sum", "elements": 32, "algorithm": "blocked"})
+
+
+def test_algorithm_defaults_to_tuned():
+    assert WORKLOAD.make_inputs({"op": "sum", "elements": 32}).algorithm == "tuned"
+    assert "algorithm" in WORKLOAD.parameters
+
+
+def test_every_preset_case_names_its_algorithm_and_quick_and_default_measure_naive():
+    def python_runs(case: dict) -> bool:
+        return case["elements"] <= python_limit.PYTHON_MAX_ELEMENTS
+
+    assert_presets_name_algorithms(WORKLOAD, python_runs)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_numba_and_numba_parallel_inline_the_same_body(algorithm):
+    pytest.importorskip("numba")
+    from numba_structure import assert_one_body_two_loops, top_level_parallel_regions
+
+    from workloads.tensor_reduce import numba_impl, numba_parallel_impl
+    from workloads.tensor_reduce.numba_bodies import operands_of
+
+    serial, parallel = numba_impl.kernels()[algorithm], numba_parallel_impl.kernels()[algorithm]
+    assert_one_body_two_loops(serial, parallel)
+    inputs = WORKLOAD.make_inputs({"op": "sum", "elements": 32, "layout": "transposed"})
+    assert top_level_parallel_regions(parallel, (operands_of(inputs, inputs.output()), 2)) == 1
 
 
 def test_the_reduced_dim_is_kept_with_size_one():

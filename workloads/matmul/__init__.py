@@ -3,9 +3,16 @@
 ``left`` is (batch, n, n); ``right`` is (batch, n, n) in the ``contiguous`` layout, or
 (1, n, n) in the ``broadcast`` layout, read with batch stride 0 as MiniTorch does.
 
-Presets: ``default`` runs n = 512 in both layouts and n = 64 broadcast, batch 2;
-``full`` scales n from 32 to 1024. The python backend runs the
-naive triple loop, about a microsecond per multiply-add, so it declines cases above 2^21
+``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+runs: ``naive``, MiniTorch's triple loop (i, j, k innermost; the GPU: one thread per
+output, no shared memory), or ``tuned`` (blocked, packed i-k-j with 2x2 register
+blocking; the GPU: a shared-memory tiled kernel). numpy runs BLAS for both.
+
+Presets (batch 2; every case names its algorithm): ``quick`` runs n = 16 in both
+layouts, tuned, and broadcast naive; ``default`` runs n = 512 in both layouts and n = 64
+broadcast, tuned, and n = 64 broadcast naive, so naive -> tuned is measured on every
+backend, python included; ``full`` scales tuned n from 32 to 1024. The python backend
+costs about a microsecond per multiply-add, so it declines cases above 2^21
 multiply-adds as unavailable (n = 64 runs; see ``workloads.tensor_core.python_limit``).
 """
 
@@ -14,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.workload import Comparison, Params, Work, Workload
+from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
 
 from .inputs import LAYOUTS, MatmulInputs, make_inputs
 
@@ -23,14 +31,19 @@ def _work(params: Params, inputs: MatmulInputs) -> Work:
     return Work(amount=float(2 * inputs.multiply_adds), unit="FLOP")
 
 
-def _case(layout: str, n: int) -> dict[str, Any]:
-    return {"layout": layout, "n": n, "batch": 2}
+def _case(layout: str, n: int, algorithm: str) -> dict[str, Any]:
+    return {"layout": layout, "n": n, "batch": 2, "algorithm": algorithm}
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": [_case(layout, 16) for layout in LAYOUTS],
-    "default": [_case("contiguous", 512), _case("broadcast", 512), _case("broadcast", 64)],
-    "full": [_case(layout, n) for layout in LAYOUTS for n in (32, 64, 128, 256, 512, 1024)],
+    "quick": [_case("contiguous", 16, "tuned"), _case("broadcast", 16, "tuned"), _case("broadcast", 16, "naive")],
+    "default": [
+        _case("contiguous", 512, "tuned"),
+        _case("broadcast", 512, "tuned"),
+        _case("broadcast", 64, "tuned"),
+        _case("broadcast", 64, "naive"),
+    ],
+    "full": [_case(layout, n, "tuned") for layout in LAYOUTS for n in (32, 64, 128, 256, 512, 1024)],
 }
 
 WORKLOAD = Workload(
@@ -40,6 +53,7 @@ WORKLOAD = Workload(
         "n": "rows, cols and inner size of each square matrix",
         "batch": "batch size of the left operand (default 2)",
         "layout": "contiguous (both batched) or broadcast (right has batch 1, stride 0)",
+        "algorithm": ALGORITHM_DESCRIPTION,
         "seed": "RNG seed for the standard-normal operands (default 0)",
         "python_limit": "most multiply-adds the python backend runs (default 2^21)",
     },

@@ -1,10 +1,17 @@
 # mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
 # (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
-"""numba-cuda: a shared-memory tiled matmul, one thread per output, one block per tile.
+"""numba-cuda: both algorithms, one thread per output, a TILE x TILE block of outputs per block.
 
-Each block loads a TILE x TILE tile of each operand into shared memory per step along
-k, so every global element is read once per block instead of once per thread. The
-batch index is the grid's z; batch stride 0 broadcasts a batch of 1 (MiniTorch).
+- naive: MiniTorch's dot product per output, read straight from global memory, k
+  innermost: each thread reads its left row and right column, so every element is read
+  by n threads from global memory (through the caches at best).
+- tuned: the GPU form of the blocked product: a shared-memory tiled matmul. Each block
+  loads a TILE x TILE tile of each operand into shared memory per step along k, so every
+  global element is read once per block instead of once per thread. (The CPU's packed
+  panel and register tile play the same part: reuse from fast memory.)
+
+The batch index is the grid's z; batch stride 0 broadcasts a batch of 1 (MiniTorch).
+Both add each output's products in order of k (the GPU may fuse multiply and add).
 """
 
 from __future__ import annotations
@@ -17,23 +24,30 @@ from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
 from workloads.tensor_core.cuda_helpers import to_device_tensor
 
+from . import dot as strided_dot
 from .inputs import MatmulInputs, batch_strides
 
 TILE = 16
 
+dot = cuda.jit(device=True)(strided_dot.dot)
+
 
 @cuda.jit(cache=True)
-def matmul_kernel(  # type: ignore[no-untyped-def]
-    out,
-    out_shape,
-    out_strides,
-    left,
-    left_strides,
-    right,
-    right_strides,
-    left_batch,
-    right_batch,
-    inner,
+def naive_matmul_kernel(  # type: ignore[no-untyped-def]
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner
+):
+    batch = cuda.blockIdx.z
+    j, i = cuda.grid(2)
+    if i < out_shape[1] and j < out_shape[2]:
+        left_start = batch * left_batch + i * left_strides[1]
+        right_start = batch * right_batch + j * right_strides[2]
+        total = dot(left, left_start, left_strides[2], right, right_start, right_strides[1], inner)
+        out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+
+
+@cuda.jit(cache=True)
+def tuned_matmul_kernel(  # type: ignore[no-untyped-def]
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner
 ):
     left_tile = cuda.shared.array((TILE, TILE), float64)
     right_tile = cuda.shared.array((TILE, TILE), float64)
@@ -73,7 +87,8 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
         cuda.synchronize()
     batches, rows, cols = (int(s) for s in output.shape)
     grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE, batches)
-    launch = matmul_kernel[grid, (TILE, TILE)]
+    kernel = naive_matmul_kernel if inputs.algorithm == "naive" else tuned_matmul_kernel
+    launch = kernel[grid, (TILE, TILE)]
     args: tuple[Any, ...] = (out, out_shape, out_strides, left, left_strides, right, right_strides)
     args += (*batch_strides(inputs), int(inputs.left.shape[2]))
 
@@ -86,5 +101,5 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
         call=call,
         fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
         time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "tile": TILE, "grid": list(grid)},
+        info={**device_info(), "algorithm": inputs.algorithm, "tile": TILE, "grid": list(grid)},
     )

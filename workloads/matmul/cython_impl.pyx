@@ -1,17 +1,39 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Cython: MiniTorch's triple loop (i, j, then k innermost), serial, like numba_impl."""
+"""Cython: both algorithms, serial.
+
+- naive: MiniTorch's triple loop (i, j, then k innermost), like numba's naive kernel.
+- tuned: the blocked, packed i-k-j kernel of ``numba_bodies`` ported: (batch, ``ROWS``-row
+  block) tasks, the right operand's ``DEPTH`` x ``COLS`` panel packed contiguous, a
+  ``ROWS`` x ``COLS`` accumulator tile, and two rows and two k per pass of the j loop
+  (2x2 register blocking), which GCC vectorises at ``-O3``.
+
+Summation order: the tuned kernel adds each output's products in Numba's tuned order
+(blocks of ``DEPTH`` k, pairs ``a0 * b0 + a1 * b1`` added to the tile), but without fused
+multiply-adds. Numba's kernel, with ``fastmath={"contract"}``, compiles for the host CPU
+and uses FMA where it has it. GCC contracts ``a * b + c`` into an FMA only under
+``-ffp-contract=fast`` (its default outside ISO C mode, so on here) *and* for a target
+with FMA instructions; setup.py passes ``-O3`` without ``-march``, so on x86-64 the
+target is the baseline (SSE2, 2 doubles a vector, no FMA) and nothing is contracted:
+every product is rounded before it is added, as in the python backend (on AArch64,
+where FMA is baseline, GCC would contract). The orders differ by rounding, within the
+workload's tolerance.
+"""
 
 from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc
 
 from harness.workload import Kernel
 
+from workloads.matmul import blocking
 from workloads.matmul.inputs import batch_strides
 
+cdef int64_t ROWS = blocking.ROWS, DEPTH = blocking.DEPTH, COLS = blocking.COLS
 
-cpdef void matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[::1] out_strides,
-                  const double[::1] left, const int64_t[::1] left_strides,
-                  const double[::1] right, const int64_t[::1] right_strides,
-                  int64_t left_batch, int64_t right_batch, int64_t inner):
+
+cpdef void naive_matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[::1] out_strides,
+                        const double[::1] left, const int64_t[::1] left_strides,
+                        const double[::1] right, const int64_t[::1] right_strides,
+                        int64_t left_batch, int64_t right_batch, int64_t inner):
     """out[b, i, j] = sum_k left[b, i, k] * right[b, k, j], batch dims broadcast."""
     cdef int64_t batch, i, j, k, left_position, right_position
     cdef int64_t left_step = left_strides[2], right_step = right_strides[1]
@@ -29,14 +51,117 @@ cpdef void matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[:
                     out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
 
 
+cpdef void tuned_matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[::1] out_strides,
+                        const double[::1] left, const int64_t[::1] left_strides,
+                        const double[::1] right, const int64_t[::1] right_strides,
+                        int64_t left_batch, int64_t right_batch, int64_t inner):
+    """The same product, (batch, row block) task by task, with one panel and tile buffer."""
+    cdef double* panel = <double*> malloc(DEPTH * COLS * sizeof(double))
+    cdef double* tile = <double*> malloc(ROWS * COLS * sizeof(double))
+    cdef int64_t task, blocks = (out_shape[1] + ROWS - 1) // ROWS
+    try:
+        if panel == NULL or tile == NULL:
+            raise MemoryError("no memory for the matmul panel and tile")
+        with nogil:
+            for task in range(out_shape[0] * blocks):
+                tuned_task(out, out_shape, out_strides, left, left_strides, right, right_strides,
+                           left_batch, right_batch, inner, task // blocks, (task % blocks) * ROWS,
+                           panel, tile)
+    finally:
+        free(panel)
+        free(tile)
+
+
+cdef void tuned_task(double[::1] out, const int64_t[::1] out_shape, const int64_t[::1] out_strides,
+                     const double[::1] left, const int64_t[::1] left_strides,
+                     const double[::1] right, const int64_t[::1] right_strides,
+                     int64_t left_batch, int64_t right_batch, int64_t inner, int64_t batch, int64_t row0,
+                     double* panel, double* tile) noexcept nogil:
+    """Rows row0 .. row0 + ROWS of ``batch``, panel by panel of ``COLS`` columns."""
+    cdef int64_t block_rows = min(ROWS, out_shape[1] - row0), cols = out_shape[2]
+    cdef int64_t col0, k0, width, depth, i, j, out_start, col_panel, k_step
+    for col_panel in range((cols + COLS - 1) // COLS):  # C loops step by 1: count the panels
+        col0 = col_panel * COLS
+        width = min(COLS, cols - col0)
+        for i in range(block_rows):
+            for j in range(width):
+                tile[i * COLS + j] = 0.0
+        for k_step in range((inner + DEPTH - 1) // DEPTH):
+            k0 = k_step * DEPTH
+            depth = min(DEPTH, inner - k0)
+            pack_panel(right, batch * right_batch + k0 * right_strides[1] + col0 * right_strides[2],
+                       right_strides[1], right_strides[2], depth, width, panel)
+            multiply_panel(left, batch * left_batch + row0 * left_strides[1] + k0 * left_strides[2],
+                           left_strides[1], left_strides[2], block_rows, depth, width, panel, tile)
+        out_start = batch * out_strides[0] + row0 * out_strides[1] + col0 * out_strides[2]
+        for i in range(block_rows):
+            for j in range(width):
+                out[out_start + i * out_strides[1] + j * out_strides[2]] = tile[i * COLS + j]
+
+
+cdef inline void pack_panel(const double[::1] right, int64_t start, int64_t row_stride, int64_t col_stride,
+                            int64_t depth, int64_t width, double* panel) noexcept nogil:
+    """Copy a depth x width block of the right operand into the contiguous ``panel`` (rows of COLS)."""
+    cdef int64_t k, j
+    for k in range(depth):
+        for j in range(width):
+            panel[k * COLS + j] = right[start + k * row_stride + j * col_stride]
+
+
+cdef inline void multiply_row(double coefficient, const double* panel_row, double* row,
+                              int64_t width) noexcept nogil:
+    """row[j] += coefficient * panel_row[j]."""
+    cdef int64_t j
+    for j in range(width):
+        row[j] += coefficient * panel_row[j]
+
+
+cdef inline void multiply_panel(const double[::1] left, int64_t start, int64_t row_stride, int64_t col_stride,
+                                int64_t rows, int64_t depth, int64_t width, const double* panel,
+                                double* tile) noexcept nogil:
+    """tile[i, :width] += left[i, k] * panel[k, :width]; two rows and two k per pass of j."""
+    cdef int64_t pair, k, j, start0, start1, last
+    cdef double a00, a01, a10, a11, b0, b1
+    cdef double* row0
+    cdef double* row1
+    cdef const double* panel0
+    cdef const double* panel1
+    for pair in range(rows // 2):
+        start0 = start + 2 * pair * row_stride
+        start1 = start0 + row_stride
+        row0 = tile + 2 * pair * COLS
+        row1 = row0 + COLS
+        for k in range(0, depth - 1, 2):
+            a00 = left[start0 + k * col_stride]
+            a01 = left[start0 + (k + 1) * col_stride]
+            a10 = left[start1 + k * col_stride]
+            a11 = left[start1 + (k + 1) * col_stride]
+            panel0 = panel + k * COLS
+            panel1 = panel0 + COLS
+            for j in range(width):
+                b0 = panel0[j]
+                b1 = panel1[j]
+                row0[j] += a00 * b0 + a01 * b1
+                row1[j] += a10 * b0 + a11 * b1
+        if depth % 2:
+            last = depth - 1
+            multiply_row(left[start0 + last * col_stride], panel + last * COLS, row0, width)
+            multiply_row(left[start1 + last * col_stride], panel + last * COLS, row1, width)
+    if rows % 2:
+        start0 = start + (rows - 1) * row_stride
+        for k in range(depth):
+            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + (rows - 1) * COLS, width)
+
+
 def prepare(inputs, params, steps):
     output, left, right = inputs.output(), inputs.left, inputs.right
     left_batch, right_batch = batch_strides(inputs)
     args = (output.storage, output.shape, output.strides, left.storage, left.strides,
             right.storage, right.strides, left_batch, right_batch, int(left.shape[2]))
+    cdef object kernel = naive_matmul if inputs.algorithm == "naive" else tuned_matmul  # the Python callable
 
     def call():
-        matmul(*args)
+        kernel(*args)
         return output.storage
 
-    return Kernel(call=call, fetch=output.reshape_values)
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})

@@ -1,4 +1,4 @@
-"""Inputs of matmul: a batch of square matrices and a batch (or a single broadcast matrix)."""
+"""Inputs of matmul: a batch of square matrices, a batch (or a single broadcast matrix), the algorithm."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from harness.workload import Params
 from workloads.tensor_core import StridedTensor, rng_for
+from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 
 LAYOUTS = ("contiguous", "broadcast")
 
@@ -16,6 +17,7 @@ LAYOUTS = ("contiguous", "broadcast")
 class MatmulInputs:
     left: StridedTensor
     right: StridedTensor
+    algorithm: str = DEFAULT_ALGORITHM
 
     def output(self) -> StridedTensor:
         """A fresh contiguous (batch, rows, cols) output; batch broadcast MiniTorch-style."""
@@ -47,9 +49,9 @@ def check_shapes(left_shape: tuple[int, ...], right_shape: tuple[int, ...]) -> N
         raise ValueError(f"matmul shapes {left_shape} and {right_shape}: batches do not broadcast")
 
 
-def make_pair(left: np.ndarray, right: np.ndarray) -> MatmulInputs:
+def make_pair(left: np.ndarray, right: np.ndarray, algorithm: str = DEFAULT_ALGORITHM) -> MatmulInputs:
     check_shapes(left.shape, right.shape)
-    return MatmulInputs(StridedTensor.contiguous(left), StridedTensor.contiguous(right))
+    return MatmulInputs(StridedTensor.contiguous(left), StridedTensor.contiguous(right), algorithm)
 
 
 def make_inputs(params: Params) -> MatmulInputs:
@@ -57,8 +59,9 @@ def make_inputs(params: Params) -> MatmulInputs:
     layout = str(params.get("layout", "contiguous"))
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from: {', '.join(LAYOUTS)}")
+    algorithm = algorithm_of(params)
     n, batch = int(params["n"]), int(params.get("batch", 2))
     rng = rng_for(params, salt=4)
     left = rng.standard_normal((batch, n, n))
     right = rng.standard_normal((batch if layout == "contiguous" else 1, n, n))
-    return make_pair(left, right)
+    return make_pair(left, right, algorithm)

@@ -1,22 +1,30 @@
-"""Pure Python: MiniTorch's batched triple loop with batch stride 0 broadcasting, on lists."""
+"""Pure Python on lists: both algorithms, as every other backend runs them.
+
+- naive: MiniTorch's batched triple loop (i, j, then k innermost), batch stride 0
+  broadcasting a batch of 1.
+- tuned: the blocked, packed i-k-j product of the compiled tuned kernels
+  (``numba_bodies``): (batch, ``ROWS``-row block) tasks, ``DEPTH`` x ``COLS`` panels of the
+  right operand packed into lists, an accumulator tile, two rows and two k per pass over
+  j. It adds in the compiled kernels' order (without their fused multiply-adds). In
+  CPython the blocking buys little: what it saves is cache misses, and an interpreted
+  multiply-add costs far more than a miss.
+"""
 
 from __future__ import annotations
 
 from harness.workload import Kernel, StepTimer
 from workloads.tensor_core import python_limit
+from workloads.tensor_core.partition import block_count, row_block
 
+from .blocking import COLS, DEPTH, ROWS
 from .inputs import MatmulInputs, batch_strides
 
+Tensor = tuple[list[float], list[int], list[int]]  # storage, shape, strides (as_lists)
 
-def matmul(
-    out: list[float],
-    out_shape: list[int],
-    out_strides: list[int],
-    left: tuple[list[float], list[int], list[int]],
-    right: tuple[list[float], list[int], list[int]],
-    batch_steps: tuple[int, int],
-) -> None:
+
+def naive_matmul(out: Tensor, left: Tensor, right: Tensor, batch_steps: tuple[int, int]) -> None:
     """out[b, i, j] = sum_k left[b, i, k] * right[b, k, j], batch dims broadcast."""
+    out_storage, out_shape, out_strides = out
     left_storage, left_shape, left_strides = left
     right_storage, _, right_strides = right
     left_batch, right_batch = batch_steps
@@ -30,7 +38,67 @@ def matmul(
                     total += left_storage[left_position] * right_storage[right_position]
                     left_position += left_strides[2]
                     right_position += right_strides[1]
-                out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+                out_storage[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+
+
+def tuned_matmul(out: Tensor, left: Tensor, right: Tensor, batch_steps: tuple[int, int]) -> None:
+    """The same product, (batch, row block) task by task, panel by panel."""
+    out_storage, out_shape, out_strides = out
+    rows, cols, inner = out_shape[1], out_shape[2], left[1][2]
+    for task in range(out_shape[0] * block_count(rows, ROWS)):
+        batch, row0, block_rows = row_block(task, rows, ROWS)
+        left_start = batch * batch_steps[0] + row0 * left[2][1]
+        right_start = batch * batch_steps[1]
+        out_start = batch * out_strides[0] + row0 * out_strides[1]
+        for col0 in range(0, cols, COLS):
+            width = min(COLS, cols - col0)
+            tile = [[0.0] * width for _ in range(block_rows)]
+            for k0 in range(0, inner, DEPTH):
+                depth = min(DEPTH, inner - k0)
+                panel = pack_panel(right, right_start + k0 * right[2][1] + col0 * right[2][2], depth, width)
+                multiply_panel(left, left_start + k0 * left[2][2], panel, tile)
+            for i, tile_row in enumerate(tile):
+                position = out_start + i * out_strides[1] + col0 * out_strides[2]
+                for j, value in enumerate(tile_row):
+                    out_storage[position + j * out_strides[2]] = value
+
+
+def pack_panel(right: Tensor, start: int, depth: int, width: int) -> list[list[float]]:
+    """A depth x width block of the right operand from ``start``, copied into rows of lists."""
+    storage, _, strides = right
+    return [
+        [storage[start + k * strides[1] + j * strides[2]] for j in range(width)] for k in range(depth)
+    ]
+
+
+def multiply_panel(left: Tensor, start: int, panel: list[list[float]], tile: list[list[float]]) -> None:
+    """tile[i][j] += left[i, k] * panel[k][j]; two rows and two k per pass, leftovers one at a time."""
+    storage, _, strides = left
+    row_stride, col_stride = strides[1], strides[2]
+    depth = len(panel)
+    for pair in range(len(tile) // 2):
+        start0 = start + 2 * pair * row_stride
+        start1 = start0 + row_stride
+        row0, row1 = tile[2 * pair], tile[2 * pair + 1]
+        for k in range(0, depth - 1, 2):
+            a00, a01 = storage[start0 + k * col_stride], storage[start0 + (k + 1) * col_stride]
+            a10, a11 = storage[start1 + k * col_stride], storage[start1 + (k + 1) * col_stride]
+            for j, (b0, b1) in enumerate(zip(panel[k], panel[k + 1], strict=True)):
+                row0[j] += a00 * b0 + a01 * b1
+                row1[j] += a10 * b0 + a11 * b1
+        if depth % 2:
+            multiply_row(storage[start0 + (depth - 1) * col_stride], panel[depth - 1], row0)
+            multiply_row(storage[start1 + (depth - 1) * col_stride], panel[depth - 1], row1)
+    if len(tile) % 2:
+        last = start + (len(tile) - 1) * row_stride
+        for k in range(depth):
+            multiply_row(storage[last + k * col_stride], panel[k], tile[-1])
+
+
+def multiply_row(coefficient: float, panel_row: list[float], row: list[float]) -> None:
+    """row[j] += coefficient * panel_row[j]."""
+    for j, value in enumerate(panel_row):
+        row[j] += coefficient * value
 
 
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
@@ -43,11 +111,12 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     output = inputs.output()
     with steps("to_lists"):
         left, right = inputs.left.as_lists(), inputs.right.as_lists()
-        out, out_shape, out_strides = output.as_lists()
+        out = output.as_lists()
     batch_steps = batch_strides(inputs)
+    matmul = naive_matmul if inputs.algorithm == "naive" else tuned_matmul
 
     def call() -> list[float]:
-        matmul(out, out_shape, out_strides, left, right, batch_steps)
-        return out
+        matmul(out, left, right, batch_steps)
+        return out[0]
 
-    return Kernel(call=call, fetch=output.reshape_values)
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})

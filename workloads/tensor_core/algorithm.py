@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 ALGORITHMS: tuple[str, ...] = ("naive", "tuned")
+# what numpy's kernels record in their info: one algorithm of its own, whatever the case names
+NUMPY_ALGORITHM_INFO = {"algorithm": "numpy", "algorithm_parameter": "ignored"}
 DEFAULT_ALGORITHM = "tuned"
 DESCRIPTION = (
     "naive (MiniTorch's per-element index loop) or tuned (index arithmetic hoisted, "

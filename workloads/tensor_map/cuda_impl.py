@@ -1,6 +1,18 @@
 # mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
 # (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
-"""numba-cuda: one thread per output element, the seed's loop body as the thread's work."""
+"""numba-cuda: one thread per output element, for both algorithms.
+
+- naive: each thread runs MiniTorch's map loop body for its element (``to_index``,
+  ``broadcast_index``, ``index_to_position``).
+- tuned: the GPU form of the CPU's same-layout fast path: when input and output are laid
+  out alike, ``aligned_map_kernel`` reads and writes position i with no index
+  arithmetic; otherwise each thread does the full index arithmetic, as in naive (a
+  thread has one element, so there is no row to hoist it out of). The layouts are
+  compared once, on the host, when the kernel is chosen.
+
+Kernels are module-level functions with ``cache=True`` (a closure could not be loaded
+from Numba's disk cache).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,8 @@ from typing import Any
 
 from numba import cuda, int64
 
-from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.cuda_elementwise import one_thread_per_element
 from workloads.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_unary,
@@ -19,10 +31,9 @@ from workloads.tensor_core.cuda_helpers import (
     to_device_tensor,
     to_index,
 )
+from workloads.tensor_core.indexing import same_layout
 
 from .inputs import MapInputs
-
-THREADS_PER_BLOCK = 256
 
 
 @cuda.jit(cache=True)
@@ -37,25 +48,25 @@ def tensor_map_kernel(code, out, out_shape, out_strides, in_storage, in_shape, i
         out[position] = apply_unary(code, in_storage[index_to_position(in_index, in_strides)])
 
 
+@cuda.jit(cache=True)
+def aligned_map_kernel(code, out, in_storage):  # type: ignore[no-untyped-def]
+    position = cuda.grid(1)
+    if position < out.size:
+        out[position] = apply_unary(code, in_storage[position])
+
+
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
-    check_dims(inputs.source.ndim)
+    source = inputs.source
+    check_dims(source.ndim)
     output = inputs.output()
     with steps("to_device"):
-        source_args = to_device_tensor(inputs.source)
+        source_args = to_device_tensor(source)
         out_args = to_device_tensor(output)
         cuda.synchronize()
-    blocks = (output.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
-    launch = tensor_map_kernel[blocks, THREADS_PER_BLOCK]
-    args: tuple[Any, ...] = (inputs.code, *out_args, *source_args)
-
-    def call() -> object:
-        launch(*args)
-        cuda.synchronize()
-        return out_args[0]
-
-    return Kernel(
-        call=call,
-        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
-        time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks},
-    )
+    args: tuple[Any, ...]
+    if inputs.algorithm == "tuned" and same_layout(output.shape, output.strides, source.shape, source.strides):
+        kernel, args, kind = aligned_map_kernel, (inputs.code, out_args[0], source_args[0]), "aligned"
+    else:
+        kernel, args, kind = tensor_map_kernel, (inputs.code, *out_args, *source_args), "indexed"
+    info = {"algorithm": inputs.algorithm, "kernel": kind}
+    return one_thread_per_element(kernel, args, out_args[0], output, info)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from harness.workload import Params
 from workloads.tensor_core import StridedTensor, matrix_shape, rng_for
+from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 from workloads.tensor_core.operators import UNARY_CODES, check_name
 
 LAYOUTS = ("contiguous", "transposed")
@@ -15,6 +17,7 @@ LAYOUTS = ("contiguous", "transposed")
 class MapInputs:
     source: StridedTensor
     op: str
+    algorithm: str = DEFAULT_ALGORITHM
 
     @property
     def code(self) -> int:
@@ -23,6 +26,11 @@ class MapInputs:
     def output(self) -> StridedTensor:
         """A fresh contiguous output of the source's shape."""
         return StridedTensor.zeros(self.source.shape.tolist())
+
+    def kernel_args(self, output: StridedTensor) -> tuple[Any, ...]:
+        """What compiled kernels take: the op code, then storage, shape and strides of the output and operands."""
+        tensors = (output, self.source)
+        return (self.code, *(part for tensor in tensors for part in (tensor.storage, tensor.shape, tensor.strides)))
 
 
 def make_source(elements: int, layout: str, params: Params) -> StridedTensor:
@@ -39,5 +47,6 @@ def make_source(elements: int, layout: str, params: Params) -> StridedTensor:
 def make_inputs(params: Params) -> MapInputs:
     op = str(params["op"])
     check_name("unary", op, UNARY_CODES)
+    algorithm = algorithm_of(params)
     source = make_source(int(params["elements"]), str(params.get("layout", "contiguous")), params)
-    return MapInputs(source=source, op=op)
+    return MapInputs(source=source, op=op, algorithm=algorithm)

@@ -1,52 +1,48 @@
-"""Numba ``njit``: the seed's per-element loop (to_index, broadcast_index, positions), compiled."""
+"""Numba ``njit``, one thread: map's naive and tuned chunk bodies (``numba_chunks``), chunk after chunk.
+
+The kernels here and in ``numba_parallel_impl`` are the same code but for ``range``
+where that module has ``prange``: the same chunk functions, chunk counts and
+``kernel_options()``, so numba -> numba_parallel changes only the threads.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_helpers import (
-    apply_unary,
-    broadcast_index,
-    compile_for,
-    index_to_position,
-    to_index,
-)
+from workloads.tensor_core.numba_elementwise import chunked_kernel, kernel_options, one_thread
 
 from .inputs import MapInputs
+from .numba_chunks import naive_chunk, naive_chunks, tuned_chunk, tuned_chunks
 
 
-@njit(cache=True)
-def tensor_map(
+@njit(cache=True, **kernel_options())
+def naive_map(
     code: int,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    in_storage: np.ndarray,
-    in_shape: np.ndarray,
-    in_strides: np.ndarray,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    source: np.ndarray, source_shape: np.ndarray, source_strides: np.ndarray,
+    chunks_wanted: int,
 ) -> None:
-    out_index = np.empty(len(out_shape), np.int64)
-    in_index = np.empty(len(in_shape), np.int64)
-    for ordinal in range(out.size):
-        to_index(ordinal, out_shape, out_index)
-        broadcast_index(out_index, out_shape, in_shape, in_index)
-        position = index_to_position(out_index, out_strides)
-        out[position] = apply_unary(code, in_storage[index_to_position(in_index, in_strides)])
+    chunks = naive_chunks((out, out_shape, out_strides), (source, source_shape, source_strides), chunks_wanted)
+    for chunk in range(chunks):
+        naive_chunk(chunk, chunks, code, (out, out_shape, out_strides), (source, source_shape, source_strides))
+
+
+@njit(cache=True, **kernel_options())
+def tuned_map(
+    code: int,
+    out: np.ndarray, out_shape: np.ndarray, out_strides: np.ndarray,
+    source: np.ndarray, source_shape: np.ndarray, source_strides: np.ndarray,
+    chunks_wanted: int,
+) -> None:
+    chunks = tuned_chunks((out, out_shape, out_strides), (source, source_shape, source_strides), chunks_wanted)
+    for chunk in range(chunks):
+        tuned_chunk(chunk, chunks, code, (out, out_shape, out_strides), (source, source_shape, source_strides))
 
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
-    source, output, code = inputs.source, inputs.output(), inputs.code
-    args: tuple[Any, ...] = (code, output.storage, output.shape, output.strides)
-    args += (source.storage, source.shape, source.strides)
-    with steps("compile"):
-        compile_for(tensor_map, args)
-
-    def call() -> np.ndarray:
-        tensor_map(*args)
-        return output.storage
-
-    return Kernel(call=call, fetch=output.reshape_values)
+    kernel = {"naive": naive_map, "tuned": tuned_map}[inputs.algorithm]
+    output = inputs.output()
+    info = {"algorithm": inputs.algorithm}
+    return chunked_kernel(kernel, inputs.kernel_args(output), output, one_thread, steps, info)

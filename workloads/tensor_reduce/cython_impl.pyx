@@ -1,5 +1,22 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Cython: the seed's reduce loop with the cdef inline helpers of ``cindexing.pxd``."""
+"""Cython: both algorithms, with the cdef inline helpers of ``cindexing.pxd``.
+
+- naive: MiniTorch's reduce loop: per output ``to_index``, then the reduced dim walked
+  through ``index_to_position``, ``apply_reduce`` per element.
+- tuned: the compiled tuned kernel of ``numba_bodies`` ported: the same chunks (those of
+  one thread), tiles of ``TILE`` outputs whose first input positions are found once, a
+  contiguous reduced dim folded one output at a time, a strided one a whole tile per
+  step (one contiguous run per step when the tile's lines sit side by side).
+
+Summation order. naive adds in order, as numba's naive kernel does. tuned: for a
+contiguous reduced dim Numba's kernel is a plain loop that ``fastmath={"reassoc"}`` lets
+LLVM split into SIMD partial sums; GCC keeps a C sum in order unless allowed to
+reassociate (``-ffast-math``; setup.py compiles with ``-O3`` only), so this loop writes
+the partial sums out: ``LANES`` of them, element k into lane k % LANES, combined pairwise
+at the end. The lanes differ from LLVM's (its vector width times its interleave), so
+the two round differently, within the workload's tolerance. A strided tile adds in
+order per output, as Numba's does. Max is exact in any order.
+"""
 
 from libc.stdint cimport int64_t
 
@@ -7,13 +24,21 @@ import numpy as np
 
 from harness.workload import Kernel
 from workloads.tensor_core.cindexing cimport apply_reduce, index_to_position, to_index
+from workloads.tensor_core.partition import chunk_count
+from workloads.tensor_reduce import tiling
+
+cdef enum:
+    LANES = 8  # partial sums of a contiguous line
+cdef int SUM = 0
+cdef Py_ssize_t TILE = tiling.TILE
+CHUNKS_PER_THREAD = tiling.CHUNKS_PER_THREAD
 
 
-cpdef void tensor_reduce(int code, double start, double[::1] out, const int64_t[::1] out_shape,
-                         const int64_t[::1] out_strides, const double[::1] source,
-                         const int64_t[::1] source_shape, const int64_t[::1] source_strides,
-                         Py_ssize_t dim):
-    """out[o] = op-fold of the source along ``dim``, as in the seed's loop."""
+cpdef void naive_reduce(int code, double start, double[::1] out, const int64_t[::1] out_shape,
+                        const int64_t[::1] out_strides, const double[::1] source,
+                        const int64_t[::1] source_shape, const int64_t[::1] source_strides,
+                        Py_ssize_t dim):
+    """out[o] = op-fold of the source along ``dim``, as in MiniTorch's reduce."""
     cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
     cdef Py_ssize_t ordinal, k
     cdef double accumulator
@@ -30,13 +55,118 @@ cpdef void tensor_reduce(int code, double start, double[::1] out, const int64_t[
             out[index_to_position(out_index, out_strides)] = accumulator
 
 
+cpdef void tuned_reduce(int code, double start, double[::1] out, const int64_t[::1] out_shape,
+                        const double[::1] source, const int64_t[::1] source_shape,
+                        const int64_t[::1] source_strides, Py_ssize_t dim, Py_ssize_t chunks):
+    """The same fold, tile by tile within ``chunks`` chunks; ``out`` is contiguous."""
+    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+    cdef int64_t[::1] firsts = np.empty(TILE, dtype=np.int64)
+    cdef double[::1] accumulators = np.empty(TILE, dtype=np.float64)
+    cdef Py_ssize_t chunk, tile_start, end, width, t
+    cdef int64_t step = source_strides[dim], count = source_shape[dim]
+    with nogil:
+        for chunk in range(chunks):
+            tile_start = chunk * out.shape[0] // chunks
+            end = (chunk + 1) * out.shape[0] // chunks
+            while tile_start < end:
+                width = min(TILE, end - tile_start)
+                for t in range(width):
+                    to_index(tile_start + t, out_shape, out_index)
+                    firsts[t] = index_to_position(out_index, source_strides)
+                if step == 1:
+                    reduce_lines(code, start, source, firsts, width, count, accumulators)
+                else:
+                    reduce_tile(code, start, source, firsts, width, step, count, accumulators)
+                for t in range(width):
+                    out[tile_start + t] = accumulators[t]
+                tile_start += TILE
+
+
+cdef inline void reduce_lines(int code, double start, const double[::1] source, const int64_t[::1] firsts,
+                              Py_ssize_t width, int64_t count, double[::1] accumulators) noexcept nogil:
+    """accumulators[t] = the fold of the ``count`` contiguous values from firsts[t]."""
+    cdef Py_ssize_t t
+    for t in range(width):
+        if code == SUM:
+            accumulators[t] = contiguous_sum(start, &source[firsts[t]], count)
+        else:
+            accumulators[t] = contiguous_max(start, &source[firsts[t]], count)
+
+
+cdef inline double contiguous_sum(double start, const double* line, int64_t count) noexcept nogil:
+    """start + the sum of ``count`` values, in ``LANES`` partial sums (the reassociation spelled out)."""
+    cdef double partial[LANES]
+    cdef int64_t k, blocks = count // LANES
+    cdef int lane
+    for lane in range(LANES):
+        partial[lane] = 0.0
+    for k in range(blocks):
+        for lane in range(LANES):
+            partial[lane] += line[k * LANES + lane]
+    for k in range(blocks * LANES, count):
+        partial[0] += line[k]
+    return start + (((partial[0] + partial[1]) + (partial[2] + partial[3]))
+                    + ((partial[4] + partial[5]) + (partial[6] + partial[7])))
+
+
+cdef inline double contiguous_max(double start, const double* line, int64_t count) noexcept nogil:
+    """The largest of ``start`` and ``count`` values, in four interleaved maxima."""
+    cdef double m0 = start, m1 = start, m2 = start, m3 = start
+    cdef int64_t q, k, quads = count // 4
+    for q in range(quads):
+        m0 = larger(m0, line[4 * q])
+        m1 = larger(m1, line[4 * q + 1])
+        m2 = larger(m2, line[4 * q + 2])
+        m3 = larger(m3, line[4 * q + 3])
+    for k in range(4 * quads, count):
+        m0 = larger(m0, line[k])
+    return larger(larger(m0, m1), larger(m2, m3))
+
+
+cdef inline double larger(double x, double y) noexcept nogil:
+    return x if x > y else y
+
+
+cdef inline void reduce_tile(int code, double start, const double[::1] source, const int64_t[::1] firsts,
+                             Py_ssize_t width, int64_t step, int64_t count,
+                             double[::1] accumulators) noexcept nogil:
+    """Reduce ``width`` outputs at once: step k reads element k of every output's line."""
+    cdef Py_ssize_t t
+    cdef int64_t k, base
+    cdef bint adjacent = True
+    for t in range(width):
+        accumulators[t] = start
+        adjacent = adjacent and firsts[t] == firsts[0] + t
+    if adjacent and code == SUM:  # the tile's lines sit side by side: add whole runs
+        for k in range(count):
+            base = firsts[0] + k * step
+            for t in range(width):
+                accumulators[t] += source[base + t]
+    elif code == SUM:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] += source[firsts[t] + k * step]
+    else:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] = larger(accumulators[t], source[firsts[t] + k * step])
+
+
 def prepare(inputs, params, steps):
+    cdef object kernel  # the Python callable
     source, output = inputs.source, inputs.output()
-    args = (inputs.code, inputs.start, output.storage, output.shape, output.strides,
-            source.storage, source.shape, source.strides, inputs.dim)
+    if inputs.algorithm == "naive":
+        args = (inputs.code, inputs.start, output.storage, output.shape, output.strides,
+                source.storage, source.shape, source.strides, inputs.dim)
+        kernel = naive_reduce
+    else:
+        args = (inputs.code, inputs.start, output.storage, output.shape, source.storage,
+                source.shape, source.strides, inputs.dim,
+                chunk_count(output.size, CHUNKS_PER_THREAD, 1))
+        kernel = tuned_reduce
 
     def call():
-        tensor_reduce(*args)
+        kernel(*args)
         return output.storage
 
-    return Kernel(call=call, fetch=output.reshape_values)
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})

@@ -1,4 +1,4 @@
-"""Inputs of tensor_reduce: a matrix (contiguous or a transposed view) and the dim to reduce."""
+"""Inputs of tensor_reduce: a matrix (contiguous or a transposed view), the dim to reduce, the algorithm."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from harness.workload import Params
 from workloads.tensor_core import StridedTensor
+from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 from workloads.tensor_core.operators import REDUCE_CODES, REDUCE_STARTS, check_name
 from workloads.tensor_map.inputs import LAYOUTS, make_source
 
@@ -15,6 +16,7 @@ class ReduceInputs:
     source: StridedTensor
     op: str
     dim: int
+    algorithm: str = DEFAULT_ALGORITHM
 
     @property
     def code(self) -> int:
@@ -44,7 +46,7 @@ def make_inputs(params: Params) -> ReduceInputs:
     check_name("reduce", op, REDUCE_CODES)
     source = make_source(int(params["elements"]), str(params.get("layout", "contiguous")), params)
     dim = normalise_dim(int(params.get("dim", -1)), source.ndim)
-    return ReduceInputs(source=source, op=op, dim=dim)
+    return ReduceInputs(source=source, op=op, dim=dim, algorithm=algorithm_of(params))
 
 
 __all__ = ["LAYOUTS", "ReduceInputs", "make_inputs", "normalise_dim"]

@@ -1,62 +1,43 @@
-"""Numba ``njit``: the seed's reduce loop (to_index per output, fn per element), compiled."""
+"""Numba ``njit``, serial: each algorithm's chunk body (``numba_bodies``) over the chunks in turn.
+
+The same bodies, fastmath flags and chunks as ``numba_parallel``, looped with ``range``
+instead of ``prange`` (the chunk count is that of one thread), so ``numba`` ->
+``numba_parallel`` measures the threads alone.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_helpers import (
-    apply_reduce,
-    compile_for,
-    index_to_position,
-    to_index,
-)
 
 from .inputs import ReduceInputs
+from .numba_bodies import FASTMATH, ReduceOperands, naive_chunk, prepare_kernel, tuned_chunk
 
 
-@njit(cache=True)
-def tensor_reduce(
-    code: int,
-    start: float,
-    out: np.ndarray,
-    out_shape: np.ndarray,
-    out_strides: np.ndarray,
-    source: np.ndarray,
-    source_shape: np.ndarray,
-    source_strides: np.ndarray,
-    dim: int,
-) -> None:
-    out_index = np.empty(len(out_shape), np.int64)
-    for ordinal in range(out.size):
-        to_index(ordinal, out_shape, out_index)
-        accumulator = start
-        for k in range(source_shape[dim]):
-            out_index[dim] = k
-            value = source[index_to_position(out_index, source_strides)]
-            accumulator = apply_reduce(code, accumulator, value)
-        out_index[dim] = 0
-        out[index_to_position(out_index, out_strides)] = accumulator
+@njit(cache=True, fastmath=FASTMATH["naive"])
+def naive_reduce(operands: ReduceOperands, chunks: int) -> None:
+    for chunk in range(chunks):
+        naive_chunk(operands, chunk, chunks)
+
+
+@njit(cache=True, fastmath=FASTMATH["tuned"])
+def tuned_reduce(operands: ReduceOperands, chunks: int) -> None:
+    for chunk in range(chunks):
+        tuned_chunk(operands, chunk, chunks)
+
+
+# ``harness profile`` line-profiles these, as their interpreted ``py_func``
+PROFILE_FUNCTIONS = ("naive_reduce", "tuned_reduce", "naive_chunk", "tuned_chunk")
+
+
+def kernels() -> dict[str, Any]:
+    """Each algorithm's kernel, looked up when called: ``harness profile`` swaps the module's
+    jitted functions for their ``py_func`` after import, and ``prepare`` must see the swap."""
+    return {"naive": naive_reduce, "tuned": tuned_reduce}
 
 
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
-    source, output = inputs.source, inputs.output()
-    args: tuple[Any, ...] = (
-        inputs.code,
-        inputs.start,
-        output.storage,
-        output.shape,
-        output.strides,
-    )
-    args += (source.storage, source.shape, source.strides, inputs.dim)
-    with steps("compile"):
-        compile_for(tensor_reduce, args)
-
-    def call() -> np.ndarray:
-        tensor_reduce(*args)
-        return output.storage
-
-    return Kernel(call=call, fetch=output.reshape_values)
+    return prepare_kernel(kernels(), inputs, steps, threads=lambda: 1)

@@ -1,4 +1,8 @@
-"""NumPy: ``sum``/``max`` along the dim with ``keepdims``, into a preallocated output."""
+"""NumPy: ``sum``/``max`` along the dim with ``keepdims``, into a preallocated output.
+
+NumPy has one algorithm of its own (its reductions: a pairwise sum) and runs it whatever
+the ``algorithm`` parameter says; ``info`` records that.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from harness.workload import Kernel, StepTimer
+from workloads.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
 
 from .inputs import ReduceInputs
 
@@ -17,4 +22,5 @@ def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     source = inputs.source.as_numpy()
     out = np.zeros(tuple(inputs.output().shape.tolist()), dtype=np.float64)
     reduce, dim = NUMPY_OPS[inputs.op], inputs.dim
-    return Kernel(call=lambda: reduce(source, axis=dim, keepdims=True, out=out))
+    info = {**NUMPY_ALGORITHM_INFO, "numpy_routine": f"np.{inputs.op}(axis, keepdims=True)"}
+    return Kernel(call=lambda: reduce(source, axis=dim, keepdims=True, out=out), info=info)

@@ -5,10 +5,22 @@ row-major matrices of the same shape) and ``broadcast`` (a matrix and a (1, cols
 vector, read with stride 0 along the rows). The output is a fresh contiguous tensor of
 the broadcast shape, allocated in ``prepare``.
 
-Presets (small, since each case runs on six backends): ``default`` times add at 2^22
-elements in both layouts and mul at 2^16; ``full`` scales add from 2^12 to 2^24; the
-tests cover every op and layout. The python backend declines cases above 2^18 elements
-as unavailable (see ``workloads.tensor_core.python_limit``) and runs the 2^16 case.
+``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+runs: ``naive``, MiniTorch's per-element loop (``to_index``, ``broadcast_index`` for
+each operand, ``index_to_position`` for every element), or ``tuned``: no indexing at
+all when both operands are laid out like the output, else three start positions once
+per row and constant strides along it (a unit-stride loop when all three strides are
+1). numba and numba_parallel compile the same chunk bodies (``numba_chunks``), so
+between them only the threads change; naive -> tuned is its own comparison on each
+backend.
+
+Presets (small, since each case runs on six backends; each case names its algorithm):
+``quick`` has two tuned cases and one naive one at 2^10 elements; ``default`` times
+tuned add at 2^22 elements in both layouts and tuned mul broadcast at 2^16, and the
+same 2^16 case naive (the size the python backend runs, so naive -> tuned is measured
+on every backend); ``full`` scales tuned add from 2^12 to 2^24; the tests cover every
+op, layout and algorithm. The python backend declines cases above 2^18 elements as
+unavailable (see ``workloads.tensor_core.python_limit``).
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.workload import Comparison, Params, Work, Workload
+from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
 
 from .inputs import LAYOUTS, ZipInputs, make_inputs
 
@@ -28,19 +41,24 @@ def _work(params: Params, inputs: ZipInputs) -> Work:
     return Work(amount=float(elements * 8), unit="B")
 
 
-def _case(op: str, layout: str, elements: int) -> dict[str, Any]:
-    return {"op": op, "layout": layout, "elements": elements}
+def _case(op: str, layout: str, elements: int, algorithm: str) -> dict[str, Any]:
+    return {"op": op, "layout": layout, "elements": elements, "algorithm": algorithm}
 
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
-    "quick": [_case("add", "contiguous", 1 << 10), _case("lt", "broadcast", 1 << 10)],
+    "quick": [
+        _case("add", "contiguous", 1 << 10, "tuned"),
+        _case("lt", "broadcast", 1 << 10, "tuned"),
+        _case("add", "contiguous", 1 << 10, "naive"),
+    ],
     "default": [
-        _case("add", "contiguous", 1 << 22),
-        _case("add", "broadcast", 1 << 22),
-        _case("mul", "broadcast", 1 << 16),
+        _case("add", "contiguous", 1 << 22, "tuned"),
+        _case("add", "broadcast", 1 << 22, "tuned"),
+        _case("mul", "broadcast", 1 << 16, "tuned"),
+        _case("mul", "broadcast", 1 << 16, "naive"),
     ],
     "full": [
-        _case("add", layout, 1 << exponent) for layout in LAYOUTS for exponent in range(12, 25, 2)
+        _case("add", layout, 1 << exponent, "tuned") for layout in LAYOUTS for exponent in range(12, 25, 2)
     ],
 }
 
@@ -51,6 +69,7 @@ WORKLOAD = Workload(
         "op": f"the binary function: {', '.join(OPS)}",
         "layout": "contiguous (same shapes) or broadcast (a row vector against a matrix)",
         "elements": "elements of the output, a power of two, as a near-square matrix",
+        "algorithm": ALGORITHM_DESCRIPTION,
         "seed": "RNG seed for the standard-normal operands (default 0)",
         "python_limit": "most elements the python backend runs (default 2^18)",
     },

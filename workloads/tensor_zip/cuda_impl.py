@@ -1,6 +1,18 @@
 # mypy: disable-error-code="operator,call-arg,call-overload,var-annotated"
 # (numba.cuda types its device intrinsics, threadIdx, grid, local.array, as host objects)
-"""numba-cuda: one thread per output element, the seed's zip loop body as the thread's work."""
+"""numba-cuda: one thread per output element, for both algorithms.
+
+- naive: each thread runs MiniTorch's zip loop body for its element (``to_index``,
+  ``broadcast_index`` for each operand, ``index_to_position``).
+- tuned: the GPU form of the CPU's same-layout fast path: when both operands are laid
+  out like the output, ``aligned_zip_kernel`` reads and writes position i with no index
+  arithmetic; otherwise each thread does the full index arithmetic, as in naive (a
+  thread has one element, so there is no row to hoist it out of). The layouts are
+  compared once, on the host, when the kernel is chosen.
+
+Kernels are module-level functions with ``cache=True`` (a closure could not be loaded
+from Numba's disk cache).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,9 @@ from typing import Any
 
 from numba import cuda, int64
 
-from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
+from workloads.tensor_core import StridedTensor
+from workloads.tensor_core.cuda_elementwise import one_thread_per_element
 from workloads.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_binary,
@@ -19,10 +32,9 @@ from workloads.tensor_core.cuda_helpers import (
     to_device_tensor,
     to_index,
 )
+from workloads.tensor_core.indexing import same_layout
 
 from .inputs import ZipInputs
-
-THREADS_PER_BLOCK = 256
 
 
 @cuda.jit(cache=True)
@@ -51,6 +63,19 @@ def tensor_zip_kernel(  # type: ignore[no-untyped-def]
         out[index_to_position(out_index, out_strides)] = apply_binary(code, x, y)
 
 
+@cuda.jit(cache=True)
+def aligned_zip_kernel(code, out, left, right):  # type: ignore[no-untyped-def]
+    position = cuda.grid(1)
+    if position < out.size:
+        out[position] = apply_binary(code, left[position], right[position])
+
+
+def aligned(inputs: ZipInputs, output: StridedTensor) -> bool:
+    """Both operands laid out like the output: the fast path's condition."""
+    operands = (inputs.left, inputs.right)
+    return all(same_layout(output.shape, output.strides, each.shape, each.strides) for each in operands)
+
+
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
     output = inputs.output()
     check_dims(output.ndim)
@@ -59,18 +84,10 @@ def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
         right_args = to_device_tensor(inputs.right)
         out_args = to_device_tensor(output)
         cuda.synchronize()
-    blocks = (output.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
-    launch = tensor_zip_kernel[blocks, THREADS_PER_BLOCK]
-    args: tuple[Any, ...] = (inputs.code, *out_args, *left_args, *right_args)
-
-    def call() -> object:
-        launch(*args)
-        cuda.synchronize()
-        return out_args[0]
-
-    return Kernel(
-        call=call,
-        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
-        time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks},
-    )
+    args: tuple[Any, ...]
+    if inputs.algorithm == "tuned" and aligned(inputs, output):
+        kernel, args, kind = aligned_zip_kernel, (inputs.code, out_args[0], left_args[0], right_args[0]), "aligned"
+    else:
+        kernel, args, kind = tensor_zip_kernel, (inputs.code, *out_args, *left_args, *right_args), "indexed"
+    info = {"algorithm": inputs.algorithm, "kernel": kind}
+    return one_thread_per_element(kernel, args, out_args[0], output, info)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from harness.workload import Params
 from workloads.tensor_core import StridedTensor, matrix_shape, rng_for, shape_broadcast
+from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 from workloads.tensor_core.operators import BINARY_CODES, check_name
 
 LAYOUTS = ("contiguous", "broadcast")
@@ -16,6 +18,7 @@ class ZipInputs:
     left: StridedTensor
     right: StridedTensor
     op: str
+    algorithm: str = DEFAULT_ALGORITHM
 
     @property
     def code(self) -> int:
@@ -25,11 +28,17 @@ class ZipInputs:
         """A fresh contiguous output of the broadcast shape."""
         return StridedTensor.zeros(shape_broadcast(self.left.shape, self.right.shape))
 
+    def kernel_args(self, output: StridedTensor) -> tuple[Any, ...]:
+        """What compiled kernels take: the op code, then storage, shape and strides of the output and operands."""
+        tensors = (output, self.left, self.right)
+        return (self.code, *(part for tensor in tensors for part in (tensor.storage, tensor.shape, tensor.strides)))
+
 
 def make_inputs(params: Params) -> ZipInputs:
     """Standard normals; ``broadcast`` makes the right operand a (1, cols) row vector."""
     op = str(params["op"])
     check_name("binary", op, BINARY_CODES)
+    algorithm = algorithm_of(params)
     layout = str(params.get("layout", "contiguous"))
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from: {', '.join(LAYOUTS)}")
@@ -38,4 +47,4 @@ def make_inputs(params: Params) -> ZipInputs:
     left = StridedTensor.contiguous(rng.standard_normal((rows, cols)))
     right_rows = rows if layout == "contiguous" else 1
     right = StridedTensor.contiguous(rng.standard_normal((right_rows, cols)))
-    return ZipInputs(left=left, right=right, op=op)
+    return ZipInputs(left=left, right=right, op=op, algorithm=algorithm)

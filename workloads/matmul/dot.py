@@ -1,0 +1,26 @@
+"""The naive matmul's step, written once in plain Python and wrapped per backend (MiniTorch style).
+
+``dot`` is one output of MiniTorch's ``matrix_multiply``: a left row times a right column,
+k innermost, both read through strides. numba's naive body wraps it with
+``njit(inline="always")``, the CUDA naive kernel with ``cuda.jit(device=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def dot(
+    left: Sequence[float],
+    left_start: int,
+    left_step: int,
+    right: Sequence[float],
+    right_start: int,
+    right_step: int,
+    count: int,
+) -> float:
+    """sum over k < count of left[left_start + k * left_step] * right[right_start + k * right_step], in order."""
+    total = 0.0
+    for k in range(count):
+        total += left[left_start + k * left_step] * right[right_start + k * right_step]
+    return total

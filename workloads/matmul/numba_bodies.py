@@ -1,0 +1,193 @@
+"""The loop bodies of matmul's ``numba`` and ``numba_parallel`` kernels, one per algorithm.
+
+Each body computes the rows of one task: one (batch, row) pair for ``naive``, one
+(batch, ``ROWS``-row block) for ``tuned``. It is written once, as an
+``njit(inline="always")`` function, and inlined into two kernels compiled with the same
+fastmath flags (``FASTMATH``): ``numba_impl`` loops over the tasks with ``range``,
+``numba_parallel_impl`` with ``prange``. They are two Python functions, not one decorated
+twice, because Numba's on-disk cache keys a compiled function by signature, code
+generator magic tuple and bytecode hash (``numba/core/caching.py``, ``_index_key``), not by
+compile flags: a serial and a parallel compilation of one function would overwrite each
+other in the cache.
+
+- ``naive``, MiniTorch's ``matrix_multiply`` (module 3): for each output of the row, the dot
+  product of a left row and a right column, k innermost. The k loop reads the right
+  operand down a column, one cache line per element at large n. No fastmath flags.
+- ``tuned``: blocked i-k-j. The task walks the columns in panels of ``COLS``; the right
+  operand's (``DEPTH`` x ``COLS``) panel is copied into a contiguous buffer (any strides, a
+  broadcast batch with stride 0 included, become stride 1); the inner loop runs along j
+  over that buffer and a local (``ROWS`` x ``COLS``) accumulator tile, contiguous on both
+  sides, so LLVM vectorises it; two rows and two k go through it at once (register
+  blocking), so loads and stores do not limit the multiply-adds. The tile is written to
+  the output once per panel; the inner loop makes no calls and writes nothing shared.
+  ``fastmath={"contract"}`` lets LLVM fuse multiply and add (FMA).
+
+The tuned order (blocks of k, pairs of products, FMA) differs from the naive one and from
+BLAS; the workload's tolerance allows for it. The bodies allocate with ``np.empty``; the
+tile's reset (``tile[:, :width] = 0.0``) is a parallel loop under ``parallel=True``, but one
+nested in the ``prange`` loop, which Numba runs serially: one parallel region per call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+from numba import njit
+
+from harness.workload import Kernel, StepTimer
+from workloads.tensor_core import StridedTensor, partition
+from workloads.tensor_core.numba_helpers import compile_for
+
+from . import dot as strided_dot
+from .blocking import COLS, DEPTH, ROWS, TASK_ROWS
+from .inputs import MatmulInputs, batch_strides
+
+FASTMATH: dict[str, Any] = {"naive": False, "tuned": {"contract"}}
+
+# (out storage, shape, strides, left storage, strides, right storage, strides,
+#  left batch stride, right batch stride, inner size)
+MatmulOperands: TypeAlias = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int
+]
+
+row_block = njit(inline="always")(partition.row_block)
+dot = njit(inline="always")(strided_dot.dot)
+
+
+@njit(inline="always")
+def naive_task(operands: MatmulOperands, task: int) -> None:
+    """Row i of batch b (task b * rows + i) by MiniTorch's loop: j, then k innermost."""
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner = operands
+    batch, i, _ = row_block(task, out_shape[1], 1)
+    for j in range(out_shape[2]):
+        left_start = batch * left_batch + i * left_strides[1]
+        right_start = batch * right_batch + j * right_strides[2]
+        total = dot(left, left_start, left_strides[2], right, right_start, right_strides[1], inner)
+        out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total
+
+
+@njit(inline="always")
+def tuned_task(operands: MatmulOperands, task: int) -> None:
+    """A block of ``ROWS`` rows of one batch, panel by panel of ``COLS`` columns."""
+    out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch, inner = operands
+    batch, row0, block_rows = row_block(task, out_shape[1], ROWS)
+    panel = np.empty((min(DEPTH, inner), min(COLS, out_shape[2])), np.float64)  # no bigger than used
+    tile = np.empty((block_rows, min(COLS, out_shape[2])), np.float64)
+    for col0 in range(0, out_shape[2], COLS):
+        width = min(COLS, out_shape[2] - col0)
+        tile[:, :width] = 0.0
+        for k0 in range(0, inner, DEPTH):
+            depth = min(DEPTH, inner - k0)
+            right_start = batch * right_batch + k0 * right_strides[1] + col0 * right_strides[2]
+            pack_panel(right, right_start, right_strides[1], right_strides[2], depth, width, panel)
+            left_start = batch * left_batch + row0 * left_strides[1] + k0 * left_strides[2]
+            multiply_panel(
+                left, left_start, left_strides[1], left_strides[2], block_rows, depth, width, panel, tile
+            )
+        out_start = batch * out_strides[0] + row0 * out_strides[1] + col0 * out_strides[2]
+        for i in range(block_rows):
+            for j in range(width):
+                out[out_start + i * out_strides[1] + j * out_strides[2]] = tile[i, j]
+
+
+@njit(inline="always")
+def pack_panel(
+    right: np.ndarray,
+    start: int,
+    row_stride: int,
+    col_stride: int,
+    depth: int,
+    width: int,
+    panel: np.ndarray,
+) -> None:
+    """Copy a depth x width block of the right operand into the contiguous ``panel``."""
+    for k in range(depth):
+        for j in range(width):
+            panel[k, j] = right[start + k * row_stride + j * col_stride]
+
+
+@njit(inline="always")
+def multiply_row(
+    left: np.ndarray, start: int, col_stride: int, depth: int, panel: np.ndarray, row: np.ndarray
+) -> None:
+    """row[:] += left[start + k * col_stride] * panel[k, :] for k in range(depth)."""
+    for k in range(depth):
+        coefficient = left[start + k * col_stride]
+        panel_row = panel[k]
+        for j in range(row.size):
+            row[j] += coefficient * panel_row[j]
+
+
+@njit(inline="always")
+def multiply_panel(
+    left: np.ndarray,
+    left_start: int,
+    left_row_stride: int,
+    left_col_stride: int,
+    rows: int,
+    depth: int,
+    width: int,
+    panel: np.ndarray,
+    tile: np.ndarray,
+) -> None:
+    """tile[i, :width] += left[i, k] * panel[k, :width] over the block.
+
+    Two rows and two k at a time: each panel value loaded feeds two rows and each
+    accumulator load and store serves two k, so the vectorised j loop does four
+    multiply-adds per lane for four loads and two stores. Odd leftovers go one at a time.
+    """
+    for pair in range(rows // 2):
+        start0 = left_start + 2 * pair * left_row_stride
+        start1 = start0 + left_row_stride
+        row0 = tile[2 * pair, :width]
+        row1 = tile[2 * pair + 1, :width]
+        for half in range(depth // 2):
+            k = 2 * half
+            a00 = left[start0 + k * left_col_stride]
+            a01 = left[start0 + (k + 1) * left_col_stride]
+            a10 = left[start1 + k * left_col_stride]
+            a11 = left[start1 + (k + 1) * left_col_stride]
+            panel0 = panel[k]
+            panel1 = panel[k + 1]
+            for j in range(width):
+                b0 = panel0[j]
+                b1 = panel1[j]
+                row0[j] += a00 * b0 + a01 * b1
+                row1[j] += a10 * b0 + a11 * b1
+        if depth % 2:
+            last = panel[depth - 1 : depth, :width]
+            multiply_row(left, start0 + (depth - 1) * left_col_stride, 0, 1, last, row0)
+            multiply_row(left, start1 + (depth - 1) * left_col_stride, 0, 1, last, row1)
+    if rows % 2:
+        start = left_start + (rows - 1) * left_row_stride
+        multiply_row(left, start, left_col_stride, depth, panel[:, :width], tile[rows - 1, :width])
+
+
+def operands_of(inputs: MatmulInputs, output: StridedTensor) -> MatmulOperands:
+    """The kernels' one argument besides the task count, built once in ``prepare``."""
+    left, right = inputs.left, inputs.right
+    return (
+        output.storage, output.shape, output.strides, left.storage, left.strides,
+        right.storage, right.strides, *batch_strides(inputs), int(left.shape[2]),
+    )  # fmt: skip
+
+
+def task_count(inputs: MatmulInputs, output: StridedTensor) -> int:
+    """(batch, row block) tasks of the algorithm: one row each for naive, ``ROWS`` for tuned."""
+    batches, rows = int(output.shape[0]), int(output.shape[1])
+    return batches * partition.block_count(rows, TASK_ROWS[inputs.algorithm])
+
+
+def prepare_kernel(kernels: dict[str, Any], inputs: MatmulInputs, steps: StepTimer) -> Kernel:
+    """Compile the algorithm's kernel (serial or parallel) for these inputs and wrap it."""
+    kernel, output = kernels[inputs.algorithm], inputs.output()
+    operands, tasks = operands_of(inputs, output), task_count(inputs, output)
+    with steps("compile"):
+        compile_for(kernel, (operands, tasks))
+
+    def call() -> np.ndarray:
+        kernel(operands, tasks)
+        return output.storage
+
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})

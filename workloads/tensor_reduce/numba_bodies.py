@@ -1,0 +1,204 @@
+"""The loop bodies of tensor_reduce's ``numba`` and ``numba_parallel`` kernels, one per algorithm.
+
+Each body reduces one chunk of outputs. It is written once, as an ``njit(inline="always")``
+function, and inlined into two kernels compiled with the same fastmath flags
+(``FASTMATH``): ``numba_impl`` loops over the chunks with ``range``, ``numba_parallel_impl``
+with ``prange``. So ``numba`` -> ``numba_parallel`` changes only the threads. The two
+kernels are two Python functions, not one decorated twice: Numba's on-disk cache keys a
+compiled function by its signature, the code generator's magic tuple and its bytecode
+hash (``numba/core/caching.py``, ``_index_key``), not by the compile flags, so a serial
+and a parallel compilation of one function would overwrite each other in the cache.
+
+- ``naive``, MiniTorch's reduce (module 3): per output, ``to_index``; then the reduced dim
+  is walked element by element, each position found by ``index_to_position`` and folded in
+  with ``apply_reduce``. No fastmath flags: the sum is added in order.
+- ``tuned``: per output the first input position is found once; then the reduced dim is
+  walked with a constant stride into local accumulators (no calls, no writes to shared
+  arrays in the inner loop). Reduced dim contiguous (stride 1): one output at a time, a
+  plain loop over a view, which ``fastmath={"reassoc"}`` lets LLVM turn into SIMD partial
+  sums (max: four interleaved maxima, so the comparisons do not wait on each other).
+  Reduced dim strided (a transposed view): a tile of ``TILE`` consecutive outputs is
+  walked together, so each step reads neighbouring elements (one cache line) instead of
+  one element per line; where the tile's lines start side by side (a transposed view), a
+  step adds one contiguous run, through views, which vectorises.
+
+Both orders differ from NumPy's pairwise sum, which the workload's tolerance allows for.
+The bodies allocate with ``np.empty`` only: under ``parallel=True`` an ``np.zeros`` or an
+array expression becomes a parallel loop of its own (see docs/workloads/scalar_network.md);
+inside the ``prange`` loop such a loop would run serially, but ``np.empty`` is no loop at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+from numba import njit
+
+from harness.workload import Kernel, StepTimer
+from workloads.tensor_core import StridedTensor, partition
+from workloads.tensor_core.numba_helpers import (
+    apply_reduce,
+    compile_for,
+    index_to_position,
+    to_index,
+)
+from workloads.tensor_core.operators import SUM
+
+from .inputs import ReduceInputs
+from .tiling import CHUNKS_PER_THREAD, TILE
+
+FASTMATH: dict[str, Any] = {"naive": False, "tuned": {"reassoc"}}
+
+# (op code, start, out storage, shape, strides, source storage, shape, strides, dim)
+ReduceOperands: TypeAlias = tuple[
+    int, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int
+]
+
+chunk_bounds = njit(inline="always")(partition.chunk_bounds)
+
+
+@njit(inline="always")
+def naive_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
+    """MiniTorch's reduce loop over the outputs of ``chunk``."""
+    code, start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
+    out_index = np.empty(len(out_shape), np.int64)
+    first_output, end = chunk_bounds(chunk, chunks, out.size)
+    for ordinal in range(first_output, end):
+        to_index(ordinal, out_shape, out_index)
+        accumulator = start
+        for k in range(source_shape[dim]):
+            out_index[dim] = k
+            value = source[index_to_position(out_index, source_strides)]
+            accumulator = apply_reduce(code, accumulator, value)
+        out_index[dim] = 0
+        out[index_to_position(out_index, out_strides)] = accumulator
+
+
+@njit(inline="always")
+def tuned_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
+    """The outputs of ``chunk``, ``TILE`` at a time; the output is contiguous (ordinal == position)."""
+    code, start, out, out_shape, _, source, source_shape, source_strides, dim = operands
+    step, count = source_strides[dim], source_shape[dim]
+    out_index = np.empty(len(out_shape), np.int64)
+    firsts = np.empty(TILE, np.int64)
+    accumulators = np.empty(TILE, np.float64)
+    first_output, end = chunk_bounds(chunk, chunks, out.size)
+    for tile_start in range(first_output, end, TILE):
+        width = min(TILE, end - tile_start)
+        for t in range(width):
+            to_index(tile_start + t, out_shape, out_index)
+            firsts[t] = index_to_position(out_index, source_strides)
+        if step == 1:
+            reduce_lines(code, start, source, firsts, width, count, accumulators)
+        else:
+            reduce_tile(code, start, source, firsts, width, step, count, accumulators)
+        for t in range(width):
+            out[tile_start + t] = accumulators[t]
+
+
+@njit(inline="always")
+def reduce_lines(
+    code: int,
+    start: float,
+    source: np.ndarray,
+    firsts: np.ndarray,
+    width: int,
+    count: int,
+    accumulators: np.ndarray,
+) -> None:
+    """accumulators[t] = the fold of the ``count`` contiguous values from firsts[t], one output at a time."""
+    if code == SUM:
+        for t in range(width):
+            accumulators[t] = contiguous_sum(start, source[firsts[t] : firsts[t] + count])
+    else:
+        for t in range(width):
+            accumulators[t] = contiguous_max(start, source[firsts[t] : firsts[t] + count])
+
+
+@njit(inline="always")
+def contiguous_sum(start: float, line: np.ndarray) -> float:
+    """start + the sum of ``line``: a plain loop over a view indexed from 0 (no negative-index
+    checks), which the kernel's ``reassoc`` flag lets LLVM vectorise into SIMD partial sums."""
+    total = start
+    for k in range(line.size):
+        total += line[k]
+    return total
+
+
+@njit(inline="always")
+def contiguous_max(start: float, line: np.ndarray) -> float:
+    """The largest of ``start`` and ``line``, in four interleaved maxima."""
+    m0 = m1 = m2 = m3 = start
+    quads = line.size // 4
+    for q in range(quads):
+        m0 = max(m0, line[4 * q])
+        m1 = max(m1, line[4 * q + 1])
+        m2 = max(m2, line[4 * q + 2])
+        m3 = max(m3, line[4 * q + 3])
+    for k in range(4 * quads, line.size):
+        m0 = max(m0, line[k])
+    return max(max(m0, m1), max(m2, m3))
+
+
+@njit(inline="always")
+def reduce_tile(
+    code: int,
+    start: float,
+    source: np.ndarray,
+    firsts: np.ndarray,
+    width: int,
+    step: int,
+    count: int,
+    accumulators: np.ndarray,
+) -> None:
+    """Reduce ``width`` outputs at once: step k reads element k of every output's line.
+
+    When the outputs' lines start at adjacent elements (a transposed view), step k reads
+    one contiguous run, through a view, so the inner loop vectorises.
+    """
+    for t in range(width):
+        accumulators[t] = start
+    adjacent = True
+    for t in range(width):
+        adjacent = adjacent and firsts[t] == firsts[0] + t
+    if adjacent and code == SUM:  # the tile's lines sit side by side: add whole runs of views
+        tile = accumulators[:width]
+        for k in range(count):
+            line = source[firsts[0] + k * step : firsts[0] + k * step + width]
+            for t in range(width):
+                tile[t] += line[t]
+    elif code == SUM:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] += source[firsts[t] + k * step]
+    else:
+        for k in range(count):
+            for t in range(width):
+                accumulators[t] = max(accumulators[t], source[firsts[t] + k * step])
+
+
+def operands_of(inputs: ReduceInputs, output: StridedTensor) -> ReduceOperands:
+    """The kernels' one argument besides the chunk count, built once in ``prepare``."""
+    source = inputs.source
+    return (
+        inputs.code, inputs.start, output.storage, output.shape, output.strides,
+        source.storage, source.shape, source.strides, inputs.dim,
+    )  # fmt: skip
+
+
+def prepare_kernel(
+    kernels: dict[str, Any], inputs: ReduceInputs, steps: StepTimer, threads: Callable[[], int]
+) -> Kernel:
+    """Compile the algorithm's kernel (serial or parallel) and call it on ``threads()`` x a few chunks."""
+    kernel, output = kernels[inputs.algorithm], inputs.output()
+    operands = operands_of(inputs, output)
+    with steps("compile"):
+        compile_for(kernel, (operands, 1))
+
+    def call() -> np.ndarray:
+        kernel(operands, partition.chunk_count(output.size, CHUNKS_PER_THREAD, threads()))
+        return output.storage
+
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})
