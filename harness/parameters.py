@@ -63,13 +63,21 @@ class ParameterType:
         return isinstance(value, self.kind)
 
     def range_text(self) -> str:
-        if self.minimum is not None and self.maximum is not None:
-            return f" from {self.minimum:g} to {self.maximum:g}"
-        if self.minimum is not None:
-            return f" of at least {self.minimum:g}"
-        if self.maximum is not None:
-            return f" of at most {self.maximum:g}"
+        low, high = _bound(self.minimum), _bound(self.maximum)
+        if low and high:
+            return f" from {low} to {high}"
+        if low:
+            return f" of at least {low}"
+        if high:
+            return f" of at most {high}"
         return ""
+
+
+def _bound(value: float | None) -> str:
+    """A range bound as people write it: 1,000,000 rather than 1e+06; empty when absent."""
+    if value is None:
+        return ""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def plain_value(value: Any) -> Any:

@@ -47,6 +47,12 @@ def statuses(path: Path) -> dict[str, str]:
         (["run", "--threads", "two"], "--threads takes counts like 1,2"),
         (["run", "--param", "size"], "--param takes NAME=VALUE"),
         (["run", "--workload", "mandelbrot", "--param", "depth=3"], "has no parameter 'depth'; choose from: "),
+        (["run", "--workload", "mandelbrot", "--param", "width=-5"], "width takes an integer from 2 to 8,000"),
+        (["run", "--workload", "mandelbrot", "--param", "maxiter=0"], "maxiter takes an integer from 1 to 1,000,000"),
+        (["run", "--workload", "mandelbrot", "--param", "width=abc"], "from 2 to 8,000; got 'abc'"),
+        (["run", "--workload", "tensor_map", "--param", "elements=1000"], "elements takes one of 2, 4, 8,"),
+        (["run", "--workload", "matmul", "--param", "algorithm=fast"], "algorithm takes one of 'naive', 'tuned'"),
+        (["run", "--workload", "scalar_network", "--param", "rung=epoch"], "rung takes one of 'loss', 'gradient'"),
     ],
 )
 def test_bad_usage_exits_2_naming_the_valid_choices(args, message, capsys):

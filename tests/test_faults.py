@@ -517,14 +517,14 @@ def test_a_folder_with_one_bad_file_skips_it_with_a_warning(
 @pytest.mark.parametrize(
     ("workload", "param", "message"),
     [
-        ("hazards", "n=-5", "parameter n takes an integer from 1 to 1000; got -5"),
-        ("hazards", "n=0", "parameter n takes an integer from 1 to 1000; got 0"),
-        ("hazards", "n=abc", "parameter n takes an integer from 1 to 1000; got 'abc'"),
-        ("hazards", "n=1000000000", "parameter n takes an integer from 1 to 1000; got 1000000000"),
-        ("hazards", "n=2.5", "parameter n takes an integer from 1 to 1000; got 2.5"),
+        ("hazards", "n=-5", "parameter n takes an integer from 1 to 1,000; got -5"),
+        ("hazards", "n=0", "parameter n takes an integer from 1 to 1,000; got 0"),
+        ("hazards", "n=abc", "parameter n takes an integer from 1 to 1,000; got 'abc'"),
+        ("hazards", "n=1000000000", "parameter n takes an integer from 1 to 1,000; got 1000000000"),
+        ("hazards", "n=2.5", "parameter n takes an integer from 1 to 1,000; got 2.5"),
         ("hazards", "mode=bogus", "parameter mode takes one of 'ok', 'hang'"),
-        ("mandelbrot", "width=abc", "parameter width takes an integer; got 'abc'"),
-        ("mandelbrot", "maxiter=NaN", "parameter maxiter takes an integer; got nan"),
+        ("mandelbrot", "width=abc", "parameter width takes an integer from 2 to 8,000; got 'abc'"),
+        ("mandelbrot", "maxiter=NaN", "parameter maxiter takes an integer from 1 to 1,000,000; got nan"),
     ],
 )
 def test_a_parameter_value_its_workload_refuses_is_a_usage_error(
@@ -542,7 +542,7 @@ def test_a_preset_value_outside_its_declared_range_fails_before_any_entry(
 ) -> None:
     output = tmp_path / "r.json"
     assert main(["run", "--workload", "hazards", "--preset", "broken", "--output", str(output)]) == 2
-    assert "parameter n takes an integer from 1 to 1000; got 0" in capsys.readouterr().err
+    assert "parameter n takes an integer from 1 to 1,000; got 0" in capsys.readouterr().err
     assert not output.exists()
 
 

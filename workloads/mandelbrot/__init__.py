@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.parameters import ParameterType
 from harness.workload import Comparison, OutsideReference, Params, Work, Workload
 
 from .inputs import MandelbrotInputs, make_inputs
@@ -88,6 +89,13 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    parameter_types={
+        # the talk's program needs w, h >= 2; 8000 makes 16 million points, which the python
+        # backend holds as Python complex numbers (about 1 GiB)
+        "width": ParameterType(int, minimum=2, maximum=8000),
+        "height": ParameterType(int, minimum=2, maximum=8000),
+        "maxiter": ParameterType(int, minimum=1, maximum=1_000_000),
+    },
     size_parameters=("width", "height"),
     outside_references=OUTSIDE_REFERENCES,
 )

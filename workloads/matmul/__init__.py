@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.parameters import ParameterType
 from harness.workload import Comparison, Params, Work, Workload
 from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.tensor_core.parameter_types import SHARED, choice
 
 from .inputs import LAYOUTS, MatmulInputs, make_inputs
 
@@ -76,5 +78,11 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    parameter_types={
+        "n": ParameterType(int, minimum=1, maximum=8192),  # 2 x 512 MiB operands at 8192
+        "batch": ParameterType(int, minimum=1, maximum=64),
+        "layout": choice(LAYOUTS),
+        **SHARED,
+    },
     size_parameters=("n",),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.parameters import ParameterType
 from harness.workload import Comparison, Params, Work, Workload
 
 from .inputs import RUNGS, NetworkInputs, make_inputs
@@ -56,6 +57,7 @@ WORKLOAD = Workload(
         "tape (interpreter compiled once, fast construction)",
         "learning_rate": "SGD step size (default 0.1)",
         "seed": "seed of the data set and the initial weights (default 0)",
+        "noise": "standard deviation of the noise added to the two moons (default 0.1)",
     },
     presets=PRESETS,
     make_inputs=make_inputs,
@@ -77,5 +79,16 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    parameter_types={
+        # the generated straight-line code grows with hidden^2 and is compiled whole
+        "hidden": ParameterType(int, minimum=1, maximum=64),
+        "batch": ParameterType(int, minimum=1, maximum=1 << 20),
+        "rung": ParameterType(str, choices=RUNGS),
+        "k": ParameterType(int, minimum=1, maximum=100_000),
+        "evaluator": ParameterType(str, choices=("codegen", "tape")),
+        "learning_rate": ParameterType(float, minimum=0.0),
+        "seed": ParameterType(int, minimum=0, maximum=2**32 - 1),
+        "noise": ParameterType(float, minimum=0.0),
+    },
     size_parameters=("batch",),
 )

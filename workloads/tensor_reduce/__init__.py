@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.parameters import ParameterType
 from harness.workload import Comparison, Params, Work, Workload
 from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.tensor_core.parameter_types import ELEMENTS, SHARED, choice
 
 from .inputs import LAYOUTS, ReduceInputs, make_inputs
 
@@ -89,5 +91,12 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    parameter_types={
+        "op": choice(OPS),
+        "layout": choice(LAYOUTS),
+        "elements": ELEMENTS,
+        "dim": ParameterType(int, minimum=-2, maximum=1),  # the input is a matrix
+        **SHARED,
+    },
     size_parameters=("elements",),
 )

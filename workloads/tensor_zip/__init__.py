@@ -29,6 +29,7 @@ from typing import Any
 
 from harness.workload import Comparison, Params, Work, Workload
 from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.tensor_core.parameter_types import ELEMENTS, SHARED, choice
 
 from .inputs import LAYOUTS, ZipInputs, make_inputs
 
@@ -88,5 +89,6 @@ WORKLOAD = Workload(
     ),
     reference="numpy",
     work=_work,
+    parameter_types={"op": choice(OPS), "layout": choice(LAYOUTS), "elements": ELEMENTS, **SHARED},
     size_parameters=("elements",),
 )
