@@ -5,8 +5,9 @@
                                      [--output-dir DIR] [--low 0.85 --high 1.15]
 
 Runs ``python -m harness run`` for each preset on the CPU backends of the workloads
-(numba_parallel at 1 thread and all cores), or reads the runs already in ``--output-dir``
-with ``--reuse``, then prints for every timed entry the harness's median (pyperf), the
+(numba_parallel at 1 thread and all cores), or, with ``--reuse``, reads the runs already
+in ``--output-dir`` (``<preset>.json``: a copy of a ``nox -s bench`` run will do), then
+prints for every timed entry the harness's median (pyperf), the
 median of the plain ``timeit`` loop every run takes of the same kernel in one process
 after a warm-up call, and their ratio. Exits 1 when a ratio falls outside [low, high],
 so it can gate a change that touches the timing path. A benchmark, not a test: run it
@@ -42,10 +43,13 @@ def run_preset(preset: str, workloads: list[str], output: Path) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-def agreement_rows(entries: list[Entry]) -> list[tuple[str, float, float, float]]:
-    """(label, harness median, plain-loop median, ratio) for each timed entry with a plain loop."""
+def agreement_rows(entries: list[Entry], workloads: list[str]) -> list[tuple[str, float, float, float]]:
+    """(label, harness median, plain-loop median, ratio) for each timed CPU entry of
+    ``workloads`` with a plain loop."""
     rows = []
     for entry in entries:
+        if entry.workload not in workloads or entry.backend not in CPU_BACKENDS:
+            continue
         evaluation = entry.evaluation
         if evaluation is None or evaluation.plain_loop is None or evaluation.plain_loop_ratio is None:
             continue
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.reuse:
             output.unlink(missing_ok=True)
             run_preset(preset, workloads, output)
-        outside += print_rows(preset, agreement_rows(load(output).entries), args.low, args.high)
+        outside += print_rows(preset, agreement_rows(load(output).entries, workloads), args.low, args.high)
     print(f"\nload average after: {load_average()}")
     return 1 if outside else 0
 
