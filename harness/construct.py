@@ -202,6 +202,9 @@ def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[st
     if spec.get("check"):
         stage.current = "check"
         findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock))
+    elif spec.get("plain_loop_call_seconds"):  # a later construction: one more process's plain loop
+        stage.current = "plain loop"
+        findings["plain_loop"] = plain_loop(kernel.call, float(spec["plain_loop_call_seconds"]), clock)
     return findings
 
 

@@ -17,7 +17,7 @@ import math
 import os
 import statistics
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -251,26 +251,40 @@ class Construction:
 
 @dataclass
 class PlainLoop:
-    """The same kernel timed by a plain ``timeit`` loop in one process, after a warm-up call.
+    """The same kernel timed by plain ``timeit`` loops, one per process, after a warm-up call.
 
     An outside view of the evaluation: pyperf's median over this median should be near 1;
     far from it, one of the two measured something other than the kernel (a missing
-    warm-up, a compile, the harness's own overhead).
+    warm-up, a compile, the harness's own overhead). A process is one sample, as it is
+    for pyperf (a process's memory layout can set its speed), so ``seconds`` holds one
+    value per process, the median of that process's values (``values``, per call).
     """
 
-    seconds: Stats  # per call, one value per repeat
+    seconds: Stats  # per call: each process's median
     loops: int
+    values: list[list[float]] = field(default_factory=list)  # per process, per call
     timer: str = "perf_counter"
 
+    @classmethod
+    def pooled(cls, loops: Sequence[dict[str, Any]]) -> PlainLoop | None:
+        """One PlainLoop from the plain loops of several processes (``plain_loop`` findings)."""
+        values = [list(loop["seconds"]["values"]) for loop in loops]
+        if not values:
+            return None
+        return cls(Stats.of(statistics.median(v) for v in values), int(loops[0]["loops"]), values)
+
     def to_json(self) -> dict[str, Any]:
-        return {"seconds": self.seconds.to_json(), "loops": self.loops, "timer": self.timer}
+        return {"seconds": self.seconds.to_json(), "loops": self.loops, "values": self.values, "timer": self.timer}
 
     @classmethod
     def from_json(cls, data: Any, where: str = "plain_loop") -> PlainLoop:
         fields = Fields(data, where)
+        per_process = [Fields({"values": v}, f"{fields.at('values')}[{i}]").timings("values")
+                       for i, v in enumerate(fields.optional_items("values"))]
         return cls(
             Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds")),
             fields.integer("loops", minimum=1),
+            per_process,
             fields.text("timer", "perf_counter"),
         )
 
@@ -316,8 +330,11 @@ class Evaluation:
 
     ``planned_seconds`` is what the plan was expected to take against ``budget_seconds``
     (a plan never drops the warm-up to fit, so it may be over); ``plain_loop`` is the
-    cross-check of the median against a plain loop; ``compiles`` what the processes saw
-    of Numba compiling.
+    cross-check of the median against plain loops in processes that run the code pyperf's
+    workers run (for a JIT backend, processes that loaded it from Numba's cache);
+    ``fresh_plain_loop``, for a JIT backend, the plain loop of the process that compiled
+    it, since cached and freshly compiled code need not run at one speed; ``compiles``
+    what the processes saw of Numba compiling.
     """
 
     seconds: Stats
@@ -331,6 +348,7 @@ class Evaluation:
     planned_seconds: float | None = None
     budget_seconds: float | None = None
     plain_loop: PlainLoop | None = None
+    fresh_plain_loop: PlainLoop | None = None
     compiles: CompileReport | None = None
 
     @property
@@ -340,10 +358,18 @@ class Evaluation:
             return None
         return self.seconds.median / self.plain_loop.seconds.median
 
+    @property
+    def cache_speed_ratio(self) -> float | None:
+        """The cached code's plain-loop median over the freshly compiled code's."""
+        if self.plain_loop is None or self.fresh_plain_loop is None or self.fresh_plain_loop.seconds.median <= 0:
+            return None
+        return self.plain_loop.seconds.median / self.fresh_plain_loop.seconds.median
+
     def to_json(self) -> dict[str, Any]:
         data = _plain(self)
         data["seconds"] = self.seconds.to_json()
         data["plain_loop"] = self.plain_loop.to_json() if self.plain_loop else None
+        data["fresh_plain_loop"] = self.fresh_plain_loop.to_json() if self.fresh_plain_loop else None
         data["compiles"] = self.compiles.to_json() if self.compiles else None
         return data
 
@@ -352,6 +378,7 @@ class Evaluation:
         """The evaluation, its timings finite and above zero (readers divide by them)."""
         fields = Fields(data, where)
         plain_loop, compiles = fields.optional_mapping("plain_loop"), fields.optional_mapping("compiles")
+        fresh_plain_loop = fields.optional_mapping("fresh_plain_loop")
         return cls(
             seconds=Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds")),
             processes=fields.integer("processes"),
@@ -364,6 +391,9 @@ class Evaluation:
             planned_seconds=fields.optional_seconds("planned_seconds", positive=False),
             budget_seconds=fields.optional_seconds("budget_seconds"),
             plain_loop=PlainLoop.from_json(plain_loop, fields.at("plain_loop")) if plain_loop else None,
+            fresh_plain_loop=(
+                PlainLoop.from_json(fresh_plain_loop, fields.at("fresh_plain_loop")) if fresh_plain_loop else None
+            ),
             compiles=CompileReport.from_json(compiles, fields.at("compiles")) if compiles else None,
         )
 

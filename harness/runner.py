@@ -201,21 +201,28 @@ class _EntryAttempt:
             return self.plan.entry(
                 status="wrong_result", reason=wrong_result_reason(check), check=check
             )
+        runs = self.runner.measurement.construction_runs
+        jit = findings.get("jit_compile_seconds") is not None
+        estimate = float(findings.get("estimate_seconds", 0.0))
         cold = [findings]
-        for run in range(2, self.runner.measurement.construction_runs + 1):
-            more, failure = self.construct(f"cold {run}", cache_dir=self.folder / f"cache-{run}")
+        for run in range(2, runs + 1):  # a JIT's fresh code is not what pyperf times: no plain loop
+            more, failure = self.construct(
+                f"cold {run}", cache_dir=self.folder / f"cache-{run}", plain_loop=None if jit else estimate
+            )
             if failure:
                 return failure
             cold.append(more)
         warm_cache = self.folder / f"cache-{len(cold)}"
         cached: list[dict[str, Any]] = []
-        if findings.get("jit_compile_seconds") is not None:
-            more, failure = self.construct("cache load", cache_dir=warm_cache)
+        for run in range(1, runs + 1) if jit else ():
+            more, failure = self.construct(f"cache load {run}", cache_dir=warm_cache, plain_loop=estimate)
             if failure:
                 return failure
             cached.append(more)
         construction = summarise_construction(cold, cached)
         evaluation, failure = self.evaluate(findings, construction, warm_cache)
+        if evaluation is not None:
+            add_plain_loops(evaluation, cold, cached)
         if failure:
             return failure
         assert evaluation is not None
@@ -237,9 +244,12 @@ class _EntryAttempt:
         return max(1.0, self.deadline - self.runner.clock())
 
     def construct(
-        self, label: str, *, cache_dir: Path, check: bool = False
+        self, label: str, *, cache_dir: Path, check: bool = False, plain_loop: float | None = None
     ) -> tuple[dict[str, Any], Entry | None]:
-        """One construction child; returns its findings, or the entry that records its failure."""
+        """One construction child; returns its findings, or the entry that records its failure.
+
+        ``plain_loop``: the estimated seconds of one call, to time a plain loop after the
+        construction (the check run times one whenever its check passes)."""
         self.report(f"construction ({label})")
         name = label.replace(" ", "-")
         output = self.folder / f"construct-{name}.json"
@@ -250,6 +260,7 @@ class _EntryAttempt:
             "check": check,
             "reference_file": str(self.reference_file()),
             "output": str(output),
+            "plain_loop_call_seconds": plain_loop,
         }
         spec_path = self.folder / f"spec-{name}.json"
         spec_path.write_text(json.dumps(spec))
@@ -321,8 +332,6 @@ class _EntryAttempt:
             return None, self.failed("evaluation", outcome)
         evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
         evaluation.planned_seconds, evaluation.budget_seconds = round(planned, 3), budget
-        if findings.get("plain_loop"):
-            evaluation.plain_loop = PlainLoop.from_json(findings["plain_loop"])
         evaluation.compiles = read_compile_watch(watch_file)
         return evaluation, None
 
@@ -352,6 +361,16 @@ class _EntryAttempt:
     def report(self, text: str) -> None:
         if self.runner.progress:
             self.runner.progress.step(self.plan, text)
+
+
+def add_plain_loops(evaluation: Evaluation, cold: list[dict[str, Any]], cached: list[dict[str, Any]]) -> None:
+    """The plain loops of the processes that ran what pyperf's workers run: the cache-load
+    runs for a JIT backend (its check run's, of freshly compiled code, kept apart), else
+    every cold run."""
+    same_code = cached or cold
+    evaluation.plain_loop = PlainLoop.pooled([f["plain_loop"] for f in same_code if f.get("plain_loop")])
+    if cached and cold[0].get("plain_loop"):
+        evaluation.fresh_plain_loop = PlainLoop.pooled([cold[0]["plain_loop"]])
 
 
 def read_compile_watch(path: Path) -> CompileReport | None:
@@ -385,6 +404,9 @@ def measurement_warnings(plan: EntryPlan, cached: list[dict[str, Any]], evaluati
     ratio = evaluation.plain_loop_ratio
     if ratio is not None and not plain_loop_agrees(plan.backend, ratio):
         warnings.append(EntryWarning("timing_disagreement", disagreement_message(evaluation, ratio)))
+    cache_ratio = evaluation.cache_speed_ratio
+    if cache_ratio is not None and not within_agreement(cache_ratio):
+        warnings.append(EntryWarning("cache_speed", cache_speed_message(evaluation, cache_ratio)))
     return warnings
 
 
@@ -415,25 +437,43 @@ def compile_in_evaluation_message(compiles: CompileReport) -> str:
     return f"{text}; they were discarded and taken again, so the median is of values without compilation"
 
 
+def within_agreement(ratio: float) -> bool:
+    low, high = PLAIN_LOOP_AGREEMENT
+    return low <= ratio <= high
+
+
 def plain_loop_agrees(backend: str, ratio: float) -> bool:
-    """True when pyperf's median and the plain loop's agree within PLAIN_LOOP_AGREEMENT.
+    """True when pyperf's median and the plain loops' agree within PLAIN_LOOP_AGREEMENT.
 
     For cuda the harness times the kernel with CUDA events and the plain loop the whole
     call (launch and synchronisation too), so only a harness figure above the loop's is
     a disagreement there.
     """
-    low, high = PLAIN_LOOP_AGREEMENT
-    return ratio <= high if backend == "cuda" else low <= ratio <= high
+    return ratio <= PLAIN_LOOP_AGREEMENT[1] if backend == "cuda" else within_agreement(ratio)
 
 
 def disagreement_message(evaluation: Evaluation, ratio: float) -> str:
     assert evaluation.plain_loop is not None
     plain = evaluation.plain_loop
+    processes = len(plain.seconds.values)
     return (
-        f"the harness's median ({evaluation.seconds.median:.3g} s) is {ratio:.2f}x that of a plain timeit "
-        f"loop of the same kernel ({plain.seconds.median:.3g} s, {len(plain.seconds.values)} values of "
-        f"{plain.loops} calls); one of them measured something besides the kernel (a machine busy in "
-        "one and not the other, a missing warm-up, a compile): rerun on a quiet machine"
+        f"the harness's median ({evaluation.seconds.median:.3g} s) is {ratio:.2f}x that of plain timeit "
+        f"loops of the same kernel ({plain.seconds.median:.3g} s, the median of {processes} "
+        f"process{'es' if processes > 1 else ''}, {plain.loops} calls a value); one of them measured "
+        "something besides the kernel (a machine busy in one and not the other, processes of "
+        "different speeds, a missing warm-up, a compile): rerun on a quiet machine"
+    )
+
+
+def cache_speed_message(evaluation: Evaluation, ratio: float) -> str:
+    assert evaluation.plain_loop is not None and evaluation.fresh_plain_loop is not None
+    cached, fresh = evaluation.plain_loop.seconds.median, evaluation.fresh_plain_loop.seconds.median
+    return (
+        f"Numba's code loaded from its disk cache takes {ratio:.2f}x the time of the same kernel freshly "
+        f"compiled (plain loops: {cached:.3g} s in {len(evaluation.plain_loop.seconds.values)} processes "
+        f"that loaded it, {fresh:.3g} s in the process that compiled it). The figures here are the "
+        "cached code's, what every later run of a program with cache=True gets; its first run gets "
+        "the other"
     )
 
 

@@ -120,7 +120,7 @@ def test_warnings_name_what_was_seen(fixture_workloads):
     assert "3 of 3 evaluation processes compiled (median 6.5 s each)" in warnings[0].message
     assert "discarded and taken again" in warnings[1].message
     (disagreement,) = measurement_warnings(plan, [], evaluation(5.3, 1.0))
-    assert disagreement.kind == "timing_disagreement" and "5.30x that of a plain timeit loop" in disagreement.message
+    assert disagreement.kind == "timing_disagreement" and "5.30x that of plain timeit loops" in disagreement.message
 
 
 def test_plain_loop_agreement_bounds():
@@ -184,3 +184,31 @@ def test_kernels_numba_cannot_cache_are_flagged_in_a_run(fixture_workloads, tmp_
     assert per_call["evaluation"]["compiles"]["compiled_values_kept"] > 0
     assert not {"not_cacheable", "compile_in_evaluation"} & {w["kind"] for w in entries["numpy"]["warnings"]}
     assert "Numba recompiled where its disk cache should have served" in done.stdout
+
+
+def test_pyperf_is_held_against_the_processes_that_run_its_code():
+    from harness.runner import add_plain_loops
+
+    def finding(seconds: float) -> dict:
+        return {"plain_loop": {"seconds": Stats.of([seconds, seconds]).to_json(), "loops": 4}}
+
+    compiled, loaded = [finding(1.0)], [finding(2.0), finding(2.2), finding(2.1)]
+    jit = evaluation(2.1)
+    add_plain_loops(jit, compiled, loaded)  # a JIT: the cache-load runs, the compiling run apart
+    assert jit.plain_loop is not None and jit.fresh_plain_loop is not None
+    assert (jit.plain_loop.seconds.values, jit.fresh_plain_loop.seconds.values) == ([2.0, 2.2, 2.1], [1.0])
+    assert jit.plain_loop_ratio == pytest.approx(1.0) and jit.cache_speed_ratio == pytest.approx(2.1)
+    compiled_only = evaluation(1.0)
+    add_plain_loops(compiled_only, [finding(1.0), {"steps": {}}, finding(1.1)], [])  # python, cython: every cold run
+    assert compiled_only.plain_loop.seconds.values == [1.0, 1.1] and compiled_only.fresh_plain_loop is None
+
+
+def test_cached_code_slower_than_fresh_code_is_its_own_warning(fixture_workloads):
+    from harness.registry import discover
+
+    plan = EntryPlan(discover()["toy"], "numba", {"n": 3})
+    slow_cache = evaluation(2.0, 2.0)
+    slow_cache.fresh_plain_loop = PlainLoop(Stats.of([0.8]), loops=1)
+    (warning,) = measurement_warnings(plan, [], slow_cache)
+    assert warning.kind == "cache_speed"
+    assert warning.message.startswith("Numba's code loaded from its disk cache takes 2.50x the time")

@@ -167,3 +167,11 @@ def test_a_reference_that_cannot_be_checked_against_is_refused(tmp_path):
     with pytest.raises(UnusableReference, match="dtype <U3"):
         save_reference(tmp_path / "ref.npz", ["1.0"])
     assert not (tmp_path / "ref.npz").exists()
+
+
+def test_a_later_construction_times_a_plain_loop_when_asked(fixture_workloads, tmp_path):
+    spec = {"workload": "toy", "backend": "python", "params": {"n": 50}, "check": False,
+            "reference_file": str(tmp_path / "ref.npz"), "plain_loop_call_seconds": 1e-5}
+    loop = construct(spec)["plain_loop"]
+    assert loop["loops"] == 16384 and len(loop["seconds"]["values"]) >= 3
+    assert "plain_loop" not in construct({**spec, "plain_loop_call_seconds": None})

@@ -399,10 +399,10 @@ def method_section(run: Run) -> Section:
         anchor="method",
         title="How each number was measured",
         intro="Construction: cold runs in fresh processes (import, compile, first call), then "
-        "one run with Numba's cache warm (cache load). Evaluation: pyperf worker processes, "
+        "as many runs with Numba's cache warm (cache load). Evaluation: pyperf worker processes, "
         "each making one untimed call of its own, then pyperf's warmups and values, each value "
         "the mean of a number of loops; a value during which Numba compiled is discarded and "
-        "taken again. Every median is held against a plain timeit loop of the same kernel. "
+        "taken again. Every median is held against plain timeit loops of the same kernel. "
         "Every result was compared with the reference backend's, and with any figure from "
         "outside the project the workload declares for the case, before it was timed.",
     )
