@@ -31,6 +31,7 @@ import numpy as np
 
 from harness.calls import count_calls
 from harness.check import Parts, compare, flatten, unusable_reference
+from harness.compile_watch import compile_seconds
 from harness.evaluate import perf_counter_timer
 from harness.planning import loops_for
 from harness.registry import load_workload
@@ -92,23 +93,6 @@ def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
             yield events
         finally:
             events.extend((stamp, ev.status.name) for stamp, ev in recorder.buffer)
-
-
-def compile_seconds(events: list[tuple[float, str]]) -> float | None:
-    """Wall time covered by outermost compile events (nested compiles counted once)."""
-    if not events:
-        return None
-    depth, started, total = 0, 0.0, 0.0
-    for stamp, status in events:
-        if status == "START":
-            if depth == 0:
-                started = stamp
-            depth += 1
-        elif status == "END" and depth > 0:
-            depth -= 1
-            if depth == 0:
-                total += stamp - started
-    return total
 
 
 def thread_facts() -> dict[str, Any]:
