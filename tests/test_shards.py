@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.cli import main
-from harness.results import Entry, Run, entry_key, save
+from harness.results import Entry, Run, entry_key, load, save
 from harness.shards import (
     PLAN,
     Shard,
@@ -163,3 +163,34 @@ def test_balance_from_a_file_that_is_not_results_exits_2_naming_it(capsys, tmp_p
     assert main(["run", "--workload", "mandelbrot", "--shard", "1/2", "--balance-from", str(bad),
                  "--output", str(output)]) == 2
     assert f"{bad} is not a harness results file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_resume_alone_continues_a_shard_with_its_recorded_part(fixture_workloads, tmp_path, capsys):
+    output = tmp_path / "shard-1.json"
+    options = ["--workload", "toy", "--preset", "full", "--backend", "python", "--backend", "numpy", "--budget", "0.3"]
+    assert main(["run", *options, "--shard", "1/2", "--balance-from", "none", "--output", str(output)]) == 0
+    before = json.loads(output.read_text())
+    assigned = before["metadata"]["shard"]["assigned"]
+    assert [(e["backend"], e["params"]) for e in before["entries"]] == [(a["backend"], a["params"]) for a in assigned]
+    before["entries"] = before["entries"][:1]  # as if stopped after its first entry
+    before["metadata"]["interrupted"] = True
+    output.write_text(json.dumps(before))
+    assert main(["run", "--resume", str(output), "--shard", "2/2"]) == 2
+    assert "is shard 1/2; resume it without --shard" in capsys.readouterr().err
+    assert main(["run", "--resume", str(output)]) == 0
+    after = json.loads(output.read_text())
+    assert after["metadata"]["shard"] == before["metadata"]["shard"]
+    assert after["metadata"]["settings"]["shard"] == "1/2"
+    assert [(e["backend"], e["params"]) for e in after["entries"]] == [(a["backend"], a["params"]) for a in assigned]
+    assert "interrupted" not in after["metadata"]
+
+
+@pytest.mark.slow
+def test_an_empty_shard_writes_a_valid_file_with_no_entries(fixture_workloads, tmp_path):
+    output = tmp_path / "shard-3.json"
+    assert main(["run", "--workload", "toy", "--preset", "quick", "--backend", "python", "--shard", "3/3",
+                 "--output", str(output)]) == 0
+    run = load(output)
+    assert run.entries == [] and run.metadata["shard"]["assigned"] == []
+    assert len(run.metadata["shard"]["selection"]) == 1
