@@ -90,10 +90,8 @@ def check_one_run(files: Sequence[ShardFile]) -> None:
     refuse_if_differing(files, "shard counts N", lambda f: f.shard.count, same_run)
     refuse_if_differing(files, "selections", lambda f: f"{len(f.selection)} entries", same_run)
     if len({tuple(f.selection) for f in files}) > 1:
-        raise MergeRefused(
-            f"the shards record different selections (metadata.shard.selection of {', '.join(str(f.path) for f in files)}); "
-            + same_run
-        )
+        names = ", ".join(str(f.path) for f in files)
+        raise MergeRefused(f"the shards record different selections (metadata.shard.selection of {names}); {same_run}")
     seen: dict[int, Path] = {}
     for file in files:
         if file.shard.index in seen:
