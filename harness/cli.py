@@ -38,6 +38,18 @@ from harness.runner import (
     plan_entries,
 )
 from harness.settings import MEMORY_FRACTION, RunSettings, default_memory_limit_gib
+from harness.shards import (
+    PLAN,
+    Assignment,
+    Key,
+    Shard,
+    ShardError,
+    assign,
+    balance_source,
+    expected_seconds,
+    measured_seconds,
+    read_shard_record,
+)
 from harness.workload import BACKENDS, Workload, WorkloadError
 
 if TYPE_CHECKING:
@@ -62,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.handler(args))
-    except (UsageError, WorkloadError, ResultsError) as error:
+    except (UsageError, WorkloadError, ResultsError, ShardError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as interruption:  # stopped before or after the entries' own handling
@@ -106,8 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     profile.set_defaults(handler=command_profile)
 
     from harness.compare_cli import add_compare_commands
+    from harness.merge import add_merge_command
 
     add_compare_commands(commands)
+    add_merge_command(commands)
     return parser
 
 
@@ -147,7 +161,23 @@ def add_run_command(commands: Any) -> None:
         action="store_true",
         help="after all timing, add memory and line profiles to the same results file (separate processes)",
     )
+    add_shard_options(run)
     run.set_defaults(handler=command_run)
+
+
+def add_shard_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run shard K of N (1 <= K <= N): a part of the selection balanced by expected time; "
+        "join the N results files with `harness merge`",
+    )
+    run.add_argument(
+        "--balance-from",
+        metavar="RESULTS",
+        help="with --shard: the results file whose entries' measured times balance the shards, or 'none' "
+        "for the plan's estimates (default: the newest comparable run in results/<machine>/, else the plan)",
+    )
 
 
 def add_workload_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -357,6 +387,8 @@ def run_settings(
         timeout=timeout or measurement.timeout,
         memory_limit_gib=memory_limit_gib or default_memory_limit_gib(),
         construction_runs=measurement.construction_runs,
+        shard=Shard.parse(args.shard) if getattr(args, "shard", None) else None,
+        balance_from=getattr(args, "balance_from", None),
     )
 
 
@@ -424,8 +456,14 @@ def start_run(args: argparse.Namespace) -> int:
         memory_limit_gib=args.memory_limit,
         one_thread_too=True,
     )
+    if settings.balance_from is not None and settings.shard is None:
+        raise UsageError("--balance-from balances shards; give --shard K/N with it")
     planned = plans_for(settings)
     metadata = machine.collect(ROOT, settings.preset, command_line(), gpu_name=None)
+    if settings.shard is not None:
+        assignment = shard_assignment(settings, settings.shard, planned, str(metadata["machine"]))
+        metadata["shard"] = assignment.to_json()
+        planned = restricted(planned, set(assignment.assigned))
     path = args.output or default_results_path(metadata)
     with ResultsLock(path, " ".join(command_line())):
         if path.exists():
@@ -468,9 +506,17 @@ def resumed_selection(
         )
         return settings, plans_for(settings), False
     stored = RunSettings.from_json(run.metadata["settings"], str(path))
+    if args.shard and (stored.shard is None or Shard.parse(args.shard) != stored.shard):
+        raise UsageError(
+            f"{path} is {f'shard {stored.shard}' if stored.shard else 'a whole run, not a shard'}; "
+            "resume it without --shard (a resumed run keeps its shard)"
+        )
     settings = narrowed_settings(stored, args)
     original = plans_for(stored)
-    planned = narrowed_plans(original, settings)
+    planned = narrowed_plans(original, settings)  # refuses what the whole stored selection lacks
+    if stored.shard is not None:  # options narrow this shard's part, never reach into another's
+        keys = stored_shard_keys(run, path)
+        original, planned = restricted(original, keys), restricted(planned, keys)
     return settings, planned, len(planned.plans) < len(original.plans)
 
 
@@ -503,6 +549,41 @@ def narrowed_plans(original: Planned, settings: RunSettings) -> Planned:
             f"it: {listed}. Resume without those options, or start a new run with --output"
         )
     return planned
+
+
+# -- shards -------------------------------------------------------------------------------
+
+
+def shard_assignment(settings: RunSettings, shard: Shard, planned: Planned, machine_name: str) -> Assignment:
+    """This shard's part of the selection, balanced by the expected seconds of every entry."""
+    selection: list[Key] = [plan.key for plan in planned.plans]
+    folder = ROOT / "results" / path_component(machine_name)
+    source, measured_run = balance_source(settings.balance_from, folder, settings.preset, selection)
+    expected = expected_seconds(
+        selection, measured_seconds(measured_run), settings.budget, settings.construction_runs
+    )
+    return assign(shard, selection, expected, source if source == PLAN else repository_relative(Path(source)))
+
+
+def repository_relative(path: Path) -> str:
+    """``path`` relative to the checkout when inside it: the same text on every machine."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def restricted(planned: Planned, keys: set[Key]) -> Planned:
+    """The plans whose keys are in ``keys``, in run order."""
+    return Planned([plan for plan in planned.plans if plan.key in keys], planned.load_failures)
+
+
+def stored_shard_keys(run: Run, path: Path) -> set[Key]:
+    """The part a shard's results file was assigned when it started (``metadata.shard``)."""
+    if "shard" not in run.metadata:
+        raise ResultsError(f"{path}: metadata.settings names a shard, but metadata.shard is missing")
+    _, _, assigned = read_shard_record(run.metadata["shard"], str(path))
+    return set(assigned)
 
 
 def command_line() -> list[str]:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.results import Entry, ResultsError, Run, load
+from harness.results import MACHINE_FIELDS, Entry, ResultsError, Run, load, machine_facts
 from harness.significance import (
     SampleError,
     Stratum,
@@ -63,7 +63,6 @@ REGRESSED, IMPROVED, UNCHANGED, NOT_COMPARABLE = (
     "not comparable",
 )
 STATUSES = (REGRESSED, IMPROVED, UNCHANGED, NOT_COMPARABLE)
-MACHINE_FIELDS = ("machine", "cpu_model", "logical_cores")
 SOFTWARE_FIELDS = ("python",)
 
 Key = tuple[str, str, str, int | None]
@@ -100,6 +99,14 @@ class Side:
     @property
     def metadata(self) -> dict[str, Any]:
         return self.runs[0].metadata if self.runs else {}
+
+    def machines(self) -> dict[Key, list[dict[str, Any]]]:
+        """Every key, with the machine facts of each of its entries (a merged run's may differ)."""
+        found: dict[Key, list[dict[str, Any]]] = {}
+        for run in self.runs:
+            for entry in run.entries:
+                found.setdefault(entry.key, []).append(machine_facts(entry, run.metadata))
+        return found
 
     def entries(self) -> dict[Key, list[Entry]]:
         """Every key, with its entries from each run of this side (in run order)."""
@@ -239,8 +246,8 @@ def compare(base: Side, new: Side, thresholds: Thresholds | None = None) -> Comp
     """Compare every entry key of the two sides; raises CompareError when none is shared."""
     thresholds = thresholds or Thresholds()
     warnings = environment_warnings(base.metadata, new.metadata)
-    machine_reason = machine_difference(base.metadata, new.metadata)
     base_entries, new_entries = base.entries(), new.entries()
+    base_machines, new_machines = base.machines(), new.machines()
     if not set(base_entries) & set(new_entries):
         raise CompareError(
             "nothing to compare: no entry (workload, backend, params, threads) is in both "
@@ -249,7 +256,11 @@ def compare(base: Side, new: Side, thresholds: Thresholds | None = None) -> Comp
     keys = list(dict.fromkeys([*base_entries, *new_entries]))
     entries = [
         compare_key(
-            key, base_entries.get(key, []), new_entries.get(key, []), thresholds, machine_reason
+            key,
+            base_entries.get(key, []),
+            new_entries.get(key, []),
+            thresholds,
+            machines_difference(base_machines.get(key, []), new_machines.get(key, [])),
         )
         for key in keys
     ]
@@ -507,6 +518,18 @@ def machine_difference(base: Mapping[str, Any], new: Mapping[str, Any]) -> str |
         if base.get(name) != new.get(name)
     ]
     return "different machines: " + "; ".join(differences) if differences else None
+
+
+def machines_difference(base: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
+    """Why one key's entries on the two sides come from different machines, or None.
+
+    Per entry, so an entry of a run merged from mixed machines is compared only with
+    entries of its own machine."""
+    for base_facts in base:
+        for new_facts in new:
+            if reason := machine_difference(base_facts, new_facts):
+                return reason
+    return None
 
 
 def environment_warnings(base: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

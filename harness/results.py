@@ -26,6 +26,9 @@ from harness.json_fields import MISSING as MISSING_FIELD
 from harness.json_fields import FieldError, Fields
 
 SCHEMA_VERSION = 1
+# What says which machine measured a run: compare never compares entries whose facts differ,
+# and `merge` joins only shards whose facts are the same (one machine kind).
+MACHINE_FIELDS = ("machine", "cpu_model", "logical_cores")
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
 # Run metadata: the selected workload packages that could not be loaded (none of their entries ran).
 WORKLOAD_LOAD_FAILURES = "workload_load_failures"
@@ -436,6 +439,9 @@ class Entry:
     profile: dict[str, Any] | None = None
     warnings: list[EntryWarning] = field(default_factory=list)
     failure: Failure | None = None
+    # The machine facts (MACHINE_FIELDS) of an entry merged from shards run on machines of
+    # different kinds (`merge --allow-mixed-machines`); None: the run's metadata holds them.
+    machine: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -473,6 +479,8 @@ class Entry:
         }
         if self.failure is not None:  # only failed entries have the key, so other files read as before
             data["failure"] = self.failure.to_json()
+        if self.machine is not None:  # only in runs merged from mixed machines
+            data["machine"] = dict(self.machine)
         data.update(self.extra)
         return data
 
@@ -500,6 +508,7 @@ class Entry:
             profile=checked_profile(fields.optional_fields("profile")),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
             failure=_part(Failure, fields.optional_mapping("failure"), fields.at("failure")),
+            machine=_entry_machine(fields),
             extra=_extra(fields, names),
         )
 
@@ -679,6 +688,23 @@ def _rate(fields: Fields) -> dict[str, Any] | None:
     rate.seconds("value", positive=False)
     rate.text("unit")
     return rate.data
+
+
+def machine_facts(entry: Entry, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The machine that measured ``entry``: its own facts, else its run's."""
+    if entry.machine is not None:
+        return {name: entry.machine.get(name) for name in MACHINE_FIELDS}
+    return {name: metadata.get(name) for name in MACHINE_FIELDS}
+
+
+def _entry_machine(fields: Fields) -> dict[str, Any] | None:
+    machine = fields.optional_fields("machine")
+    if machine is None:
+        return None
+    machine.text("machine")
+    machine.optional_text("cpu_model")
+    machine.optional_integer("logical_cores", minimum=1)
+    return dict(machine.data)
 
 
 def _calls(fields: Fields) -> dict[str, int] | None:

@@ -6,6 +6,10 @@ overrides, workload directories) and how hard to measure (budget, time-out, memo
 limit, cold construction runs). A resumed run takes them from the file; options given
 with ``--resume`` may only narrow the selection (checked by the CLI against the
 entries both selections plan).
+
+A shard of a run (``run --shard K/N``) stores its shard and where its expected times
+came from (``shard``, ``balance_from``) beside the rest; a resumed shard keeps them, and
+runs the part recorded in ``metadata.shard``, never a part computed again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.results import ResultsError
+from harness.shards import Shard, ShardError
 
 GIB = 2**30
 MEMORY_FRACTION = 0.8  # of the memory available when a run starts: the default per-step limit
@@ -35,6 +40,8 @@ class RunSettings:
     timeout: float = 600.0
     memory_limit_gib: float = 1.0
     construction_runs: int = 3
+    shard: Shard | None = None  # None: the whole selection
+    balance_from: str | None = None  # --balance-from as given: a results file, "none", or None (newest)
 
     @property
     def memory_limit_bytes(self) -> int:
@@ -52,7 +59,22 @@ class RunSettings:
             "timeout": self.timeout,
             "memory_limit_gib": self.memory_limit_gib,
             "construction_runs": self.construction_runs,
+            **self.shard_json(),
         }
+
+    def shard_json(self) -> dict[str, Any]:
+        """The shard's part of the JSON: nothing for a whole run, so its settings read as before."""
+        if self.shard is None:
+            return {}
+        return {"shard": str(self.shard), "balance_from": self.balance_from}
+
+    def without_shard(self) -> dict[str, Any]:
+        """The settings every shard of one run shares: all but the shard and the memory limit
+        (a default taken from each machine's available memory; it changes no figure of an ok entry)."""
+        data = self.to_json()
+        for name in ("shard", "balance_from", "memory_limit_gib"):
+            data.pop(name, None)
+        return data
 
     @classmethod
     def from_json(cls, data: Any, source: str) -> RunSettings:
@@ -71,6 +93,8 @@ class RunSettings:
             timeout=_positive(data, "timeout", where),
             memory_limit_gib=_positive(data, "memory_limit_gib", where),
             construction_runs=int(_positive(data, "construction_runs", where)),
+            shard=_shard(data, where),
+            balance_from=_optional_text(data, "balance_from", where),
         )
 
 
@@ -95,6 +119,21 @@ def _text(data: Mapping[str, Any], name: str, where: str) -> str:
     if not isinstance(value, str):
         raise _missing(where, name, "a string", value)
     return value
+
+
+def _optional_text(data: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _missing(where, name, "a string or null", value)
+    return value
+
+
+def _shard(data: Mapping[str, Any], where: str) -> Shard | None:
+    text = _optional_text(data, "shard", where)
+    try:
+        return None if text is None else Shard.parse(text)
+    except ShardError as error:
+        raise ResultsError(f"{where}.shard: {error}") from None
 
 
 def _texts(data: Mapping[str, Any], name: str, where: str) -> Sequence[str]:

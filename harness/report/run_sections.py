@@ -19,7 +19,7 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table
-from harness.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run
+from harness.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run, machine_facts
 from harness.workload import BACKENDS
 
 MAX_TICK_LABELS = 12
@@ -235,7 +235,7 @@ def _history_section(index: int, workload: str, runs: Sequence[tuple[Path, Run]]
     for position, (_, run) in enumerate(runs):
         for entry in _timed(run.entries):
             if entry.workload == workload and case_key(entry.params) == chosen_case:
-                machine = str(run.metadata.get("machine", "unknown machine"))
+                machine = str(machine_facts(entry, run.metadata)["machine"] or "unknown machine")
                 points[(machine, entry.backend, entry.threads)].append((position, entry))
     runs_with_case = {position for found in points.values() for position, _ in found}
     first_entry = next(entry for found in points.values() for _, entry in found)
@@ -385,7 +385,31 @@ def environment_section(run: Run, runs: Sequence[tuple[Path, Run]]) -> Section:
             caption="Every machine with results in this report.",
         )
     )
+    merged = merged_sources_table(metadata)
+    if merged is not None:
+        section.tables.append(merged)
     return section
+
+
+def merged_sources_table(metadata: dict[str, Any]) -> Table | None:
+    """For a run merged from shards (``harness merge``): each shard's file and machine."""
+    merged = metadata.get("merged")
+    if not isinstance(merged, dict) or not isinstance(merged.get("from"), list):
+        return None
+    rows = [
+        [_value(source.get(name)) for name in ("shard", "file", "machine", "cpu_model", "logical_cores", "entries")]
+        for source in merged["from"]
+        if isinstance(source, dict)
+    ]
+    missing = ", ".join(str(k) for k in merged.get("missing_shards") or []) or "none"
+    mixed = ""
+    if merged.get("mixed_machines"):
+        mixed = " Shards ran on machines of different kinds: each entry keeps its own."
+    return Table(
+        ["shard", "file", "machine", "CPU", "cores", "entries"],
+        rows,
+        caption=f"Merged from {len(rows)} of {merged.get('shards', '?')} shards (missing: {missing}).{mixed}",
+    )
 
 
 def _value(value: Any) -> str:
