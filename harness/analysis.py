@@ -45,6 +45,12 @@ def speedup(run: Run, entry: Entry, over: str) -> float | None:
     return base.evaluation.seconds.median / entry.evaluation.seconds.median
 
 
+def fastest_entry(entries: Sequence[Entry]) -> Entry | None:
+    """The ok entry with the lowest median seconds per call, if any finished ok."""
+    timed = [e for e in entries if e.status == "ok" and e.evaluation is not None]
+    return min(timed, key=lambda e: e.evaluation.seconds.median if e.evaluation else 0.0, default=None)
+
+
 def entry_warnings(entry: Entry) -> list[str]:
     """Every reason to read this entry's figures with care: those found while measuring it
     (compiles, disagreement with a plain loop) and those its values show (spread, count)."""

@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("reports"),
         help="folder for index.html, or an .html file (default: reports/)",
     )
+    report.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write a compact Markdown summary of the reported run to FILE (for $GITHUB_STEP_SUMMARY)",
+    )
     report.set_defaults(handler=command_report)
 
     profile = commands.add_parser("profile", help="memory, line profiles and call counts, into a results file")
@@ -706,7 +712,18 @@ def command_report(args: argparse.Namespace) -> int:
     warn_skipped(report_input.skipped)
     path = write_report(report_input, args.output)
     print(f"report: {path} ({len(report_input.runs)} runs; about {report_input.primary_path})")
+    if args.markdown:
+        print(f"summary: {write_markdown_summary(report_input.primary, args.markdown)}")
     return EXIT_OK
+
+
+def write_markdown_summary(run: Run, path: Path) -> Path:
+    """The Markdown summary of ``run`` at ``path`` (its folder made if needed)."""
+    from harness.report.markdown import render_markdown
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(run), encoding="utf-8")
+    return path
 
 
 def warn_skipped(reasons: Sequence[str], shown: int = 5) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import case_size, entry_warnings, speedup
+from harness.analysis import case_size, entry_warnings, fastest_entry, speedup
 from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker, thread_style
 from harness.report.labels import (
     case_key,
@@ -123,11 +123,9 @@ def _speedup_cell(run: Run, entry: Entry | None) -> str:
 
 
 def _best(chosen: dict[str, Entry]) -> str:
-    timed = _timed(list(chosen.values()))
-    if not timed:
+    best = fastest_entry(list(chosen.values()))
+    if best is None or best.evaluation is None:
         return "not measured"
-    best = min(timed, key=lambda e: e.evaluation.seconds.median if e.evaluation else 0.0)
-    assert best.evaluation is not None
     return f"{entry_label(best)} ({format_seconds(best.evaluation.seconds.median)})"
 
 
