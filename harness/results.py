@@ -362,6 +362,16 @@ class Evaluation:
         return self.seconds.median / self.plain_loop.seconds.median
 
     @property
+    def process_medians(self) -> list[float]:
+        """Each evaluation process's median in run order (pyperf keeps a run's values
+        together); the overall median alone where the values do not split into
+        ``processes`` runs of ``values_per_process``."""
+        values, count = self.seconds.values, self.values_per_process
+        if count < 1 or self.processes < 1 or len(values) != self.processes * count:
+            return [self.seconds.median]
+        return [statistics.median(values[start:start + count]) for start in range(0, len(values), count)]
+
+    @property
     def cache_speed_ratio(self) -> float | None:
         """The cached code's plain-loop median over the freshly compiled code's."""
         if self.plain_loop is None or self.fresh_plain_loop is None or self.fresh_plain_loop.seconds.median <= 0:

@@ -403,7 +403,10 @@ def measurement_warnings(plan: EntryPlan, cached: list[dict[str, Any]], evaluati
         warnings.append(EntryWarning("compile_in_evaluation", compile_in_evaluation_message(compiles)))
     ratio = evaluation.plain_loop_ratio
     if ratio is not None and not plain_loop_agrees(plan.backend, ratio):
-        warnings.append(EntryWarning("timing_disagreement", disagreement_message(evaluation, ratio)))
+        if plan.backend != "cuda" and processes_overlap(evaluation):
+            warnings.append(EntryWarning("process_variation", process_variation_message(evaluation, ratio)))
+        else:
+            warnings.append(EntryWarning("timing_disagreement", disagreement_message(evaluation, ratio)))
     cache_ratio = evaluation.cache_speed_ratio
     if cache_ratio is not None and not within_agreement(cache_ratio):
         warnings.append(EntryWarning("cache_speed", cache_speed_message(evaluation, cache_ratio)))
@@ -452,16 +455,62 @@ def plain_loop_agrees(backend: str, ratio: float) -> bool:
     return ratio <= PLAIN_LOOP_AGREEMENT[1] if backend == "cuda" else within_agreement(ratio)
 
 
+def processes_overlap(evaluation: Evaluation, bounds: tuple[float, float] = PLAIN_LOOP_AGREEMENT) -> bool:
+    """True when some evaluation process and some plain-loop process agree within
+    ``bounds``, with more than one process on a side.
+
+    Then the two medians differ because processes of this kernel run at different speeds
+    (their memory layout, the core they got, a slow spell of the host), which each
+    measurement samples: not because one of them measured something besides the kernel.
+    With one process a side the two cannot be told apart.
+    """
+    assert evaluation.plain_loop is not None
+    harness, plain = evaluation.process_medians, list(evaluation.plain_loop.seconds.values)
+    if len(harness) + len(plain) < 3 or min(plain) <= 0:
+        return False
+    low, high = bounds
+    return min(harness) / max(plain) <= high and max(harness) / min(plain) >= low
+
+
+def process_range(seconds: list[float]) -> str:
+    count = len(seconds)
+    span = f"{min(seconds):.3g}-{max(seconds):.3g} s" if count > 1 else f"{seconds[0]:.3g} s"
+    return f"{count} process{'es' if count > 1 else ''}: {span}"
+
+
 def disagreement_message(evaluation: Evaluation, ratio: float) -> str:
     assert evaluation.plain_loop is not None
     plain = evaluation.plain_loop
-    processes = len(plain.seconds.values)
+    harness_processes, plain_processes = evaluation.process_medians, list(plain.seconds.values)
+    text = (
+        f"the harness's median ({evaluation.seconds.median:.3g} s, {process_range(harness_processes)}) is "
+        f"{ratio:.2f}x that of plain timeit loops of the same kernel ({plain.seconds.median:.3g} s, "
+        f"{process_range(plain_processes)}; {plain.loops} calls a value)"
+    )
+    if len(harness_processes) == 1 and len(plain_processes) == 1:
+        return (
+            f"{text}; with one process a side this cannot tell a measurement fault (a missing warm-up, "
+            "a compile, a busy machine) from processes that run at different speeds: a run with more "
+            "processes (a larger --budget, or --preset default) settles it"
+        )
     return (
-        f"the harness's median ({evaluation.seconds.median:.3g} s) is {ratio:.2f}x that of plain timeit "
-        f"loops of the same kernel ({plain.seconds.median:.3g} s, the median of {processes} "
-        f"process{'es' if processes > 1 else ''}, {plain.loops} calls a value); one of them measured "
-        "something besides the kernel (a machine busy in one and not the other, processes of "
-        "different speeds, a missing warm-up, a compile): rerun on a quiet machine"
+        f"{text}; no process of one agrees with any of the other, so one of them measured something "
+        "besides the kernel (a machine busy in one and not the other, a missing warm-up, a compile): "
+        "rerun on a quiet machine"
+    )
+
+
+def process_variation_message(evaluation: Evaluation, ratio: float) -> str:
+    assert evaluation.plain_loop is not None
+    plain = evaluation.plain_loop
+    harness_processes = evaluation.process_medians
+    return (
+        f"processes of this kernel ran at different speeds: the harness's median "
+        f"({evaluation.seconds.median:.3g} s, {process_range(harness_processes)}) is {ratio:.2f}x that of "
+        f"plain timeit loops ({plain.seconds.median:.3g} s, {process_range(list(plain.seconds.values))}), "
+        "yet single processes of the two agree. A figure resting on "
+        f"{len(harness_processes)} process{'es' if len(harness_processes) > 1 else ''} can move this much "
+        "from run to run; more processes (a larger --budget, or --preset default) narrow it"
     )
 
 

@@ -123,6 +123,46 @@ def test_warnings_name_what_was_seen(fixture_workloads):
     assert disagreement.kind == "timing_disagreement" and "5.30x that of plain timeit loops" in disagreement.message
 
 
+def spread_evaluation(harness_processes: list[list[float]], plain_processes: list[float]) -> Evaluation:
+    """An evaluation of len(harness_processes) pyperf processes against plain loops of
+    len(plain_processes) processes (one median each)."""
+    values = [value for process in harness_processes for value in process]
+    return Evaluation(
+        seconds=Stats.of(values),
+        processes=len(harness_processes),
+        values_per_process=len(harness_processes[0]),
+        warmups=1,
+        loops=1,
+        plain_loop=PlainLoop(Stats.of(plain_processes), loops=1),
+    )
+
+
+def test_process_medians_split_the_values_by_process():
+    evaluation_ = spread_evaluation([[1.0, 2.0, 3.0], [10.0, 11.0, 12.0]], [1.0])
+    assert evaluation_.process_medians == [2.0, 11.0]
+    uneven = Evaluation(seconds=Stats.of([1.0, 2.0, 3.0]), processes=2, values_per_process=2, warmups=1, loops=1)
+    assert uneven.process_medians == [2.0]  # values that do not split by process: the median alone
+
+
+def test_processes_of_different_speeds_are_told_apart_from_a_disagreement(fixture_workloads):
+    from harness.registry import discover
+
+    plan = EntryPlan(discover()["toy"], "python", {"n": 3})
+    # The harness's processes ran at 1.0 and 1.0; the plain loop's at 1.5, 1.6 and 1.05:
+    # medians 0.65x apart, yet one plain process agrees with the harness's.
+    (warning,) = measurement_warnings(plan, [], spread_evaluation([[1.0, 1.0], [1.0, 1.0]], [1.5, 1.6, 1.05]))
+    assert warning.kind == "process_variation"
+    assert "plain timeit loops (1.5 s, 3 processes: 1.05-1.6 s)" in warning.message
+    assert "resting on 2 processes" in warning.message
+    # No process of one side near any of the other: a disagreement.
+    (warning,) = measurement_warnings(plan, [], spread_evaluation([[1.0, 1.0], [1.1, 1.1]], [1.5, 1.6, 1.7]))
+    assert warning.kind == "timing_disagreement" and "no process of one agrees with any" in warning.message
+    # One process a side: cannot be told apart, and the message says so and what settles it.
+    (warning,) = measurement_warnings(plan, [], spread_evaluation([[1.0, 1.0]], [1.5]))
+    assert warning.kind == "timing_disagreement" and "with one process a side" in warning.message
+    assert measurement_warnings(plan, [], spread_evaluation([[1.0, 1.0], [1.1, 1.1]], [1.1, 1.0])) == []
+
+
 def test_plain_loop_agreement_bounds():
     assert plain_loop_agrees("numba", 0.81) and plain_loop_agrees("numba", 1.24)
     assert not plain_loop_agrees("numba", 0.79) and not plain_loop_agrees("numba", 1.26)

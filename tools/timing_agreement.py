@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.results import Entry, load  # noqa: E402
+from harness.results import Entry, Evaluation, load  # noqa: E402
+from harness.runner import processes_overlap  # noqa: E402
 
 CPU_BACKENDS = ("python", "numpy", "cython", "numba", "numba_parallel")
 
@@ -43,12 +44,11 @@ def run_preset(preset: str, workloads: list[str], output: Path) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-Row = tuple[str, float, float, float, list[float]]
+Row = tuple[str, Evaluation]
 
 
 def agreement_rows(entries: list[Entry], workloads: list[str]) -> list[Row]:
-    """(label, harness median, plain-loop median, ratio, the plain loop's per-process medians)
-    for each timed CPU entry of ``workloads`` with a plain loop."""
+    """(label, evaluation) for each timed CPU entry of ``workloads`` with a plain loop."""
     rows = []
     for entry in entries:
         if entry.workload not in workloads or entry.backend not in CPU_BACKENDS:
@@ -56,32 +56,42 @@ def agreement_rows(entries: list[Entry], workloads: list[str]) -> list[Row]:
         evaluation = entry.evaluation
         if evaluation is None or evaluation.plain_loop is None or evaluation.plain_loop_ratio is None:
             continue
-        rows.append((entry.label, evaluation.seconds.median, evaluation.plain_loop.seconds.median,
-                     evaluation.plain_loop_ratio, list(evaluation.plain_loop.seconds.values)))
+        rows.append((entry.label, evaluation))
     return rows
+
+
+def milliseconds(seconds: list[float]) -> str:
+    return f"{len(seconds)}: {min(seconds) * 1e3:.4f}-{max(seconds) * 1e3:.4f}"
 
 
 def print_rows(preset: str, rows: list[Row], low: float, high: float) -> int:
     """Print one preset's table; the number of ratios outside [low, high].
 
-    The last column is the range of the plain loop's per-process medians: where the
-    harness's median lies inside it, the two disagree because processes of one kernel
-    run at different speeds, not because the harness adds or misses anything."""
-    print(f"\n{preset}: harness median / plain-loop median (outside {low}-{high} marked *)")
-    print(f"{'entry':<92} {'harness':>12} {'plain loop':>12} {'ratio':>7}  plain-loop processes")
-    outside = within_processes = 0
-    for label, harness, plain, ratio, per_process in rows:
-        mark = "" if low <= ratio <= high else " *"
-        outside += bool(mark)
-        spread = (f"{len(per_process)}: {min(per_process) * 1e3:.4f}-{max(per_process) * 1e3:.4f}ms"
-                  if per_process else "-")
-        if mark and per_process and min(per_process) <= harness <= max(per_process):
-            within_processes += 1
-        print(f"{label:<92} {harness * 1e3:>10.4f}ms {plain * 1e3:>10.4f}ms {ratio:>7.3f}{mark:2}  {spread}")
-    ratios = sorted(row[3] for row in rows)
+    The last columns are the ranges of the harness's and the plain loop's per-process
+    medians (count: min-max ms). A ratio outside the range where some process of one
+    agrees with some process of the other (``processes_overlap``) is marked ``~``: the
+    processes of the kernel ran at different speeds, and each side sampled them. One
+    marked ``*`` has no such pair: one side measured something besides the kernel, or
+    each side had one process and the two cannot be told apart."""
+    print(f"\n{preset}: harness median / plain-loop median (outside {low}-{high}: ~ processes overlap, * not)")
+    print(f"{'entry':<92} {'harness':>12} {'plain loop':>12} {'ratio':>7}     harness processes ms"
+          "   plain-loop processes ms")
+    outside = overlapping = 0
+    for label, evaluation in rows:
+        assert evaluation.plain_loop is not None and evaluation.plain_loop_ratio is not None
+        ratio, plain = evaluation.plain_loop_ratio, list(evaluation.plain_loop.seconds.values)
+        mark = ""
+        if not low <= ratio <= high:
+            outside += 1
+            mark = "~" if processes_overlap(evaluation, (low, high)) else "*"
+            overlapping += mark == "~"
+        harness_ms, plain_ms = evaluation.seconds.median * 1e3, evaluation.plain_loop.seconds.median * 1e3
+        print(f"{label:<92} {harness_ms:>10.4f}ms {plain_ms:>10.4f}ms {ratio:>7.3f} {mark:1}   "
+              f"{milliseconds(evaluation.process_medians):<22} {milliseconds(plain)}")
+    ratios = sorted(evaluation.plain_loop_ratio or 0.0 for _, evaluation in rows)
     if ratios:
         print(f"{len(ratios)} entries, ratios {ratios[0]:.3f} to {ratios[-1]:.3f}, {outside} outside, "
-              f"{within_processes} of them within the plain loop's process range")
+              f"{overlapping} of them where processes of the two agree (~)")
     return outside
 
 
