@@ -82,12 +82,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_of(interruption)
 
 
+class ExactOptionParser(argparse.ArgumentParser):
+    """An argument parser that takes options only by their whole names: with abbreviations,
+    ``list --workload mandelbrot`` would read as ``--workload-dir mandelbrot``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ExactOptionParser(
         prog="python -m harness",
         description="Benchmark numerical Python workloads on every backend.",
     )
-    commands = parser.add_subparsers(title="commands")
+    commands = parser.add_subparsers(title="commands", parser_class=ExactOptionParser)
 
     listing = commands.add_parser("list", help="workloads x backends, with availability")
     add_workload_dir_option(listing)
@@ -470,6 +479,10 @@ def start_run(args: argparse.Namespace) -> int:
         assignment = shard_assignment(settings, settings.shard, planned, str(metadata["machine"]))
         metadata["shard"] = assignment.to_json()
         planned = restricted(planned, set(assignment.assigned))
+        print(
+            f"shard {assignment.shard}: {len(assignment.assigned)} of the selection's {len(assignment.selection)} "
+            f"entries, about {assignment.expected_seconds:.0f} s expected (balanced from {assignment.balanced_from})"
+        )
     path = args.output or default_results_path(metadata)
     with ResultsLock(path, " ".join(command_line())):
         if path.exists():
@@ -514,8 +527,14 @@ def resumed_selection(
     stored = RunSettings.from_json(run.metadata["settings"], str(path))
     if args.shard and (stored.shard is None or Shard.parse(args.shard) != stored.shard):
         raise UsageError(
-            f"{path} is {f'shard {stored.shard}' if stored.shard else 'a whole run, not a shard'}; "
-            "resume it without --shard (a resumed run keeps its shard)"
+            f"{path} is shard {stored.shard}; resume it without --shard (a resumed shard keeps its part)"
+            if stored.shard
+            else f"{path} is a whole run, not a shard; resume it without --shard"
+        )
+    if getattr(args, "balance_from", None) is not None:
+        raise UsageError(
+            f"--balance-from deals a selection into shards when they start; {path} keeps the part it "
+            "was dealt: resume it without --balance-from"
         )
     settings = narrowed_settings(stored, args)
     original = plans_for(stored)

@@ -46,6 +46,7 @@ class ShardFile:
     run: Run
     shard: Shard
     selection: list[Key]
+    assigned: list[Key]
     settings: RunSettings
 
     @property
@@ -64,8 +65,9 @@ def read_shard_file(path: Path) -> ShardFile:
         raise MergeRefused(
             f"{path} is not a shard: its metadata has no shard record; merge takes the files `run --shard K/N` writes"
         )
-    shard, selection, _ = read_shard_record(run.metadata["shard"], str(path))
-    return ShardFile(path, run, shard, selection, RunSettings.from_json(run.metadata["settings"], str(path)))
+    shard, selection, assigned = read_shard_record(run.metadata["shard"], str(path))
+    settings = RunSettings.from_json(run.metadata["settings"], str(path))
+    return ShardFile(path, run, shard, selection, assigned, settings)
 
 
 # -- refusals -----------------------------------------------------------------------------
@@ -81,12 +83,26 @@ def refuse_if_differing(files: Sequence[ShardFile], what: str, value: Any, fix: 
         raise MergeRefused(f"the shards have different {what} ({listed(files, value)}); {fix}")
 
 
+def refuse_differing_settings(files: Sequence[ShardFile], fix: str) -> None:
+    """Refuse shards whose shared settings differ, naming only the settings that do."""
+    shared = [f.settings.without_shard() for f in files]
+    differing = sorted({name for settings in shared for name in settings
+                        if len({repr(other.get(name)) for other in shared}) > 1})
+    if differing:
+        named = list(zip(files, shared, strict=True))
+        values = "; ".join(
+            f"{name}: " + ", ".join(f"{f.path.name} {settings.get(name)!r}" for f, settings in named)
+            for name in differing
+        )
+        raise MergeRefused(f"the shards have different settings ({values}); {fix}")
+
+
 def check_one_run(files: Sequence[ShardFile]) -> None:
     """The files are shards of one run: commit, preset, settings, shard count and selection."""
     same_run = "merge the shards of one run"
     refuse_if_differing(files, "git commits", lambda f: f.commit, same_run + " (run every shard at one commit)")
     refuse_if_differing(files, "presets", lambda f: f.run.metadata.get("preset"), same_run)
-    refuse_if_differing(files, "settings", lambda f: f.settings.without_shard(), same_run)
+    refuse_differing_settings(files, same_run)
     refuse_if_differing(files, "shard counts N", lambda f: f.shard.count, same_run)
     refuse_if_differing(files, "selections", lambda f: f"{len(f.selection)} entries", same_run)
     if len({tuple(f.selection) for f in files}) > 1:
@@ -99,6 +115,44 @@ def check_one_run(files: Sequence[ShardFile]) -> None:
                 f"shard {file.shard} is given twice ({seen[file.shard.index]} and {file.path}); give each shard once"
             )
         seen[file.shard.index] = file.path
+    check_parts(files)
+
+
+def check_parts(files: Sequence[ShardFile]) -> None:
+    """The shards' parts do not overlap, and those of the shards given cover the selection
+    but for the parts of missing shards (which ``incomplete_shards`` deals with).
+
+    Every shard job computes its part itself; jobs that balanced from different results
+    (a results folder that changed between jobs, ``--balance-from`` given to some) deal
+    the entries differently, so some entry lands in two parts and another in none.
+    """
+    owner: dict[Key, ShardFile] = {}
+    for file in files:
+        for key in file.assigned:
+            if key in owner:
+                raise MergeRefused(
+                    f"entry {key_text(key)} is in the parts of shard {owner[key].shard} ({owner[key].path}) and "
+                    f"shard {file.shard} ({file.path}): the shards dealt the selection differently "
+                    f"(balanced from: {listed(files, balanced_from)}); run every shard with the same "
+                    "--balance-from"
+                )
+            owner[key] = file
+    given = {f.shard.index for f in files}
+    if len(given) < files[0].shard.count:
+        return  # a missing shard's part is unknown: refused or recorded as missing
+    unassigned = [key for key in files[0].selection if key not in owner]
+    if unassigned:
+        shown = ", ".join(key_text(key) for key in unassigned[:5])
+        more = f" and {len(unassigned) - 5} more" if len(unassigned) > 5 else ""
+        raise MergeRefused(
+            f"{len(unassigned)} entries of the selection are in no shard's part ({shown}{more}): the shards "
+            f"dealt the selection differently (balanced from: {listed(files, balanced_from)}); run every "
+            "shard with the same --balance-from"
+        )
+
+
+def balanced_from(file: ShardFile) -> Any:
+    return file.run.metadata["shard"].get("balanced_from")
 
 
 def check_machines(files: Sequence[ShardFile], allow_mixed: bool) -> bool:
@@ -265,9 +319,18 @@ def add_merge_command(commands: Any) -> None:
     merge_parser.set_defaults(handler=command_merge)
 
 
+def refuse_output_among_inputs(output: Path, inputs: Sequence[Path]) -> None:
+    """``--output`` may not be a shard file it reads (``--force`` would replace it) nor a folder."""
+    if str(output).endswith(os.sep) or output.is_dir():
+        raise MergeRefused(f"{output} is a folder; --output takes the merged results file's path")
+    if any(output.resolve() == path.resolve() for path in inputs):
+        raise MergeRefused(f"--output {output} is one of the shard files merged; choose another path")
+
+
 def command_merge(args: argparse.Namespace) -> int:
     """Steps: read each shard file -> merge -> write. Refusals raise (exit 2 in ``cli.main``)."""
     command = " ".join(["python", "-m", "harness", *sys.argv[1:]])
+    refuse_output_among_inputs(args.output, args.files)
     files = [read_shard_file(path) for path in args.files]
     run = merge(
         files,

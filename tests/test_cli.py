@@ -66,6 +66,17 @@ def test_argparse_errors_exit_2():
     assert exit_info.value.code == 2
 
 
+@pytest.mark.parametrize("args", [["list", "--workload", "mandelbrot"], ["run", "--work", "mandelbrot"],
+                                  ["merge", "a.json", "--out", "m.json"]])
+def test_options_are_taken_only_by_their_whole_names(args, capsys):
+    """An abbreviation is refused, not read as another option (list has --workload-dir, no --workload)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "unrecognized arguments" in error or "required: --output" in error  # --out is not --output
+
+
 def test_an_existing_output_is_never_overwritten(tmp_path, capsys):
     output = tmp_path / "r.json"
     output.write_text("precious")

@@ -78,7 +78,7 @@ def test_shards_of_one_run_merge_into_the_whole_selection(tmp_path, capsys):
     [
         (lambda d: d["metadata"]["git"].update(commit="def"), "different git commits"),
         (lambda d: d["metadata"].update(preset="default"), "different presets"),
-        (lambda d: d["metadata"]["settings"].update(budget=3.0), "different settings"),
+        (lambda d: d["metadata"]["settings"].update(budget=3.0), "different settings (budget: shard-1.json"),
         (lambda d: d["metadata"]["shard"].update(selection=d["metadata"]["shard"]["selection"][:1]),
          "different selections"),
         (lambda d: d["metadata"].update(cpu_model="Xeon"), "machines of different kinds"),
@@ -102,6 +102,34 @@ def test_an_entry_in_two_shard_files_is_refused(tmp_path, capsys):
     second = edited(write_shard(tmp_path, 2), lambda d: d["entries"].append(its_entry))
     status, error = merge_exit(capsys, first, second, "--output", tmp_path / "m.json")
     assert status == 2 and f"is in {first} and in {second}" in error
+
+
+def test_shards_that_dealt_the_selection_differently_are_refused(tmp_path, capsys):
+    """Shard jobs that balanced from different results leave an entry in no part, or in two."""
+    first = write_shard(tmp_path, 1)
+    first_part = json.loads(first.read_text())["metadata"]["shard"]["assigned"]
+
+    def drop_part(data):
+        data["metadata"]["shard"]["assigned"].pop()  # its entry is then in no part
+        data["metadata"]["shard"]["balanced_from"] = "results/vm/other.json"
+
+    second = edited(write_shard(tmp_path, 2), drop_part)
+    status, error = merge_exit(capsys, first, second, "--output", tmp_path / "m.json")
+    assert status == 2 and "1 entries of the selection are in no shard's part" in error
+    assert "results/vm/other.json" in error and "--balance-from" in error
+    both = edited(write_shard(tmp_path, 2), lambda d: d["metadata"]["shard"]["assigned"].append(first_part[0]))
+    status, error = merge_exit(capsys, first, both, "--output", tmp_path / "m.json")
+    assert status == 2 and "is in the parts of shard 1/2" in error and "shard 2/2" in error
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_the_output_is_never_a_shard_merged_or_a_folder(tmp_path, capsys):
+    files = [write_shard(tmp_path, 1), write_shard(tmp_path, 2)]
+    status, error = merge_exit(capsys, *files, "--output", files[1], "--force")
+    assert status == 2 and "is one of the shard files merged" in error
+    assert json.loads(files[1].read_text())["metadata"]["shard"]["index"] == 2
+    status, error = merge_exit(capsys, *files, "--output", tmp_path, "--force")
+    assert status == 2 and "is a folder" in error
 
 
 def test_another_memory_limit_is_not_another_setting(tmp_path, capsys):

@@ -75,6 +75,20 @@ def test_a_run_with_nothing_timed_still_renders() -> None:
     assert "- cuda (1 entry: mandelbrot): x" in text
 
 
+def test_a_partial_merge_a_lone_shard_and_an_interrupted_run_say_what_they_leave_out() -> None:
+    entries = [timed("mandelbrot", "python", {"width": 1}, [1.0])]
+    partial = {"merged": {"shards": 3, "from": [{}, {}], "missing_shards": [2], "interrupted_shards": [3]}}
+    text = render_markdown(Run(metadata=partial, entries=entries))
+    assert ("**Incomplete run:** merged from 2 of 3 shards; the entries of missing shard(s) 2 were not run; "
+            "shard(s) 3 were interrupted before all their entries ran.") in text
+    complete = {"merged": {"shards": 3, "from": [{}, {}, {}], "missing_shards": [], "interrupted_shards": []}}
+    assert "Incomplete" not in render_markdown(Run(metadata=complete, entries=entries))
+    lone = render_markdown(Run(metadata={"shard": {"index": 2, "count": 3}}, entries=entries))
+    assert "**Incomplete run:** shard 2 of 3: part of the selection only." in lone
+    stopped = render_markdown(Run(metadata={"interrupted": True}, entries=entries))
+    assert "interrupted before all its entries ran (continue it with run --resume FILE)" in stopped
+
+
 def test_report_command_writes_the_summary(tmp_path: Path) -> None:
     results = tmp_path / "run.json"
     save(small_run(), results)

@@ -178,6 +178,8 @@ def test_resume_alone_continues_a_shard_with_its_recorded_part(fixture_workloads
     output.write_text(json.dumps(before))
     assert main(["run", "--resume", str(output), "--shard", "2/2"]) == 2
     assert "is shard 1/2; resume it without --shard" in capsys.readouterr().err
+    assert main(["run", "--resume", str(output), "--balance-from", "none"]) == 2
+    assert "resume it without --balance-from" in capsys.readouterr().err
     assert main(["run", "--resume", str(output)]) == 0
     after = json.loads(output.read_text())
     assert after["metadata"]["shard"] == before["metadata"]["shard"]
@@ -187,10 +189,11 @@ def test_resume_alone_continues_a_shard_with_its_recorded_part(fixture_workloads
 
 
 @pytest.mark.slow
-def test_an_empty_shard_writes_a_valid_file_with_no_entries(fixture_workloads, tmp_path):
+def test_an_empty_shard_writes_a_valid_file_with_no_entries(fixture_workloads, tmp_path, capsys):
     output = tmp_path / "shard-3.json"
     assert main(["run", "--workload", "toy", "--preset", "quick", "--backend", "python", "--shard", "3/3",
                  "--output", str(output)]) == 0
+    assert "shard 3/3: 0 of the selection's 1 entries" in capsys.readouterr().out
     run = load(output)
     assert run.entries == [] and run.metadata["shard"]["assigned"] == []
     assert len(run.metadata["shard"]["selection"]) == 1

@@ -72,7 +72,30 @@ def heading(run: Run) -> list[str]:
     lines = [inline(title), "", inline(f"{len(run.entries)} entries: {tally or 'none'}.")]
     if metadata.get("gpu"):
         lines.append(inline(f"GPU: {metadata['gpu']}."))
+    incomplete = incompleteness(metadata)
+    if incomplete:
+        lines += ["", f"**Incomplete run:** {inline(incomplete)}"]
     return lines
+
+
+def incompleteness(metadata: dict) -> str:
+    """What a partial merge, a lone shard or an interrupted run leaves out, in a sentence; "" if nothing."""
+    merged, shard = metadata.get("merged") or {}, metadata.get("shard") or {}
+    said = []
+    if merged.get("missing_shards") or merged.get("interrupted_shards"):
+        given = len(merged.get("from") or [])
+        said.append(f"merged from {given} of {merged.get('shards', '?')} shards")
+        if merged.get("missing_shards"):
+            missing = ", ".join(map(str, merged["missing_shards"]))
+            said.append(f"the entries of missing shard(s) {missing} were not run")
+        if merged.get("interrupted_shards"):
+            stopped = ", ".join(map(str, merged["interrupted_shards"]))
+            said.append(f"shard(s) {stopped} were interrupted before all their entries ran")
+    elif shard:
+        said.append(f"shard {shard.get('index', '?')} of {shard.get('count', '?')}: part of the selection only")
+    elif metadata.get("interrupted"):
+        said.append("the run was interrupted before all its entries ran (continue it with run --resume FILE)")
+    return "; ".join(said) + "." if said else ""
 
 
 def workload_cases(run: Run) -> dict[str, dict[str, list[Entry]]]:
