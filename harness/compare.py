@@ -365,7 +365,8 @@ def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
         notes = (
             *notes,
             f"underpowered: {stats.base_samples} vs {stats.new_samples} samples give p >= "
-            f"{stats.min_p_value:.2g}, too few{family}; add rounds",
+            f"{stats.min_p_value:.2g}, too few{family}; add samples (check: more --rounds; "
+            "compare: a folder of runs a side)",
         )
     return dataclasses.replace(entry, status=status, reason=reason, min_effect=min_effect, notes=notes)
 
