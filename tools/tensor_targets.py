@@ -1,10 +1,10 @@
-"""Short timings of the tensor workloads against the issue's targets (not a unit test).
+"""Short timings of the tensor workloads against their targets in docs/workloads/tensor.md (not a unit test).
 
 Uses only the workload protocol (make_inputs, load, prepare, call), so it runs before the
 harness CLI exists. Each case is called ``--repeats`` times; the best and median are
 printed with the rate and the ratio of numpy's best time to the backend's best time.
 
-    python benchmarks/tensor_targets.py tensor_map op=neg layout=contiguous elements=4194304
+    python tools/tensor_targets.py tensor_map op=neg layout=contiguous elements=4194304
 
 A backend written ``numba_parallel:1`` runs numba_parallel with one thread (thread scaling
 on its own, apart from what the parallel version's loop changes buy over ``numba``).

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The issue-3 target cases, one after another (about a minute in all on 2 cores).
-# Usage: sh benchmarks/tensor_targets.sh [python]   (default python: the current one)
+# The tensor workloads' target cases (docs/workloads/tensor.md), one after another (about a minute in all on 2 cores).
+# Usage: sh tools/tensor_targets.sh [python]   (default python: the current one)
 PY=${1:-python}
 E=4194304
 for case in \
@@ -13,8 +13,8 @@ for case in \
     "tensor_reduce op=sum layout=contiguous elements=$E" \
     "tensor_reduce op=sum layout=transposed elements=$E" \
     "tensor_reduce op=max layout=contiguous elements=$E"; do
-    $PY benchmarks/tensor_targets.py $case --repeats 30
+    $PY tools/tensor_targets.py $case --repeats 30
 done
 for layout in contiguous broadcast; do
-    $PY benchmarks/tensor_targets.py matmul n=512 batch=2 layout=$layout --repeats 6
+    $PY tools/tensor_targets.py matmul n=512 batch=2 layout=$layout --repeats 6
 done

@@ -10,7 +10,7 @@ per backend is printed as a Markdown row with its ratios to ``--base``.
 Run it with ``NUMBA_NUM_THREADS=1`` so that ``numba_parallel`` is on one thread (its CPU time
 at two threads would count both):
 
-    NUMBA_NUM_THREADS=1 python benchmarks/alternating_cpu_time.py tensor_map --preset default
+    NUMBA_NUM_THREADS=1 python tools/alternating_cpu_time.py tensor_map --preset default
 """
 
 from __future__ import annotations
