@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.results import Entry, Run
+from harness.results import STEP_KINDS, Entry, Run
 
 SPREAD_WARNING = 0.05  # relative standard deviation above which a figure is called noisy
 FEW_VALUES = 6
@@ -205,3 +205,53 @@ def parallel_efficiency(seconds_by_threads: dict[int, float]) -> dict[int, float
         raise ValueError("parallel efficiency needs a threads=1 measurement")
     single = seconds_by_threads[1]
     return {t: single / s / t for t, s in sorted(seconds_by_threads.items())}
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """Where a run's wall time went: each step's children summed over the entries measured,
+    the rest of the time inside entries (references, files), and the harness around them."""
+
+    wall_seconds: float
+    entries: int
+    steps: dict[str, float]
+    in_entries: float  # the entries' measured_in_seconds, summed
+
+    @property
+    def around_entries(self) -> float:
+        """Wall time outside any entry: start-up, saving, the summary (never below zero)."""
+        return max(0.0, self.wall_seconds - self.in_entries)
+
+    @property
+    def inside_entries_between_steps(self) -> float:
+        return max(0.0, self.in_entries - sum(self.steps.values()))
+
+    def describe(self) -> str:
+        """One line: each part in seconds and as a share of the wall time."""
+        parts = [(STEP_LABELS[step], self.steps.get(step, 0.0)) for step in STEP_KINDS]
+        parts += [("in entries between steps", self.inside_entries_between_steps),
+                  ("around the entries", self.around_entries)]
+        wall = self.wall_seconds or 1.0
+        shown = ", ".join(
+            f"{name} {seconds:,.0f} s ({seconds / wall:.0%})" for name, seconds in parts if seconds >= 0.5
+        )
+        return f"time: {self.wall_seconds:,.0f} s for {self.entries} entries: {shown or 'nothing measured'}"
+
+
+STEP_LABELS = {
+    "check": "checks",
+    "construction": "cold construction",
+    "cache_load": "cache loads",
+    "evaluation": "evaluation",
+}
+
+
+def time_spent(entries: Sequence[Entry], wall_seconds: float) -> TimeSpent:
+    """Sum the steps' seconds of ``entries`` (those measured in one invocation of run)."""
+    steps: dict[str, float] = defaultdict(float)
+    in_entries = 0.0
+    for entry in entries:
+        in_entries += float(entry.info.get("measured_in_seconds") or 0.0)
+        for step, seconds in (entry.info.get("step_seconds") or {}).items():
+            steps[step] += float(seconds)
+    return TimeSpent(wall_seconds=wall_seconds, entries=len(entries), steps=dict(steps), in_entries=in_entries)

@@ -16,18 +16,20 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import machine
+from harness.analysis import time_spent
 from harness.interrupts import exit_code_of, stop_signals_interrupt
 from harness.locking import ResultsLock
 from harness.names import path_component
 from harness.option_types import positive_float
 from harness.registry import LoadFailure, Selection, discover_workloads, select_discovered, workload_dirs
-from harness.results import WORKLOAD_LOAD_FAILURES, ResultsError, Run, load, save
+from harness.results import WORKLOAD_LOAD_FAILURES, Entry, ResultsError, Run, load, save
 from harness.runner import (
     PRESET_MEASUREMENT,
     EntryPlan,
@@ -625,6 +627,7 @@ def time_and_finish(
     """
     from harness.console import RunConsole
 
+    started = time.monotonic()
     record_workloads(run, planned.plans)
     record_load_failures(run, planned.load_failures)
     save(run, path)
@@ -632,7 +635,8 @@ def time_and_finish(
     console.note(f"results: {path}")
     console.load_failures(planned.load_failures)
     runner = entry_runner(settings, path, console)
-    interrupted = time_entries(run, path, planned.plans, runner, console)
+    measured: list[Entry] = []
+    interrupted = time_entries(run, path, planned.plans, runner, console, measured)
     if interrupted is not None:
         return interrupted
     if not narrowed:
@@ -640,6 +644,7 @@ def time_and_finish(
     save(run, path)
     console.summary(run)
     console.load_failures(planned.load_failures)
+    console.note(time_spent(measured, time.monotonic() - started).describe())
     console.note(f"results: {path}")
     status = exit_code(run)
     if args.profile:
@@ -667,8 +672,11 @@ def entry_runner(settings: RunSettings, path: Path, console: Progress) -> EntryR
     )
 
 
-def time_entries(run: Run, path: Path, plans: list[EntryPlan], runner: Any, console: Any) -> int | None:
-    """Time every plan not already finished, saving after each; the exit code if interrupted."""
+def time_entries(
+    run: Run, path: Path, plans: list[EntryPlan], runner: Any, console: Any, measured: list[Entry] | None = None
+) -> int | None:
+    """Time every plan not already finished, saving after each (and adding it to ``measured``);
+    the exit code if interrupted."""
     try:
         for index, plan in enumerate(plans, start=1):
             previous = run.find(plan.key)
@@ -678,6 +686,8 @@ def time_entries(run: Run, path: Path, plans: list[EntryPlan], runner: Any, cons
             with console.entry(plan, index, len(plans)):
                 entry = runner.run(plan)
             run.add(entry)
+            if measured is not None:
+                measured.append(entry)
             record_gpu(run, entry)
             save(run, path)
             console.finished(entry, run, index, len(plans))

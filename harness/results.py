@@ -32,6 +32,9 @@ MACHINE_FIELDS = ("machine", "cpu_model", "logical_cores")
 STATUSES = ("ok", "unavailable", "failed", "wrong_result", "timeout")
 # Run metadata: the selected workload packages that could not be loaded (none of their entries ran).
 WORKLOAD_LOAD_FAILURES = "workload_load_failures"
+# The steps whose children's wall seconds an entry's ``info.step_seconds`` holds: the
+# correctness check run, the other cold construction runs, the cache-load runs, pyperf.
+STEP_KINDS = ("check", "construction", "cache_load", "evaluation")
 
 
 class ResultsError(ValueError):

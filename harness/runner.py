@@ -41,6 +41,7 @@ from harness.workload import Workload
 INTERPRETER_STARTUP_SECONDS = 0.3  # python, harness, numpy and pyperf imports
 # pyperf's median over a plain timeit loop's outside this range is a warning
 PLAIN_LOOP_AGREEMENT = (0.8, 1.25)
+
 # Environment variables pyperf must hand on to its workers (it drops all but a few).
 INHERITED_PREFIXES = ("NUMBA_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "HARNESS_")
 
@@ -139,8 +140,10 @@ class EntryRunner:
         self._counter += 1
         folder = self.scratch / f"entry-{self._counter:04d}"
         started = self.clock()
-        entry = _EntryAttempt(self, plan, folder).run()
+        attempt = _EntryAttempt(self, plan, folder)
+        entry = attempt.run()
         entry.info["measured_in_seconds"] = round(self.clock() - started, 3)  # the harness's own cost
+        entry.info["step_seconds"] = {step: round(seconds, 3) for step, seconds in attempt.step_seconds.items()}
         return entry
 
     def base_environment(self, plan: EntryPlan, cache_dir: Path) -> dict[str, str]:
@@ -186,7 +189,16 @@ class _EntryAttempt:
         self.plan = plan
         self.folder = folder
         self.deadline = runner.clock() + runner.measurement.timeout
+        self.step_seconds: dict[str, float] = {}  # wall seconds of the children, per results.STEP_KINDS
         folder.mkdir(parents=True, exist_ok=True)
+
+    def child(self, step: str, module: str, args: list[str], **options: Any) -> ChildOutcome:
+        """``run_python_module``, its wall time added to ``step``'s (one of results.STEP_KINDS)."""
+        started = self.runner.clock()
+        try:
+            return run_python_module(module, args, **options)
+        finally:
+            self.step_seconds[step] = self.step_seconds.get(step, 0.0) + self.runner.clock() - started
 
     def run(self) -> Entry:
         findings, failure = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
@@ -264,7 +276,9 @@ class _EntryAttempt:
         }
         spec_path = self.folder / f"spec-{name}.json"
         spec_path.write_text(json.dumps(spec))
-        outcome = run_python_module(
+        step = "check" if check else "cache_load" if label.startswith("cache load") else "construction"
+        outcome = self.child(
+            step,
             "harness.construct",
             [str(spec_path)],
             env=self.runner.base_environment(self.plan, cache_dir),
@@ -320,7 +334,8 @@ class _EntryAttempt:
         ]
         if inherited:
             args.append(f"--inherit-environ={','.join(inherited)}")
-        outcome = run_python_module(
+        outcome = self.child(
+            "evaluation",
             "harness.evaluate",
             args,
             env=env,

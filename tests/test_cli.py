@@ -102,6 +102,7 @@ def test_run_checks_before_timing_and_isolates_failures(fixture_workloads, tmp_p
     assert by_backend["python"]["status"] == "ok"
     assert by_backend["python"]["evaluation"]["seconds"]["values"]
     assert by_backend["python"]["construction"]["steps"]["first_call"] > 0
+    assert set(by_backend["python"]["info"]["step_seconds"]) == {"check", "evaluation"}  # quick: one cold run
     assert by_backend["numpy"]["status"] == "ok"
     wrong = by_backend["numba"]
     assert wrong["status"] == "wrong_result"

@@ -45,3 +45,23 @@ def test_the_status_is_coloured_by_its_kind() -> None:
     line = summary_lines(run)[-1]
     (span,) = line.spans
     assert span.style == "red" and line.plain[span.start:span.end] == "wrong_result"
+
+
+def test_where_the_time_went_sums_the_steps_of_the_entries_measured() -> None:
+    from harness.analysis import time_spent
+
+    first = Entry("mandelbrot", "numba", CASE, info={
+        "measured_in_seconds": 10.0,
+        "step_seconds": {"check": 2.0, "construction": 3.0, "cache_load": 1.0, "evaluation": 3.5},
+    })
+    second = Entry("mandelbrot", "numpy", CASE, info={
+        "measured_in_seconds": 5.0, "step_seconds": {"check": 1.0, "evaluation": 3.5},
+    })
+    unavailable = Entry("mandelbrot", "cuda", CASE, status="unavailable", reason="no device")
+    spent = time_spent([first, second, unavailable], wall_seconds=20.0)
+    assert spent.steps == {"check": 3.0, "construction": 3.0, "cache_load": 1.0, "evaluation": 7.0}
+    assert spent.inside_entries_between_steps == 1.0 and spent.around_entries == 5.0
+    assert spent.describe() == (
+        "time: 20 s for 3 entries: checks 3 s (15%), cold construction 3 s (15%), cache loads 1 s (5%), "
+        "evaluation 7 s (35%), in entries between steps 1 s (5%), around the entries 5 s (25%)"
+    )
