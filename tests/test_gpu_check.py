@@ -87,8 +87,7 @@ def test_the_reference_step_says_why_it_is_skipped_in_a_dry_run(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_dry_run_of_one_workload(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
+    out = tmp_path / "out"  # not made beforehand: the tool makes it
     command = [sys.executable, str(TOOL), "--dry-run", "--no-tests", "--workload", "mandelbrot",
                "--results-dir", str(tmp_path / "results")]
     done = subprocess.run(command, env={**os.environ, "OUT": str(out)}, capture_output=True, text=True, timeout=240)
