@@ -72,7 +72,7 @@ def reliability_warning(entry: Entry) -> str | None:
     if len(seconds.values) < FEW_VALUES:
         return (
             f"only {len(seconds.values)} values: too few to judge noise; raise --budget "
-            "or use a smaller preset"
+            "(a call this slow gets few values in the budget)"
         )
     return None
 

@@ -59,6 +59,12 @@ def row(entry: EntryComparison) -> list[str]:
     ]
 
 
+SAMPLES_NOTE = (
+    "base, new: the median of one sample per process (a process's mean for a run's results, its "
+    "minimum for check rounds), so they may differ from a run's median of all values"
+)
+
+
 def rich_table(comparison: Comparison) -> Any:
     """A rich Table of every entry; regressions in red, not-comparable ones in yellow."""
     from rich.markup import escape as rich_escape
@@ -68,7 +74,8 @@ def rich_table(comparison: Comparison) -> Any:
     table = Table(
         title=f"{headline(comparison)}  (alpha {thresholds.alpha:g}, "
         f"min effect {thresholds.min_effect:.0%}{', Holm over the entries' if thresholds.family_wise else ''}, "
-        "new/base; one sample per process)"
+        "new/base; one sample per process)",
+        caption=SAMPLES_NOTE,
     )
     for name in COLUMNS:
         table.add_column(name, overflow="fold", no_wrap=name in ("ratio", "p", "status"))
@@ -108,6 +115,7 @@ def markdown(comparison: Comparison) -> str:
             f", {name}: {value:.0%}" for name, value in sorted(thresholds.min_effect_for.items())
         )
         + f"; instruction counts: {thresholds.instructions_threshold:.1%}.",
+        f"{SAMPLES_NOTE[0].upper()}{SAMPLES_NOTE[1:]}.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join("---" for _ in COLUMNS) + "|",

@@ -83,7 +83,7 @@ class RunConsole:
             if ratio is not None and entry.backend != "python":
                 line += f"  {format_ratio(ratio)} python"
         elif entry.reason:
-            line += "  " + escape(entry.reason.splitlines()[0][:200])
+            line += "  " + escape(entry.reason.splitlines()[0])
         self.console.print(line)
         for warning in entry_warnings(entry):
             self.console.print(f"    [yellow]warning:[/yellow] {escape(warning)}")

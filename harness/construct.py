@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import json
 import math
 import sys
@@ -32,7 +33,7 @@ import numpy as np
 from harness.calls import count_calls
 from harness.check import Parts, compare, flatten, unusable_reference
 from harness.compile_watch import compile_seconds
-from harness.evaluate import perf_counter_timer
+from harness.evaluate import NUMBA_BACKENDS, perf_counter_timer
 from harness.planning import loops_for
 from harness.registry import load_workload
 from harness.results import OutsideCheck, Stats, write_json_atomic
@@ -77,6 +78,12 @@ def build_kernel(
     """Inputs, import and prepare, each timed; returns the kernel and its inputs."""
     module, inputs = load_backend(workload, backend, params, steps)
     return prepare_kernel(module, inputs, params, steps), inputs
+
+
+def import_numba_if_installed() -> None:
+    """Import Numba when it is installed (a missing one is the backend's to report)."""
+    if "numba" not in sys.modules and importlib.util.find_spec("numba") is not None:
+        import numba  # noqa: F401
 
 
 @contextmanager
@@ -166,6 +173,8 @@ def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[st
         inputs = workload.make_inputs(params)
     stage.current = "import"
     with steps("import"):
+        if backend in NUMBA_BACKENDS:  # loaded before the backend, so compiles in prepare are seen
+            import_numba_if_installed()  # even when the backend imports numba only inside prepare
         module = workload.load(backend)
     with numba_compile_events() as events:
         stage.current = "prepare"
@@ -185,7 +194,7 @@ def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[st
     }
     if spec.get("check"):
         stage.current = "check"
-        findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock))
+        findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock, stage))
     elif spec.get("plain_loop_call_seconds"):  # a later construction: one more process's plain loop
         stage.current = "plain loop"
         findings["plain_loop"] = plain_loop(kernel.call, float(spec["plain_loop_call_seconds"]), clock)
@@ -220,12 +229,16 @@ def check_and_estimate(
     result: Any,
     spec: dict[str, Any],
     clock: Clock,
+    stage: Stage | None = None,
 ) -> dict[str, Any]:
     """Correctness check, then (only if it passed) a steady-call estimate and call counts."""
+    stage = stage or Stage()
     reference_path = Path(spec["reference_file"])
     if backend == workload.reference and not reference_path.exists():
         save_reference(reference_path, result)
+    stage.current = f"the reference backend ({workload.reference})"  # its failure is not this backend's
     reference = reference_result(workload, params, reference_path)
+    stage.current = "check"
     check = compare(flatten(result), reference, workload.comparison_for(backend))
     if check.failed_on in ("", "values"):  # a result of the wrong structure has no figure to hold
         check.outside = outside_checks(workload, params, result)

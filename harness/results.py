@@ -87,7 +87,10 @@ class Stats:
         """Statistics of timings: every value finite, and above zero when ``positive``."""
         fields = Fields(data, where)
         values = fields.timings("values", positive=positive)
-        if values:
+        if values:  # the summary is recomputed from them; one stored beside them must still be a timing
+            for name in ("median", "mean", "stdev", "min", "max"):
+                if name in fields.data:
+                    fields.seconds(name, positive=False)
             return cls.of(values)
         return cls(
             median=fields.seconds("median", positive=positive),
@@ -367,10 +370,10 @@ class Evaluation:
     @property
     def process_medians(self) -> list[float]:
         """Each evaluation process's median in run order (pyperf keeps a run's values
-        together); the overall median alone where the values do not split into
-        ``processes`` runs of ``values_per_process``."""
+        together, ``values_per_process`` each); the overall median alone where the values
+        do not divide into whole processes."""
         values, count = self.seconds.values, self.values_per_process
-        if count < 1 or self.processes < 1 or len(values) != self.processes * count:
+        if count < 1 or not values or len(values) % count:
             return [self.seconds.median]
         return [statistics.median(values[start:start + count]) for start in range(0, len(values), count)]
 

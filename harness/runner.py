@@ -505,8 +505,8 @@ def disagreement_message(evaluation: Evaluation, ratio: float) -> str:
     if len(harness_processes) == 1 and len(plain_processes) == 1:
         return (
             f"{text}; with one process a side this cannot tell a measurement fault (a missing warm-up, "
-            "a compile, a busy machine) from processes that run at different speeds: a run with more "
-            "processes (a larger --budget, or --preset default) settles it"
+            "a compile, a machine busy in one and not the other) from processes that run at different "
+            "speeds: rerun on a quiet machine with more processes (a larger --budget, or --preset default)"
         )
     return (
         f"{text}; no process of one agrees with any of the other, so one of them measured something "

@@ -1,3 +1,7 @@
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +133,21 @@ def test_a_step_that_raises_is_recorded_with_its_step_type_message_and_traceback
     assert 'raise ValueError("width must be >= 2")' in failure["traceback"]
 
 
+def test_a_reference_backend_that_raises_is_named_not_the_backend_checked(fixture_workloads, tmp_path, monkeypatch):
+    import harness.construct
+
+    def failing_reference(workload, params, path):
+        raise UnboundLocalError("cannot access local variable 'out'")
+
+    monkeypatch.setattr(harness.construct, "reference_result", failing_reference)
+    findings = construct({"workload": "toy", "backend": "python", "params": {"n": 3}, "check": True,
+                          "reference_file": str(tmp_path / "toy.npz")})
+    assert findings["status"] == "failed"
+    assert findings["reason"] == (
+        "the reference backend (numpy) raised UnboundLocalError: cannot access local variable 'out'"
+    )
+
+
 def test_a_backend_importing_what_does_not_exist_fails_at_import(broken_workloads, tmp_path):
     failure = construct_check("user_faults", "numba", {"width": 1}, tmp_path)["failure"]
     assert (failure["step"], failure["error_type"]) == ("import", "ImplementationError")
@@ -175,3 +194,61 @@ def test_a_later_construction_times_a_plain_loop_when_asked(fixture_workloads, t
     loop = construct(spec)["plain_loop"]
     assert loop["loops"] == 16384 and len(loop["seconds"]["values"]) >= 3
     assert "plain_loop" not in construct({**spec, "plain_loop_call_seconds": None})
+
+
+LATE_NUMBA = {
+    "__init__.py": """
+import numpy as np
+from harness.workload import Comparison, Workload
+
+WORKLOAD = Workload(
+    name="late_numba", description="a numba backend that imports numba inside prepare",
+    parameters={"n": "elements"}, presets={"quick": [{"n": 8}], "default": [{"n": 8}], "full": [{"n": 8}]},
+    make_inputs=lambda params: np.arange(float(params["n"])),
+    implementations={"numpy": "late_numba.numpy_impl", "numba": "late_numba.numba_impl"},
+    comparison=Comparison.exact("doubling is exact"),
+)
+""",
+    "numpy_impl.py": """
+from harness.workload import Kernel
+
+def prepare(inputs, params, steps):
+    return Kernel(call=lambda: inputs * 2.0)
+""",
+    "numba_impl.py": """
+import numpy as np
+from harness.workload import Kernel
+
+def doubled(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = x[i] * 2.0
+    return out
+
+def prepare(inputs, params, steps):
+    from numba import njit  # numba only here, as a user may write it
+
+    kernel = njit(cache=True)(doubled)
+    return Kernel(call=lambda: kernel(inputs))
+""",
+}
+
+
+@pytest.mark.slow
+def test_a_backend_that_imports_numba_inside_prepare_is_seen_compiling(tmp_path):
+    """A fresh process (numba not yet imported): its compile is recorded, not folded into the first call."""
+    package = tmp_path / "workloads" / "late_numba"
+    package.mkdir(parents=True)
+    for name, text in LATE_NUMBA.items():
+        (package / name).write_text(text)
+    spec = {"workload": "late_numba", "backend": "numba", "params": {"n": 8}, "check": True,
+            "reference_file": str(tmp_path / "ref.npz"), "output": str(tmp_path / "findings.json")}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    env = {**os.environ, "HARNESS_WORKLOAD_PATH": str(tmp_path / "workloads"), "NUMBA_CACHE_DIR": str(tmp_path / "c")}
+    done = subprocess.run([sys.executable, "-m", "harness.construct", str(tmp_path / "spec.json")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    findings = json.loads((tmp_path / "findings.json").read_text())
+    assert findings["status"] == "ok" and findings["check"]["passed"]
+    assert findings["jit_compile_seconds"] is not None and findings["jit_compile_seconds"] > 0
+

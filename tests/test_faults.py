@@ -455,6 +455,10 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "string timing": (json.dumps(timing("fast")).encode(),
                       "entries[0].evaluation.seconds.values[1] must be a finite number above 0; found str 'fast'"),
     "negative timing": (json.dumps(timing(-1.0)).encode(), "entries[0].evaluation.seconds.values[1] must be"),
+    "string median beside good values": (
+        json.dumps(with_entry(evaluation={**GOOD_ENTRY["evaluation"],
+                                          "seconds": {"values": [1e-6, 2e-6], "median": "fast"}})).encode(),
+        "entries[0].evaluation.seconds.median must be a finite number of at least 0; found str 'fast'"),
     "metadata a list": (json.dumps({"schema_version": 1, "metadata": [1], "entries": []}).encode(),
                         "metadata must be an object; found list [1]"),
     "check a string": (json.dumps(with_entry(check="passed")).encode(),
