@@ -109,6 +109,25 @@ def test_planted_leak_is_flagged(profiled: Run) -> None:
     assert growth["slope_mib_per_1000_calls"] > 10  # ~64 KiB kept per call
 
 
+def test_a_profile_only_file_reports_its_profiles_and_claims_no_check(profiled: Run, tmp_path: Path) -> None:
+    """harness profile --output holds profiles and no timings: the report shows the profiles
+    (the planted leak as growing) and does not say its entries matched the reference."""
+    import html
+    import re
+
+    path = tmp_path / "profiled.json"
+    save(profiled, path)
+    assert main(["report", str(path), "--output", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text()
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert "matched the reference" not in text
+    assert "hold no correctness check in these results (profiled only" in text
+    growth = text[text.index("Memory growth over calls"):text.index("Hottest lines")]
+    assert "not measured" not in growth and " yes " in growth  # the leaky python backend
+    hot = text[text.index("Hottest lines"):text.index("Python calls per evaluation")]
+    assert "not measured" not in hot and "% of function" in hot
+
+
 def test_clean_implementation_is_not_flagged(profiled: Run) -> None:
     clean = entry_for(profiled, "numpy").profile
     assert clean is not None

@@ -142,8 +142,14 @@ def problems_section(run: Run) -> Section:
     ] + _load_failure_rows(run)
     if rows:
         section.tables.append(Table(["workload", "case", "backend", "status", "reason"], rows))
-    else:
+    unchecked = [e for e in run.entries if e.status == "ok" and e.check is None]
+    if not rows and not unchecked:
         section.notes.append("Every entry finished ok and matched the reference.")
+    elif unchecked:
+        section.notes.append(
+            f"{len(unchecked)} of the {len(run.entries)} entries hold no correctness check in these results "
+            "(profiled only: harness profile does not check); harness run checks every entry before timing it."
+        )
     section.notes += outside_reference_notes(run)
     return section
 

@@ -61,12 +61,19 @@ def workload_report(
     timed = sorted(
         (e for e in entries if e.status == "ok" and e.evaluation is not None), key=_order
     )
-    builders: list[Callable[[str, Sequence[Entry]], Section]] = [
+    # A profile-only file (harness profile --output) has profiles and no timings: its
+    # profile sections read every ok entry that holds either.
+    profiled = sorted(
+        (e for e in entries if e.status == "ok" and (e.evaluation is not None or e.profile)), key=_order
+    )
+    timing_builders: list[Callable[[str, Sequence[Entry]], Section]] = [
         evaluation_section,
         lambda prefix, timed: scaling_section(prefix, timed, size_parameters),
         rate_section,
         construction_section,
         parallel_section,
+    ]
+    profile_builders: list[Callable[[str, Sequence[Entry]], Section]] = [
         memory_phase_section,
         memory_growth_section,
         hot_lines_section,
@@ -78,7 +85,8 @@ def workload_report(
         name=name,
         anchor=prefix,
         cases=cases,
-        sections=[build(prefix, timed) for build in builders],
+        sections=[build(prefix, timed) for build in timing_builders]
+        + [build(prefix, profiled) for build in profile_builders],
     )
 
 
