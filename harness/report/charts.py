@@ -28,15 +28,19 @@ from matplotlib.figure import Figure
 from harness.console import format_seconds
 from harness.report.model import Chart
 
+# Chosen from Paul Tol's colour-blind-safe schemes (muted, vibrant, medium-contrast, dark) so that every
+# colour is at least 3:1 against the white page (WCAG's figure for graphics) and any two
+# stay apart under simulated protanopia, deuteranopia and tritanopia (tests/test_charts.py
+# holds both to it).
 BACKEND_COLOURS = {
-    "python": "#4c72b0",
-    "numpy": "#55a868",
-    "cython": "#c44e52",
-    "numba": "#8172b2",
-    "numba_parallel": "#ccb974",
-    "cuda": "#64b5cd",
+    "python": "#0077BB",  # blue
+    "numpy": "#997700",  # ochre
+    "cython": "#CC6677",  # rose
+    "numba": "#332288",  # indigo
+    "numba_parallel": "#882255",  # wine
+    "cuda": "#666633",  # olive
 }
-OTHER_COLOURS = ("#8c8c8c", "#e17c05", "#937860", "#da8bc3", "#1f9e89", "#b07aa1")
+OTHER_COLOURS = ("#555555", "#117733", "#AA4499", "#004488", "#CC3311", "#009988")  # each 3:1 or more
 THREAD_STYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 WIDE_RANGE = 30.0  # max/min above which an axis goes logarithmic
