@@ -47,7 +47,7 @@ window.addEventListener("load", () => {
 """
 
 
-def chromium(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def chromium(*arguments: str, cwd: Path, width: int = WIDTH) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     profile = cwd / "profile"
     command = [
@@ -61,7 +61,7 @@ def chromium(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        f"--window-size={WIDTH},3000",
+        f"--window-size={width},3000",
         *arguments,
     ]
     return subprocess.run(
@@ -88,6 +88,69 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         .replace("&gt;", ">")
     )
     return report, layout
+
+
+PHONE_PROBE = """
+<script>
+window.addEventListener("load", () => {
+  // Places where the layout split a word between two letters or digits ("media|n",
+  // "0.00|102x", "1.96|s": a figure and its unit are joined by a no-break space). A break
+  // after a hyphen or a slash ("machine-|a", "run.pyperf/|x.json") is an ordinary one.
+  const top = (node, at) => { const range = document.createRange();
+    range.setStart(node, at); range.setEnd(node, at + 1); return Math.round(range.getBoundingClientRect().top); };
+  const brokenWords = (el) => {
+    const found = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent;
+      for (let at = 1; at < text.length; at++) {
+        const joined = /[A-Za-z0-9.\u00a0]/;
+        if (joined.test(text[at - 1]) && joined.test(text[at]) && top(node, at - 1) !== top(node, at)) {
+          found.push(text.slice(Math.max(0, at - 12), at) + "|" + text.slice(at, at + 12));
+        }
+      }
+    }
+    return found;
+  };
+  const broken = (cells) => cells.flatMap(brokenWords);
+  parent.postMessage(JSON.stringify({viewport: window.innerWidth,
+    pageWidth: document.documentElement.scrollWidth,
+    headings: broken([...document.querySelectorAll("th")]),
+    cells: broken([...document.querySelectorAll("td")])}), "*");
+});
+</script>
+"""
+# Headless Chromium's window is at least 500 px wide; a 400 px frame gives the report a
+# phone's viewport, and the frame posts its findings to the page that --dump-dom prints.
+PHONE_FRAME = """<!doctype html><html><body>
+<iframe src="phone.html" width="{width}" height="3000" style="border:0"></iframe>
+<pre id="phone-probe"></pre>
+<script>window.addEventListener("message", (m) => {{
+  document.getElementById("phone-probe").textContent = m.data; }});</script>
+</body></html>"""
+PHONE_WIDTH = 400
+
+
+def test_on_a_phone_the_page_never_spills_sideways_and_headings_and_numbers_never_break(
+    tmp_path: Path,
+) -> None:
+    """At 400 px wide: tables scroll inside their own box, and no word of a heading
+    ("median") or a cell ("0.00102x", "1.96 s") is split over two lines."""
+    html = build_report(collect_results([RUN_FIXTURE, HISTORY_FIXTURE]), GENERATED_AT)
+    (tmp_path / "phone.html").write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
+    dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=tmp_path)
+    match = re.search(r'<pre id="phone-probe">(.+?)</pre>', dumped.stdout, re.DOTALL)
+    assert match, f"no findings from the frame; stderr: {dumped.stderr[-2000:]}"
+    text = match.group(1)
+    for entity, character in (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+        text = text.replace(entity, character)
+    found = json.loads(text)
+    assert found["viewport"] == PHONE_WIDTH
+    assert found["pageWidth"] <= PHONE_WIDTH
+    assert found["headings"] == []
+    assert found["cells"] == []
 
 
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from harness.analysis import declared_size_parameters
 from harness.report.model import ReportPage
@@ -61,14 +63,26 @@ def build_page(report: ReportInput) -> ReportPage:
     )
 
 
+# A space between a figure and its unit ("1.96 s", "38.0 MiB", "4.1 GB/s"): a table cell
+# may wrap at other spaces ("1x / 0.00102x" at the slash), never inside a figure.
+FIGURE_AND_UNIT = re.compile(r"(?<=[0-9x]) (?=[A-Za-z%]{1,9}(?:/s)?\b)")
+
+
+def figures_together(cell: object) -> markupsafe.Markup:
+    """The cell's text, escaped, with a non-breaking space between each figure and its unit."""
+    return markupsafe.Markup(FIGURE_AND_UNIT.sub("\u00a0", str(markupsafe.escape(cell))))
+
+
 def template_environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("harness", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["figures_together"] = figures_together
+    return environment
 
 
 def render_html(page: ReportPage, generated_at: str | None = None) -> str:
