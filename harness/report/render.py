@@ -65,7 +65,7 @@ def build_page(report: ReportInput) -> ReportPage:
 
 # A space between a figure and its unit ("1.96 s", "38.0 MiB", "4.1 GB/s"): a table cell
 # may wrap at other spaces ("1x / 0.00102x" at the slash), never inside a figure.
-FIGURE_AND_UNIT = re.compile(r"(?<=[0-9x]) (?=[A-Za-z%]{1,9}(?:/s)?\b)")
+FIGURE_AND_UNIT = re.compile(r"(?<=[0-9]) (?=(?:s|ms|us|µs|ns|B|kB|MB|GB|KiB|MiB|GiB|Ir|[A-Za-z]{1,12}/s)(?![A-Za-z]))")
 
 
 def figures_together(cell: object) -> markupsafe.Markup:
