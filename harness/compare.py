@@ -567,13 +567,10 @@ def process_means(entry: Entry) -> list[float]:
     evaluation = entry.evaluation
     if evaluation is None:
         return []
-    values = evaluation.seconds.values
-    per_process = evaluation.values_per_process
-    if per_process < 1 or len(values) % per_process:
-        return list(values)
-    return [
-        statistics.fmean(values[i : i + per_process]) for i in range(0, len(values), per_process)
-    ]
+    groups = evaluation.values_by_process()
+    if groups is None:
+        return list(evaluation.seconds.values)
+    return [statistics.fmean(group) for group in groups]
 
 
 def strata_for(base: list[Entry], new: list[Entry]) -> list[Stratum]:

@@ -21,6 +21,12 @@ from typing import Any
 COMPILE_EVENT = "numba:compile"
 
 
+def import_numba_if_installed() -> None:
+    """Import Numba when it is installed (a missing one is the backend's to report)."""
+    if "numba" not in sys.modules and importlib.util.find_spec("numba") is not None:
+        import numba  # noqa: F401
+
+
 def compile_seconds(events: Iterable[tuple[float, str]]) -> float | None:
     """Wall time covered by outermost compile events (nested compiles counted once).
 
@@ -67,8 +73,8 @@ class CompileWatch:
         """Begin recording; True if Numba is loaded (importing it first if asked and installed)."""
         if self._listener is not None:
             return True
-        if import_numba and "numba" not in sys.modules and importlib.util.find_spec("numba"):
-            import numba  # noqa: F401  (loaded here so that compiles during a build are seen)
+        if import_numba:
+            import_numba_if_installed()  # loaded here so that compiles during a build are seen
         if "numba" not in sys.modules:
             return False
         from numba.core import event

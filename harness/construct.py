@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
 import json
 import math
 import sys
@@ -32,7 +31,7 @@ import numpy as np
 
 from harness.calls import count_calls
 from harness.check import Parts, compare, flatten, unusable_reference
-from harness.compile_watch import compile_seconds
+from harness.compile_watch import compile_seconds, import_numba_if_installed
 from harness.evaluate import NUMBA_BACKENDS, perf_counter_timer
 from harness.planning import loops_for
 from harness.registry import load_workload
@@ -78,12 +77,6 @@ def build_kernel(
     """Inputs, import and prepare, each timed; returns the kernel and its inputs."""
     module, inputs = load_backend(workload, backend, params, steps)
     return prepare_kernel(module, inputs, params, steps), inputs
-
-
-def import_numba_if_installed() -> None:
-    """Import Numba when it is installed (a missing one is the backend's to report)."""
-    if "numba" not in sys.modules and importlib.util.find_spec("numba") is not None:
-        import numba  # noqa: F401
 
 
 @contextmanager

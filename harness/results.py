@@ -367,15 +367,20 @@ class Evaluation:
             return None
         return self.seconds.median / self.plain_loop.seconds.median
 
-    @property
-    def process_medians(self) -> list[float]:
-        """Each evaluation process's median in run order (pyperf keeps a run's values
-        together, ``values_per_process`` each); the overall median alone where the values
-        do not divide into whole processes."""
+    def values_by_process(self) -> list[list[float]] | None:
+        """The values in run order, one list per pyperf worker process (pyperf keeps a run's
+        values together, ``values_per_process`` each); None where they do not divide into
+        whole processes, so the grouping is unknown."""
         values, count = self.seconds.values, self.values_per_process
         if count < 1 or not values or len(values) % count:
-            return [self.seconds.median]
-        return [statistics.median(values[start:start + count]) for start in range(0, len(values), count)]
+            return None
+        return [values[start:start + count] for start in range(0, len(values), count)]
+
+    @property
+    def process_medians(self) -> list[float]:
+        """Each evaluation process's median; the overall median alone where the grouping is unknown."""
+        groups = self.values_by_process()
+        return [statistics.median(group) for group in groups] if groups else [self.seconds.median]
 
     @property
     def cache_speed_ratio(self) -> float | None:
