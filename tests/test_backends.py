@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import backends
-from harness.registry import discover
+from harness.core import backends
+from harness.core.registry import discover
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def test_missing_numba_is_a_reason(monkeypatch):
 def test_cuda_without_device_or_simulator_says_so():
     # numba reads NUMBA_ENABLE_CUDASIM once, at import: look from a fresh process.
     environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    code = "from harness.backends import backend_unavailable_reason as r; print(r('cuda'))"
+    code = "from harness.core.backends import backend_unavailable_reason as r; print(r('cuda'))"
     done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
                           check=True, timeout=120)
     reason = done.stdout.strip()

@@ -1,6 +1,6 @@
 import functools
 
-from harness.calls import count_calls
+from harness.run.calls import count_calls
 
 
 def leaf():

@@ -2,10 +2,10 @@ import math
 
 import numpy as np
 
-from harness.check import compare, flatten
-from harness.results import Check
-from harness.runner import wrong_result_reason
-from harness.workload import Comparison
+from harness.core.correctness import compare, flatten
+from harness.core.results import Check
+from harness.core.workload import Comparison
+from harness.run.runner import wrong_result_reason
 
 EXACT = Comparison.exact("integers")
 

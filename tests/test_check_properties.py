@@ -5,8 +5,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from harness.check import compare
-from harness.workload import Comparison
+from harness.core.correctness import compare
+from harness.core.workload import Comparison
 
 EXACT = Comparison.exact("same operations")
 LOOSE = Comparison.tolerance(rtol=1e-6, atol=1e-9, reason="reassociated sums")

@@ -1,6 +1,6 @@
 """Child outcomes: one line that says why a child failed."""
 
-from harness.child import ChildOutcome, last_meaningful_line
+from harness.run.child import ChildOutcome, last_meaningful_line
 
 TRACEBACK = """Traceback (most recent call last):
   File "/x/prepare.py", line 3, in prepare

@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import build_parser, exit_code, main, selected_entries
-from harness.results import Run
+from harness.cli.main import build_parser, main
+from harness.cli.options import selected_entries
+from harness.core.registry import discover
+from harness.core.results import Run
+from harness.run.runner import plan_entries
+from harness.run.selection import thread_counts
+from harness.run.session import exit_code
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -200,8 +205,6 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_entries(fixture_workloads, tmp_
 
 
 def test_overrides_that_merge_cases_plan_each_entry_once(fixture_workloads):
-    from harness.registry import discover
-    from harness.runner import plan_entries
 
     toy = discover()["toy"]
     plans = plan_entries([toy], ["python"], "full", [2], {"n": 7})
@@ -209,7 +212,6 @@ def test_overrides_that_merge_cases_plan_each_entry_once(fixture_workloads):
 
 
 def test_run_measures_one_thread_beside_all_cores_by_default():
-    from harness.cli import thread_counts
 
     cores = os.cpu_count() or 1
     assert thread_counts(None, with_one=True) == sorted({1, cores})

@@ -1,4 +1,4 @@
-"""``harness.compare``: matching, verdicts, not-comparable paths, Markdown and the CLI's exit codes.
+"""``harness.regress.compare``: matching, verdicts, not-comparable paths, Markdown and the CLI's exit codes.
 
 Runs are built from seeded synthetic samples: no benchmark runs and no clock is read.
 """
@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.cli import main
-from harness.compare import (
+from harness.cli.main import main
+from harness.core.results import Entry, Evaluation, Run, Stats, save
+from harness.regress.compare import (
     IMPROVED,
     NOT_COMPARABLE,
     REGRESSED,
@@ -28,8 +29,7 @@ from harness.compare import (
     load_side,
     process_means,
 )
-from harness.compare_render import markdown
-from harness.results import Entry, Evaluation, Run, Stats, save
+from harness.regress.render import markdown
 
 MACHINE = {"machine": "ci-box", "cpu_model": "AMD EPYC", "logical_cores": 2, "python": "3.11.7"}
 PARAMS = {"width": 160, "height": 160, "maxiter": 100}
@@ -156,7 +156,7 @@ def test_minima_of_a_check_are_not_compared_with_process_means() -> None:
     [({"check_round": 1}, "auto", ("min", "auto")), ({}, "auto", ("mean", "wall")), ({}, "cpu", ("mean", "cpu"))],
 )
 def test_a_baseline_is_sampled_like_it_was_measured(metadata: dict[str, Any], timer: str, expected: Any) -> None:
-    from harness.compare_cli import sampling_like
+    from harness.cli.regress import sampling_like
 
     assert sampling_like([run_of(metadata=metadata)], timer) == expected
 
@@ -426,7 +426,7 @@ def test_cli_refuses_a_bad_minimum_effect(
 
 def test_importing_harness_loads_neither_scipy_nor_numba() -> None:
     code = (
-        "import sys, harness, harness.cli, harness.compare, harness.compare_cli, harness.ab;"
+        "import sys, harness, harness.cli.main, harness.regress.compare, harness.cli.regress, harness.regress.ab;"
         "bad = [m for m in ('scipy', 'numba') if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

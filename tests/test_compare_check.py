@@ -17,8 +17,11 @@ from typing import Any
 
 import pytest
 
-from harness import check_worker, instructions
-from harness.ab import (
+from harness.cli import instructions as instructions_cli
+from harness.core.registry import discover
+from harness.core.results import Entry, load
+from harness.regress import check_worker, instructions
+from harness.regress.ab import (
     SIDE_VARIABLE,
     CheckError,
     SideTree,
@@ -28,12 +31,19 @@ from harness.ab import (
     ref_worktree,
     verify_imports,
 )
-from harness.child import ChildOutcome, run_command
-from harness.compare import Thresholds, compare, load_side
-from harness.registry import discover
-from harness.results import Entry, load
-from harness.runner import EntryPlan
-from harness.sampling import Group, RoundWriter, Sampler, Target, Workers, read_findings, setup_entry, targets_for
+from harness.regress.compare import Thresholds, compare, load_side
+from harness.regress.sampling import (
+    Group,
+    RoundWriter,
+    Sampler,
+    Target,
+    Workers,
+    read_findings,
+    setup_entry,
+    targets_for,
+)
+from harness.run.child import ChildOutcome, run_command
+from harness.run.runner import EntryPlan
 
 SIDES = [SideTree("base", Path("/ref")), SideTree("new", Path("/tree"))]
 FIXTURES = Path(__file__).parent / "fixtures" / "workloads"
@@ -464,7 +474,7 @@ def test_callgrind_totals_are_parsed() -> None:
 @pytest.mark.parametrize("text", ["5", "11,1", "0,3", "a,b"])
 def test_bad_call_counts_are_refused(text: str) -> None:
     with pytest.raises(instructions.InstructionsError):
-        instructions.parse_calls(text)
+        instructions_cli.parse_calls(text)
 
 
 def test_missing_valgrind_is_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -479,7 +489,7 @@ def test_without_valgrind_every_entry_is_skipped_with_the_reason(
     monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
     output = tmp_path / "counts.json"
     argv = ["--workload", "mandelbrot", "--backend", "numpy", "--output", str(output)]
-    run = instructions.measure(instructions.build_parser().parse_args(argv), argv)
+    run = instructions_cli.measure(instructions_cli.build_parser().parse_args(argv), argv)
     assert [(e.status, "valgrind" in e.reason) for e in run.entries] == [("unavailable", True)]
     assert load(output).entries[0].status == "unavailable"
 

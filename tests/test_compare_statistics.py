@@ -1,4 +1,4 @@
-"""The rank test, effect and interval of ``harness.significance`` on seeded synthetic samples."""
+"""The rank test, effect and interval of ``harness.regress.significance`` on seeded synthetic samples."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from harness import significance
-from harness.significance import (
+from harness.regress import significance
+from harness.regress.significance import (
     SampleError,
     Stratum,
     midranks,

@@ -8,16 +8,16 @@ import textwrap
 
 import pytest
 
-from harness.compile_watch import CompileWatch, compile_seconds, outermost_compiles
-from harness.evaluate import RETAKES, WorkerLog, first_call, guarded_timer
-from harness.results import CompileReport, Evaluation, PlainLoop, Stats
-from harness.runner import (
+from harness.core.results import CompileReport, Evaluation, PlainLoop, Stats
+from harness.core.workload import Kernel
+from harness.run.compile_watch import CompileWatch, compile_seconds, outermost_compiles
+from harness.run.evaluate import RETAKES, WorkerLog, first_call, guarded_timer
+from harness.run.runner import (
     EntryPlan,
     measurement_warnings,
     plain_loop_agrees,
     read_compile_watch,
 )
-from harness.workload import Kernel
 
 
 class FakeWatch(CompileWatch):
@@ -107,7 +107,7 @@ def kinds(warnings) -> list[str]:
 
 
 def test_warnings_name_what_was_seen(fixture_workloads):
-    from harness.registry import discover
+    from harness.core.registry import discover
 
     plan = EntryPlan(discover()["toy"], "python", {"n": 3})
     assert measurement_warnings(plan, [], evaluation(1.0, 1.0)) == []
@@ -145,7 +145,7 @@ def test_process_medians_split_the_values_by_process():
 
 
 def test_processes_of_different_speeds_are_told_apart_from_a_disagreement(fixture_workloads):
-    from harness.registry import discover
+    from harness.core.registry import discover
 
     plan = EntryPlan(discover()["toy"], "python", {"n": 3})
     # The harness's processes ran at 1.0 and 1.0; the plain loop's at 1.5, 1.6 and 1.05:
@@ -187,7 +187,7 @@ def test_numba_compiles_are_seen_and_cache_loads_are_not(tmp_path):
     script = textwrap.dedent(
         """
         import json, sys
-        from harness.compile_watch import CompileWatch
+        from harness.run.compile_watch import CompileWatch
         watch = CompileWatch()
         watch.start(import_numba=True)
         import cached_kernel
@@ -227,7 +227,7 @@ def test_kernels_numba_cannot_cache_are_flagged_in_a_run(fixture_workloads, tmp_
 
 
 def test_pyperf_is_held_against_the_processes_that_run_its_code():
-    from harness.runner import add_plain_loops
+    from harness.run.runner import add_plain_loops
 
     def finding(seconds: float) -> dict:
         return {"plain_loop": {"seconds": Stats.of([seconds, seconds]).to_json(), "loops": 4}}
@@ -244,7 +244,7 @@ def test_pyperf_is_held_against_the_processes_that_run_its_code():
 
 
 def test_cached_code_slower_than_fresh_code_is_its_own_warning(fixture_workloads):
-    from harness.registry import discover
+    from harness.core.registry import discover
 
     plan = EntryPlan(discover()["toy"], "numba", {"n": 3})
     slow_cache = evaluation(2.0, 2.0)

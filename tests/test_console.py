@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.console import SUMMARY_WIDTH, summary_lines
-from harness.results import Entry, Evaluation, Run, Stats
+from harness.core.results import Entry, Evaluation, Run, Stats
+from harness.run.console import SUMMARY_WIDTH, summary_lines
 
 CASE = {"width": 160, "height": 160, "maxiter": 100}
 
@@ -48,7 +48,7 @@ def test_the_status_is_coloured_by_its_kind() -> None:
 
 
 def test_where_the_time_went_sums_the_steps_of_the_entries_measured() -> None:
-    from harness.analysis import time_spent
+    from harness.core.analysis import time_spent
 
     first = Entry("mandelbrot", "numba", CASE, info={
         "measured_in_seconds": 10.0,

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.construct import UnusableReference, compile_seconds, construct, load_reference, save_reference
-from harness.runner import summarise_construction
+from harness.run.construct import UnusableReference, compile_seconds, construct, load_reference, save_reference
+from harness.run.runner import summarise_construction
 
 
 def test_compile_seconds_counts_nested_compiles_once():
@@ -103,8 +103,8 @@ def test_backends_that_agree_on_wrong_inputs_miss_the_outside_reference(fixture_
 
 
 def test_the_run_records_an_outside_miss_as_a_wrong_result(fixture_workloads, tmp_path):
-    from harness.results import Check, OutsideCheck
-    from harness.runner import wrong_result_reason
+    from harness.core.results import Check, OutsideCheck
+    from harness.run.runner import wrong_result_reason
 
     miss = OutsideCheck("sum of squares", 285.0, 385.0, False, "the closed form")
     reason = wrong_result_reason(Check(passed=False, comparison={}, size=10, failed_on="outside", outside=[miss]))
@@ -134,12 +134,12 @@ def test_a_step_that_raises_is_recorded_with_its_step_type_message_and_traceback
 
 
 def test_a_reference_backend_that_raises_is_named_not_the_backend_checked(fixture_workloads, tmp_path, monkeypatch):
-    import harness.construct
+    import harness.run.construct
 
     def failing_reference(workload, params, path):
         raise UnboundLocalError("cannot access local variable 'out'")
 
-    monkeypatch.setattr(harness.construct, "reference_result", failing_reference)
+    monkeypatch.setattr(harness.run.construct, "reference_result", failing_reference)
     findings = construct({"workload": "toy", "backend": "python", "params": {"n": 3}, "check": True,
                           "reference_file": str(tmp_path / "toy.npz")})
     assert findings["status"] == "failed"
@@ -169,7 +169,7 @@ def test_a_syntax_error_in_a_backend_module_fails_at_import(tmp_path, monkeypatc
     package = tmp_path / "workloads_dir" / "syntax_slip"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(
-        "from harness.workload import Comparison, Workload\n"
+        "from harness.core.workload import Comparison, Workload\n"
         "WORKLOAD = Workload(name='syntax_slip', description='d', make_inputs=lambda p: 1,\n"
         "    presets={'quick': [{}], 'default': [{}], 'full': [{}]}, comparison=Comparison.exact(),\n"
         "    implementations={'numpy': 'syntax_slip.numpy_impl', 'python': 'syntax_slip.python_impl'})\n"
@@ -199,7 +199,7 @@ def test_a_later_construction_times_a_plain_loop_when_asked(fixture_workloads, t
 LATE_NUMBA = {
     "__init__.py": """
 import numpy as np
-from harness.workload import Comparison, Workload
+from harness.core.workload import Comparison, Workload
 
 WORKLOAD = Workload(
     name="late_numba", description="a numba backend that imports numba inside prepare",
@@ -210,14 +210,14 @@ WORKLOAD = Workload(
 )
 """,
     "numpy_impl.py": """
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 
 def prepare(inputs, params, steps):
     return Kernel(call=lambda: inputs * 2.0)
 """,
     "numba_impl.py": """
 import numpy as np
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 
 def doubled(x):
     out = np.empty_like(x)
@@ -245,7 +245,7 @@ def test_a_backend_that_imports_numba_inside_prepare_is_seen_compiling(tmp_path)
             "reference_file": str(tmp_path / "ref.npz"), "output": str(tmp_path / "findings.json")}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "HARNESS_WORKLOAD_PATH": str(tmp_path / "workloads"), "NUMBA_CACHE_DIR": str(tmp_path / "c")}
-    done = subprocess.run([sys.executable, "-m", "harness.construct", str(tmp_path / "spec.json")],
+    done = subprocess.run([sys.executable, "-m", "harness.run.construct", str(tmp_path / "spec.json")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     findings = json.loads((tmp_path / "findings.json").read_text())

@@ -1,5 +1,5 @@
-from harness.evaluate import perf_counter_timer, time_function
-from harness.workload import Kernel
+from harness.core.workload import Kernel
+from harness.run.kernels import perf_counter_timer, time_function
 
 
 def test_timer_times_loops_back_to_back_with_a_fake_clock():

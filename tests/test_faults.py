@@ -28,8 +28,8 @@ from typing import Any
 import psutil
 import pytest
 
-from harness.cli import main
-from harness.results import load
+from harness.cli.main import main
+from harness.core.results import load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAULT_WORKLOADS = FIXTURES / "fault_workloads"
@@ -115,7 +115,7 @@ def wait_inside_the_hang(output: Path, marker: str) -> None:
     """Until the numpy entry is saved and the hanging entry's child runs."""
     wait_for(lambda: bool(saved(output).get("entries")), "the finished numpy entry")
     wait_for(
-        lambda: any("harness.construct" in " ".join(p.cmdline()) for p in marked(marker)),
+        lambda: any("harness.run.construct" in " ".join(p.cmdline()) for p in marked(marker)),
         "the hanging entry's construction child",
     )
 
@@ -190,7 +190,7 @@ def test_a_hang_is_killed_at_the_time_out(faulty_run: Any) -> None:
 SAVER = """
 import sys
 from pathlib import Path
-from harness.results import Entry, Run, save
+from harness.core.results import Entry, Run, save
 run = Run(metadata={"machine": "m"}, entries=[Entry("w", "numpy", {"n": i}) for i in range(3000)])
 Path(sys.argv[2]).write_text("saving")
 while True:
@@ -215,7 +215,7 @@ def test_kill_9_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path: Path)
 
 @pytest.mark.slow
 def test_hostile_names_stay_inside_the_results_folder_and_are_escaped(tmp_path: Path, marker: str) -> None:
-    from harness.registry import discover
+    from harness.core.registry import discover
 
     (name,) = [name for name in discover([FAULT_WORKLOADS]) if name.startswith("../")]
     output = tmp_path / "runs" / "r.json"
@@ -333,7 +333,7 @@ def test_a_second_writer_exits_2_naming_the_first(
 
 
 def test_the_lock_names_its_holder_and_is_removed_when_released(tmp_path: Path) -> None:
-    from harness.locking import ResultsLock, ResultsLocked, lock_path
+    from harness.run.locking import ResultsLock, ResultsLocked, lock_path
 
     results = tmp_path / "r.json"
     lock_path(results).write_text("left by a writer that was killed")  # never blocks: nobody holds it
@@ -551,8 +551,8 @@ def test_a_preset_value_outside_its_declared_range_fails_before_any_entry(
 
 
 def test_numpy_integers_in_presets_become_plain_ints(fault_workloads: Path) -> None:
-    from harness.registry import discover
-    from harness.runner import plan_entries
+    from harness.core.registry import discover
+    from harness.run.runner import plan_entries
 
     hazards = discover()["hazards"]
     assert type(hazards.presets["quick"][0]["n"]).__module__ == "numpy"  # as declared
@@ -597,14 +597,14 @@ def test_every_default_is_shown_in_help(capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
 def test_results_files_are_as_readable_as_the_umask_allows(tmp_path: Path, umask: int, mode: int) -> None:
     path = tmp_path / "r.json"
-    code = (f"import os, sys; os.umask({umask}); from harness.results import Run, save; "
+    code = (f"import os, sys; os.umask({umask}); from harness.core.results import Run, save; "
             "from pathlib import Path; save(Run(metadata={}), Path(sys.argv[1]))")
     subprocess.run([sys.executable, "-c", code, str(path)], check=True)
     assert path.stat().st_mode & 0o777 == mode
 
 
 def test_names_that_go_into_paths_are_made_safe() -> None:
-    from harness.names import path_component
+    from harness.core.names import path_component
 
     assert path_component("mandelbrot-numba-t2-0123456789") == "mandelbrot-numba-t2-0123456789"
     unsafe = path_component("../../<x>/y")
@@ -616,7 +616,7 @@ def test_names_that_go_into_paths_are_made_safe() -> None:
 def test_the_cuda_reason_names_the_missing_package(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from harness import backends
+    from harness.core import backends
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "numba_cuda" else real(name))
@@ -627,7 +627,7 @@ def test_the_cuda_reason_names_the_missing_driver_library(monkeypatch: pytest.Mo
     import ctypes
     import ctypes.util
 
-    from harness import backends
+    from harness.core import backends
 
     def no_library(name: str) -> None:
         raise OSError(f"{name}: cannot open shared object file")
@@ -640,7 +640,7 @@ def test_the_cuda_reason_names_the_missing_driver_library(monkeypatch: pytest.Mo
 def test_the_cuda_reason_says_when_the_driver_finds_no_device(monkeypatch: pytest.MonkeyPatch) -> None:
     from numba import cuda
 
-    from harness import backends
+    from harness.core import backends
 
     def no_device() -> None:
         raise RuntimeError("CUDA_ERROR_NO_DEVICE")

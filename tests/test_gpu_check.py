@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from harness.results import Entry, Evaluation, Run, Stats, load, save
+from harness.core.results import Entry, Evaluation, Run, Stats, load, save
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "gpu-check"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.child import ChildOutcome, run_command
-from harness.interrupts import Interrupted, exit_code_of, stop_signals_interrupt
-from harness.results import ResultsError
-from harness.settings import RunSettings
+from harness.core.results import ResultsError
+from harness.run.child import ChildOutcome, run_command
+from harness.run.interrupts import Interrupted, exit_code_of, stop_signals_interrupt
+from harness.run.settings import RunSettings
 
 ESCAPEE = """
 import os, subprocess, sys

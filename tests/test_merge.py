@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import build_parser, main, selected_entries
-from harness.compare import compare, load_side
-from harness.results import Entry, Evaluation, Run, Stats, load, save
-from harness.settings import RunSettings
-from harness.shards import PLAN, Shard, assign
+from harness.cli.main import build_parser, main
+from harness.cli.options import selected_entries
+from harness.core.results import Entry, Evaluation, Run, Stats, load, save
+from harness.regress.compare import compare, load_side
+from harness.run.settings import RunSettings
+from harness.run.shards import PLAN, Shard, assign
 
 MACHINE = {"machine": "vm", "cpu_model": "AMD EPYC", "logical_cores": 2}
 

@@ -1,7 +1,7 @@
 import pytest
 
-from harness.construct import estimate_call_seconds, plain_loop
-from harness.planning import MAX_PROCESSES, expected_seconds, loops_for, plan_evaluation
+from harness.run.construct import estimate_call_seconds, plain_loop
+from harness.run.planning import MAX_PROCESSES, expected_seconds, loops_for, plan_evaluation
 
 
 def test_loops_make_a_value_last_a_tenth_of_a_second_in_powers_of_two():

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
-from harness.results import Entry, Run, load, save
+from harness.cli.main import main
+from harness.core.results import Entry, Run, load, save
 
 INIT = textwrap.dedent(
     '''\
-    from harness.workload import Comparison, Workload
+    from harness.core.workload import Comparison, Workload
 
 
     def make_inputs(params):
@@ -33,7 +33,7 @@ INIT = textwrap.dedent(
 
 CLEAN = textwrap.dedent(
     '''\
-    from harness.workload import Kernel
+    from harness.core.workload import Kernel
 
 
     def twice(value):
@@ -55,7 +55,7 @@ CLEAN = textwrap.dedent(
 
 LEAKY = textwrap.dedent(
     '''\
-    from harness.workload import Kernel
+    from harness.core.workload import Kernel
 
     KEPT = []
 

@@ -11,6 +11,7 @@ from types import ModuleType
 
 import pytest
 
+from harness.core.results import Entry, Run, load, save
 from harness.profiling.callees import top_callees
 from harness.profiling.child import profile_phase
 from harness.profiling.lines import (
@@ -21,7 +22,6 @@ from harness.profiling.lines import (
     patch_interpreted,
     source_block,
 )
-from harness.results import Entry, Run, load, save
 
 SOURCE = textwrap.dedent(
     '''\

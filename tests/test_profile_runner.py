@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from harness.child import ChildOutcome
+from harness.core.registry import discover
 from harness.profiling.runner import ProfileRunner, ProfileSettings
-from harness.registry import discover
-from harness.runner import EntryPlan
+from harness.run.child import ChildOutcome
+from harness.run.runner import EntryPlan
 
 MEMORY = {"status": "ok", "memory": {"notes": []}, "calls": None, "line_params": {"width": 8}}
 LINES = {"status": "ok", "line_profiles": [], "line_profile_notes": [], "line_profile_evaluation_calls": 2}

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.registry import (
+from harness.core.registry import (
     WorkloadLoadError,
     discover,
     discover_workloads,
@@ -8,7 +8,7 @@ from harness.registry import (
     select_discovered,
     workload_dirs,
 )
-from harness.workload import WorkloadError
+from harness.core.workload import WorkloadError
 
 
 def test_builtin_workloads_are_found():

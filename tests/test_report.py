@@ -16,10 +16,10 @@ from report_helpers import (
     svg_text,
 )
 
-from harness.cli import main
+from harness.cli.main import main
+from harness.core.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
 from harness.report.render import build_report, report_path, write_report
 from harness.report.sources import ReportError, ReportInput, collect_results
-from harness.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
 
 HOSTILE = "<script>alert(1)</script>"
 WORKLOAD_SECTIONS = (
@@ -358,7 +358,7 @@ def test_cli_report_reads_saved_run(tmp_path: Path) -> None:
 
 def test_importing_harness_loads_no_report_libraries() -> None:
     code = (
-        "import sys, harness, harness.analysis, harness.results, harness.cli, harness.report; "
+        "import sys, harness, harness.core.analysis, harness.core.results, harness.cli.main, harness.report; "
         "heavy = [m for m in ('matplotlib', 'jinja2') if m in sys.modules]; "
         "assert not heavy, heavy"
     )
@@ -405,8 +405,8 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
 
 
 def test_the_overview_names_the_outside_references_entries_reproduced():
+    from harness.core.results import Check, Entry, OutsideCheck, Run
     from harness.report.run_sections import problems_section
-    from harness.results import Check, Entry, OutsideCheck, Run
 
     outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")
     entries = [

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from harness.analysis import (
+from harness.core.analysis import (
     BreakEven,
     break_even,
     case_size,
@@ -17,7 +17,7 @@ from harness.analysis import (
     scaling_exponent,
     scaling_lines,
 )
-from harness.results import Entry, Evaluation, Run, Stats
+from harness.core.results import Entry, Evaluation, Run, Stats
 
 
 def test_break_even_after_compile_is_paid_off() -> None:

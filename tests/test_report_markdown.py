@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.cli import main
+from harness.cli.main import main
+from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, EntryWarning, Evaluation, Run, Stats, save
 from harness.report.markdown import cell, inline, render_markdown
-from harness.results import WORKLOAD_LOAD_FAILURES, Entry, EntryWarning, Evaluation, Run, Stats, save
 
 GOLDEN = Path(__file__).parent / "fixtures" / "markdown_summary.md"
 NO_DEVICE = "no CUDA device: the driver found none"

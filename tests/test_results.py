@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from harness import results
-from harness.results import (
+from harness.core import results
+from harness.core.results import (
     Check,
     Construction,
     Entry,

@@ -1,4 +1,4 @@
-"""Shard assignment (``harness/shards.py``): every entry once, deterministic, balanced by LPT."""
+"""Shard assignment (``harness/run/shards.py``): every entry once, deterministic, balanced by LPT."""
 
 import itertools
 import json
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.cli import main
-from harness.results import Entry, Run, entry_key, load, save
-from harness.shards import (
+from harness.cli.main import main
+from harness.core.results import Entry, Run, entry_key, load, save
+from harness.run.shards import (
     PLAN,
     Shard,
     ShardError,

@@ -2,7 +2,7 @@ import importlib
 
 import pytest
 
-from harness.workload import (
+from harness.core.workload import (
     BackendUnavailable,
     Comparison,
     ImplementationError,

@@ -21,7 +21,7 @@ import statistics
 import time
 from typing import Any
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 BLOCK_SECONDS = 0.05
 

@@ -1,7 +1,7 @@
 """Peak address space, data segment and resident set of construction children, per backend.
 
 Why the guard limits resident memory rather than ``RLIMIT_AS`` or ``RLIMIT_DATA``: this
-runs ``python -m harness.construct`` (the check run: inputs, import, prepare, first call,
+runs ``python -m harness.run.construct`` (the check run: inputs, import, prepare, first call,
 calibration, plain loop) for the first ``quick`` case of each workload x backend, samples
 ``VmPeak``, ``VmData`` and ``VmHWM`` from /proc every 20 ms, and with ``--limit`` runs it
 under ``setrlimit`` to see whether the backend still works.
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.registry import discover
+from harness.core.registry import discover
 
 FIELDS = ("VmPeak", "VmData", "VmHWM")
 LIMITS = {"AS": resource.RLIMIT_AS, "DATA": resource.RLIMIT_DATA}
@@ -56,7 +56,7 @@ def measure(workload: str, backend: str, params: dict, threads: int | None, limi
         if limit:
             resource.setrlimit(limit[0], (limit[1], limit[1]))
 
-    child = subprocess.Popen([sys.executable, "-m", "harness.construct", str(folder / "spec.json")], env=env,
+    child = subprocess.Popen([sys.executable, "-m", "harness.run.construct", str(folder / "spec.json")], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=apply_limit)
     peaks = dict.fromkeys(FIELDS, 0.0)
     while child.poll() is None:

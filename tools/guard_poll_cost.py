@@ -1,4 +1,4 @@
-"""CPU cost of one memory sample of the guard (harness/guard.py): list the processes below
+"""CPU cost of one memory sample of the guard (harness/run/guard.py): list the processes below
 this one and read each one's resident set, with PROCESSES numba_parallel children of
 THREADS threads each running below it.
 
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harness"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harness" / "run"))
 import guard  # by path, as the harness runs it
 
 CHILD = """

@@ -32,9 +32,9 @@ KERNELS: list[tuple[str, str, dict[str, Any], int]] = [  # workload, backend, pa
 
 def one_process(values: int, consecutive: bool) -> list[list[float]]:
     """This process's values (seconds per call) of every kernel."""
-    from harness.construct import build_kernel
-    from harness.registry import discover
-    from harness.workload import StepTimer
+    from harness.core.registry import discover
+    from harness.core.workload import StepTimer
+    from harness.run.kernels import build_kernel
 
     workloads = discover()
     kernels = []

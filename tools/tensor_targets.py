@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.workload import BackendUnavailable, StepTimer
+from harness.core.workload import BackendUnavailable, StepTimer
 
 
 def parse_value(text: str) -> Any:

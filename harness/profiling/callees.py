@@ -1,6 +1,6 @@
 """Which functions one evaluation calls, and how often: cProfile's view of a call.
 
-``harness.calls`` gives the single number (Python calls per evaluation); this breaks it
+``harness.run.calls`` gives the single number (Python calls per evaluation); this breaks it
 down by callee, so a report can say *what* a backend calls a hundred thousand times.
 """
 

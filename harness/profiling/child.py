@@ -28,8 +28,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.results import write_json_atomic
-from harness.workload import BackendUnavailable, Kernel, StepTimer, Workload
+from harness.core.results import write_json_atomic
+from harness.core.workload import BackendUnavailable, Kernel, StepTimer, Workload
 
 CONSTRUCTION_INTERVAL = 0.005
 # One line-profiled (or cProfiled) call should take about this long at most...
@@ -55,7 +55,7 @@ LINE_PROFILE_MAX_CALLS = 50
 
 def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     """Memory of construction and evaluation, calls per evaluation, and the line params."""
-    from harness.backends import simulated_cuda
+    from harness.core.backends import simulated_cuda
     from harness.profiling.memory import (
         GrowthBudget,
         fit_growth,
@@ -208,14 +208,14 @@ def bounded_params(
 def call_findings(
     workload: Workload, backend: str, params: dict[str, Any], kernel: Kernel, call_seconds: float
 ) -> dict[str, Any]:
-    """Python calls per evaluation (harness.calls, at ``params``) and the top callees (cProfile).
+    """Python calls per evaluation (harness.run.calls, at ``params``) and the top callees (cProfile).
 
     The count is made at the entry's own params, as ``harness run`` does; the cProfile
     breakdown, which slows a call more, at the bounded params (``callee_params``).
     """
-    from harness.backends import simulated_cuda
-    from harness.calls import count_calls
+    from harness.core.backends import simulated_cuda
     from harness.profiling.callees import top_callees
+    from harness.run.calls import count_calls
 
     counts, _ = count_calls(kernel.call)
     findings: dict[str, Any] = {"params": params, "per_evaluation": counts.to_json()}
@@ -384,7 +384,7 @@ def run_kinds(spec: dict[str, Any], workload: Workload) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from harness.registry import discover
+    from harness.core.registry import discover
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:

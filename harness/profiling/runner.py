@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.backends import implementation_unavailable_reason, simulated_cuda
-from harness.child import ChildOutcome, run_python_module
-from harness.runner import EntryPlan, child_environment
+from harness.core.backends import implementation_unavailable_reason, simulated_cuda
+from harness.run.child import ChildOutcome, run_python_module
+from harness.run.runner import EntryPlan, child_environment
 
 PROFILE_FORMAT_VERSION = 1
 

@@ -25,7 +25,7 @@ matplotlib.use("Agg")  # no display; figures are saved as SVG
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from harness.console import format_seconds
+from harness.core.formatting import format_seconds
 from harness.report.model import Chart
 
 # Chosen from Paul Tol's colour-blind-safe schemes (muted, vibrant, medium-contrast, dark) so that every

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from harness.console import format_rate, format_ratio, format_seconds
-from harness.results import Entry
-from harness.workload import BACKENDS
+from harness.core.formatting import format_rate, format_ratio, format_seconds
+from harness.core.results import Entry
+from harness.core.workload import BACKENDS
 
 __all__ = ["format_rate", "format_ratio", "format_seconds"]
 

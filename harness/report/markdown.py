@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from harness.analysis import case_size, declared_size_parameters, entry_warnings, fastest_entry, speedup
+from harness.core.analysis import case_size, declared_size_parameters, entry_warnings, fastest_entry, speedup
+from harness.core.results import STATUSES, WORKLOAD_LOAD_FAILURES, Entry, Run
 from harness.report.labels import (
     case_key,
     case_label,
@@ -25,7 +26,6 @@ from harness.report.labels import (
     format_seconds,
     ordered_backends,
 )
-from harness.results import STATUSES, WORKLOAD_LOAD_FAILURES, Entry, Run
 
 PROBLEM_STATUSES = ("failed", "wrong_result", "timeout")
 COLUMNS = ("case", "backend", "status", "median", "spread", "vs python", "vs numpy", "warnings")

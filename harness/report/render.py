@@ -17,7 +17,8 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from harness.analysis import declared_size_parameters
+from harness.core.analysis import declared_size_parameters
+from harness.core.results import Entry
 from harness.report.model import ReportPage
 from harness.report.run_sections import (
     environment_section,
@@ -29,7 +30,6 @@ from harness.report.run_sections import (
 )
 from harness.report.sources import ReportError, ReportInput
 from harness.report.workload_sections import workload_report
-from harness.results import Entry
 
 TEMPLATE = "report.html.j2"
 
@@ -75,7 +75,7 @@ def figures_together(cell: object) -> markupsafe.Markup:
 
 def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("harness", "templates"),
+        loader=jinja2.PackageLoader("harness.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import case_size, entry_warnings, fastest_entry, speedup
+from harness.core.analysis import case_size, entry_warnings, fastest_entry, speedup
+from harness.core.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run, machine_facts
+from harness.core.workload import BACKENDS
 from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker, thread_style
 from harness.report.labels import (
     case_key,
@@ -19,8 +21,6 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table
-from harness.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run, machine_facts
-from harness.workload import BACKENDS
 
 MAX_TICK_LABELS = 12
 TIMED = ("ok",)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.results import ResultsError, Run, load
+from harness.core.results import ResultsError, Run, load
 
 
 class ReportError(ResultsError):

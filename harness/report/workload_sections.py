@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from harness.analysis import (
+from harness.core.analysis import (
     MIN_SCALING_SIZES,
     break_even,
     case_size,
@@ -18,6 +18,8 @@ from harness.analysis import (
     scaling_exponent,
     scaling_lines,
 )
+from harness.core.results import Entry
+from harness.core.workload import BACKENDS
 from harness.report.charts import (
     Axis,
     Bars,
@@ -43,8 +45,6 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table, WorkloadReport
-from harness.results import Entry
-from harness.workload import BACKENDS
 
 REFERENCES = ("python", "numpy")
 HOT_LINES = 5

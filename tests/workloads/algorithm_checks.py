@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from tensor_strategies import skip_reason
 
-from harness.workload import StepTimer, Workload
+from harness.core.workload import StepTimer, Workload
 from workloads.tensor_core.algorithm import ALGORITHMS
 
 LOOP_NAMES = {"prange": "range"}

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from harness.backends import implementation_unavailable_reason
-from harness.check import compare
-from harness.workload import StepTimer, Workload
+from harness.core.backends import implementation_unavailable_reason
+from harness.core.correctness import compare
+from harness.core.workload import StepTimer, Workload
 from workloads.tensor_core import StridedTensor
 
 SETTINGS = {"max_examples": 15, "deadline": None}

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from harness.backends import implementation_unavailable_reason
-from harness.check import compare
-from harness.construct import outside_checks
-from harness.workload import StepTimer
+from harness.core.backends import implementation_unavailable_reason
+from harness.core.correctness import compare
+from harness.core.workload import StepTimer
+from harness.run.construct import outside_checks
 from workloads.mandelbrot import TALK_VALIDATION_SUMS, WORKLOAD
 from workloads.mandelbrot.inputs import make_grid
 from workloads.mandelbrot.python_impl import calculate_z_serial_purepython

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.calls import count_calls
-from harness.workload import BackendUnavailable, Kernel, StepTimer
+from harness.core.workload import BackendUnavailable, Kernel, StepTimer
+from harness.run.calls import count_calls
 from workloads.scalar_network import RUNGS, WORKLOAD
 from workloads.scalar_network.inputs import parameter_count
 

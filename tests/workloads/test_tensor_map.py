@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
-from harness.construct import construct
-from harness.workload import BackendUnavailable
+from harness.core.workload import BackendUnavailable
+from harness.run.construct import construct
 from workloads.tensor_core import python_limit
 from workloads.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_map import OPS, WORKLOAD

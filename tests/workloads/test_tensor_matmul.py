@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason
 
-from harness.check import compare
-from harness.workload import BackendUnavailable
+from harness.core.correctness import compare
+from harness.core.workload import BackendUnavailable
 from workloads.matmul import WORKLOAD
 from workloads.matmul.blocking import COLS, DEPTH, ROWS
 from workloads.matmul.inputs import LAYOUTS, MatmulInputs, make_pair

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.parameters import ParameterType
-from harness.workload import Comparison, OutsideReference, Params, Work, Workload
+from harness.core.parameters import ParameterType
+from harness.core.workload import Comparison, OutsideReference, Params, Work, Workload
 
 from .inputs import MandelbrotInputs, make_inputs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from harness.cuda_timing import cuda_event_timer, device_info
-from harness.workload import Kernel, StepTimer
+from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.workload import Kernel, StepTimer
 
 from .inputs import MandelbrotInputs
 from .point import escape_count

@@ -5,7 +5,7 @@ from libc.stdint cimport int64_t
 
 import numpy as np
 
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 
 
 cpdef int64_t[::1] calculate_z(const double[::1] q_real, const double[::1] q_imag, int maxiter):

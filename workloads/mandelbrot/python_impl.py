@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from .inputs import MandelbrotInputs
 

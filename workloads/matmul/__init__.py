@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.parameters import ParameterType
-from harness.workload import Comparison, Params, Work, Workload
+from harness.core.parameters import ParameterType
+from harness.core.workload import Comparison, Params, Work, Workload
 from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
 from workloads.tensor_core.parameter_types import SHARED, choice
 

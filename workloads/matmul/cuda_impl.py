@@ -20,8 +20,8 @@ from typing import Any
 
 from numba import cuda, float64
 
-from harness.cuda_timing import cuda_event_timer, device_info
-from harness.workload import Kernel, StepTimer
+from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core.cuda_helpers import to_device_tensor
 
 from . import dot as strided_dot

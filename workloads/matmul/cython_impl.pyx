@@ -22,7 +22,7 @@ workload's tolerance.
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 
 from workloads.matmul import blocking
 from workloads.matmul.inputs import batch_strides

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.workload import Params
+from harness.core.workload import Params
 from workloads.tensor_core import StridedTensor, rng_for
 from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 

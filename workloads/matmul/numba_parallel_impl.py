@@ -11,7 +11,7 @@ from typing import Any
 
 from numba import njit, prange
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from .inputs import MatmulInputs
 from .numba_bodies import FASTMATH, MatmulOperands, naive_task, prepare_kernel, tuned_task

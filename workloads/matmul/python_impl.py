@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core import python_limit
 from workloads.tensor_core.partition import block_count, row_block
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.parameters import ParameterType
-from harness.workload import Comparison, Params, Work, Workload
+from harness.core.parameters import ParameterType
+from harness.core.workload import Comparison, Params, Work, Workload
 
 from .inputs import RUNGS, NetworkInputs, make_inputs
 

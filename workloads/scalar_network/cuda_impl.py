@@ -15,8 +15,8 @@ from typing import Any
 
 from numba import cuda
 
-from harness.cuda_timing import cuda_event_timer, device_info
-from harness.workload import Kernel, StepTimer
+from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.workload import Kernel, StepTimer
 from workloads.scalar_graph import Graph
 from workloads.scalar_graph.build_cache import load_python_source
 from workloads.scalar_graph.codegen import Dialect, indent, statements

@@ -15,7 +15,7 @@ from types import ModuleType
 import Cython  # noqa: F401  (a missing Cython makes this backend unavailable)
 import numpy as np
 
-from harness.workload import BackendUnavailable, Kernel, StepTimer
+from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from workloads.scalar_graph import Graph
 from workloads.scalar_graph.build_cache import CompilerMissing, build_cython
 from workloads.scalar_graph.codegen import Dialect, indent, statements

@@ -4,7 +4,7 @@
     python -m workloads.scalar_network.measure --pass-table
 
 Prints construction time by step, the best time per call over a few repeats, and the
-Python calls per call counted with ``harness.calls.count_calls``. The harness's own
+Python calls per call counted with ``harness.run.calls.count_calls``. The harness's own
 benchmarks are the reference; this is for the figures in the workload's documentation.
 """
 
@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from harness.calls import count_calls
-from harness.workload import StepTimer
+from harness.core.workload import StepTimer
+from harness.run.calls import count_calls
 
 from . import WORKLOAD
 from .network import construct

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.workload import StepTimer
+from harness.core.workload import StepTimer
 from workloads.scalar_graph import Graph, Scalar, Tape, format_pass_table, gradient, optimise
 from workloads.scalar_graph.tape import to_tape
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.scalar_graph import Graph, Tape
 from workloads.scalar_graph.build_cache import load_python_source
 from workloads.scalar_graph.codegen import Dialect, indent, statements

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numba  # noqa: F401  (a missing numba makes this backend unavailable)
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from .inputs import NetworkInputs
 from .numba_kernels import prepare_numba

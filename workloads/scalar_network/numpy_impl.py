@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.scalar_graph import Graph
 from workloads.scalar_graph.ops import CONST, INPUT, PARAM
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.scalar_graph import Graph
 from workloads.scalar_graph.ops import CONST, INPUT, OPS, PARAM
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 
 from .inputs import NetworkInputs
 

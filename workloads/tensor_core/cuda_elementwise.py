@@ -13,8 +13,8 @@ from typing import Any
 
 from numba import cuda
 
-from harness.cuda_timing import cuda_event_timer, device_info
-from harness.workload import Kernel
+from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.workload import Kernel
 
 from .tensor import StridedTensor
 

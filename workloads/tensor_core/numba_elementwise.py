@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from . import elementwise
 from .numba_helpers import compile_for, inline

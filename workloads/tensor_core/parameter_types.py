@@ -1,5 +1,5 @@
 """Kinds and valid ranges of the parameters the tensor workloads share, checked before any
-entry runs (``harness.parameters``): a bad ``--param`` is a usage error, not a failed entry.
+entry runs (``harness.core.parameters``): a bad ``--param`` is a usage error, not a failed entry.
 
 ``elements`` lists its valid values: a power of two (``matrix_shape`` lays it out as a
 near-square matrix) up to 2^27, a GiB of float64 per operand, the most a machine like the
@@ -8,7 +8,7 @@ ones this project measures on can hold two or three of beside the interpreter.
 
 from __future__ import annotations
 
-from harness.parameters import ParameterType
+from harness.core.parameters import ParameterType
 
 from .algorithm import ALGORITHMS
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.workload import BackendUnavailable
+from harness.core.workload import BackendUnavailable
 
 PYTHON_MAX_ELEMENTS = 1 << 18
 PYTHON_MAX_MULTIPLY_ADDS = 1 << 21

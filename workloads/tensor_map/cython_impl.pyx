@@ -29,7 +29,7 @@ from libc.stdint cimport int64_t
 
 import numpy as np
 
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 from workloads.tensor_core.elementwise import CHUNKS_PER_THREAD
 from workloads.tensor_core.celementwise cimport chunk_count, chunk_start, last_step, row_count, same_layout
 from workloads.tensor_core.cexp cimport apply_unary_vectorisable

@@ -24,8 +24,8 @@ from typing import Any
 
 from numba import cuda, float64, int64
 
-from harness.cuda_timing import cuda_event_timer, device_info
-from harness.workload import Kernel, StepTimer
+from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_reduce,

@@ -22,7 +22,7 @@ from libc.stdint cimport int64_t
 
 import numpy as np
 
-from harness.workload import Kernel
+from harness.core.workload import Kernel
 from workloads.tensor_core.cindexing cimport apply_reduce, index_to_position, to_index
 from workloads.tensor_core.partition import chunk_count
 from workloads.tensor_reduce import tiling

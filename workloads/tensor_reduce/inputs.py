@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.workload import Params
+from harness.core.workload import Params
 from workloads.tensor_core import StridedTensor
 from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 from workloads.tensor_core.operators import REDUCE_CODES, REDUCE_STARTS, check_name

@@ -36,7 +36,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numba import njit
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core import StridedTensor, partition
 from workloads.tensor_core.numba_helpers import (
     apply_reduce,

@@ -11,7 +11,7 @@ from typing import Any
 
 from numba import njit
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from .inputs import ReduceInputs
 from .numba_bodies import FASTMATH, ReduceOperands, naive_chunk, prepare_kernel, tuned_chunk

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core import python_limit
 from workloads.tensor_core.indexing import index_to_position, to_index
 from workloads.tensor_core.operators import REDUCE_FUNCTIONS, BinaryFunction

@@ -20,7 +20,7 @@ from typing import Any
 
 from numba import cuda, int64
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core import StridedTensor
 from workloads.tensor_core.cuda_elementwise import one_thread_per_element
 from workloads.tensor_core.cuda_helpers import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.workload import Params
+from harness.core.workload import Params
 from workloads.tensor_core import StridedTensor, matrix_shape, rng_for, shape_broadcast
 from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 from workloads.tensor_core.operators import BINARY_CODES, check_name

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core.numba_elementwise import chunked_kernel, kernel_options, one_thread
 
 from .inputs import ZipInputs

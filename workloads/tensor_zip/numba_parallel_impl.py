@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core.numba_elementwise import chunked_kernel, kernel_options
 
 from .inputs import ZipInputs

@@ -10,7 +10,7 @@ for their vectorisers; CPython has none, so here every row takes the strided loo
 
 from __future__ import annotations
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 from workloads.tensor_core import python_limit
 from workloads.tensor_core.elementwise import CHUNKS_PER_THREAD, chunk_count, chunk_start, last_step, row_count
 from workloads.tensor_core.indexing import broadcast_index, index_to_position, same_layout, to_index

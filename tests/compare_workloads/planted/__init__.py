@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.workload import Comparison, Params, Work, Workload
+from harness.core.workload import Comparison, Params, Work, Workload
 
 
 def make_inputs(params: Params) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.workload import Kernel, StepTimer
+from harness.core.workload import Kernel, StepTimer
 
 from . import padded
 

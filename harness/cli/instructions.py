@@ -1,0 +1,128 @@
+"""``harness instructions``: instructions per call of every selected entry, under callgrind.
+
+``harness check --mode instructions`` also runs this file *by path* inside the ref's tree
+(``side_bootstrap``), where it imports that tree's harness; so it uses only the API every
+tree since the first A/B check has had: the selection options, ``selected_plans``, the
+results model and the counter in ``harness.regress.instructions``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.cli.options import add_selection_options, selected_plans
+from harness.core.backends import implementation_unavailable_reason
+from harness.core.machine import collect
+from harness.core.paths import ROOT
+from harness.core.results import Run, save
+from harness.regress.instructions import (
+    DEFAULT_CALLS,
+    UNCOUNTED_BACKENDS,
+    Counting,
+    InstructionsError,
+    count_entry,
+    valgrind_unavailable_reason,
+)
+
+
+def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
+    """Plan the selection as ``harness run`` does and count every entry into a Run."""
+    plans = selected_plans(args)
+    counting = Counting(calls=parse_calls(args.calls), timeout=args.timeout)
+    dirs = [str(Path(d).resolve()) for d in args.workload_dir]
+    run = Run(
+        metadata={
+            **collect(ROOT, args.preset, list(command), gpu_name=None),
+            "mode": "instructions",
+        }
+    )
+    missing = valgrind_unavailable_reason()
+    for plan in plans:
+        reason = (
+            missing
+            or UNCOUNTED_BACKENDS.get(plan.backend)
+            or implementation_unavailable_reason(plan.workload, plan.backend)
+        )
+        if reason:
+            entry = plan.entry(status="unavailable", reason=reason)
+        else:
+            print(f"counting {plan.label} ...", file=sys.stderr, flush=True)
+            spec = {
+                "workload": plan.workload.name,
+                "backend": plan.backend,
+                "params": plan.params,
+                "workload_dirs": dirs,
+            }
+            try:
+                entry = plan.entry(status="ok", extra={"instructions": count_entry(spec, counting)})
+            except (InstructionsError, subprocess.TimeoutExpired) as error:
+                entry = plan.entry(status="failed", reason=str(error))
+        run.add(entry)
+        save(run, args.output)
+    return run
+
+
+def parse_calls(text: str) -> tuple[int, int]:
+    try:
+        first, second = (int(part) for part in text.split(","))
+    except ValueError:
+        raise InstructionsError(f"--calls takes two counts like 1,11; got {text!r}") from None
+    if not 1 <= first < second:
+        raise InstructionsError(f"--calls needs 1 <= N1 < N2; got {text!r}")
+    return first, second
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness instructions", description="Instructions per call under callgrind."
+    )
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The selection options of ``harness run``, and the counting options."""
+    add_selection_options(parser)  # this file may run inside an older tree: its harness's signature
+    parser.set_defaults(preset="quick")
+    parser.add_argument("--output", type=Path, required=True, help="results file to write")
+    parser.add_argument(
+        "--calls",
+        default=",".join(map(str, DEFAULT_CALLS)),
+        help="two call counts N1,N2 (default 1,11; N2 is raised until the counted calls take "
+        "about 1 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
+    )
+    parser.add_argument("--timeout", type=_positive_seconds, default=600.0, help="seconds per valgrind run")
+
+
+def main(argv: Sequence[str]) -> int:
+    run = measure(build_parser().parse_args(argv), ["python", "-m", "harness", "instructions", *argv])
+    return exit_code(run)
+
+
+def exit_code(run: Run) -> int:
+    """1 when counting failed for an entry (the reason is printed), else 0."""
+    failed = [e for e in run.entries if e.status == "failed"]
+    for entry in failed:
+        print(f"{entry.label}: {entry.reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0 (harness.cli.option_types is not used: this file may run
+    inside an older tree, whose harness lacks it)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0; got {text!r}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,69 @@
+"""Runs a script by path inside one side's source tree of an A/B check (``python -c``
+with this file's text, then the script and its arguments).
+
+``python -c`` keeps the working directory, that tree, first on ``sys.path``, so the script
+imports that side's harness and workloads. A tree from before the harness's packages
+(``harness/core``, ``harness/run``, ``harness/regress``, ``harness/cli``) has the same
+modules flat under ``harness/``; there the names the scripts import are resolved to the
+old modules, so a ref from before the layout can still be checked.
+"""
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import runpy
+import sys
+import types
+from pathlib import Path
+
+# The names the by-path scripts import -> their module in a tree from before the layout.
+FLAT_LAYOUT = {
+    "harness.core.backends": "harness.backends",
+    "harness.core.machine": "harness.machine",
+    "harness.core.paths": "harness.cli",
+    "harness.core.registry": "harness.registry",
+    "harness.core.results": "harness.results",
+    "harness.core.workload": "harness.workload",
+    "harness.run.construct": "harness.construct",
+    "harness.run.kernels": "harness.construct",
+    "harness.regress.instructions": "harness.instructions",
+    "harness.cli.options": "harness.cli",
+}
+PACKAGES = ("harness.core", "harness.run", "harness.regress")
+
+
+class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds each of ``FLAT_LAYOUT``'s names as the old module, and the new packages as empty ones."""
+
+    def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+        if name in FLAT_LAYOUT or name in PACKAGES:
+            return importlib.machinery.ModuleSpec(name, self, is_package=name in PACKAGES)
+        return None
+
+    def create_module(self, spec):  # type: ignore[no-untyped-def]
+        if spec.name in PACKAGES:
+            package = types.ModuleType(spec.name)
+            package.__path__ = []
+            return package
+        return importlib.import_module(FLAT_LAYOUT[spec.name])
+
+    def exec_module(self, module):  # type: ignore[no-untyped-def]
+        pass
+
+
+def resolve_flat_layout() -> None:
+    """In a tree from before the layout, make the new names import the old modules."""
+    if importlib.util.find_spec("harness.core") is not None:
+        return
+    cli = importlib.import_module("harness.cli")  # a module there: let harness.cli.options resolve under it
+    cli.__path__ = []  # type: ignore[attr-defined]
+    sys.meta_path.insert(0, FlatLayout())
+
+
+BOOTSTRAP = "" if __name__ == "__main__" else Path(__file__).read_text()  # the text ``python -c`` runs
+
+if __name__ == "__main__":
+    sys.argv = sys.argv[1:]
+    resolve_flat_layout()
+    runpy.run_path(sys.argv[0], run_name="__main__")
