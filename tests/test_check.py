@@ -3,7 +3,7 @@ import math
 import numpy as np
 
 from harness.core.correctness import compare, flatten
-from harness.core.results import Check
+from harness.core.entry_parts import Check
 from harness.core.workload import Comparison
 from harness.run.runner import wrong_result_reason
 

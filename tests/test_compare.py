@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from harness.cli.main import main
-from harness.core.results import Entry, Evaluation, Run, Stats, save
+from harness.core.results import Entry, Run, save
+from harness.core.timings import Evaluation, Stats
 from harness.regress.compare import (
     IMPROVED,
     NOT_COMPARABLE,

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from harness.core.results import CompileReport, Evaluation, PlainLoop, Stats
+from harness.core.timings import CompileReport, Evaluation, PlainLoop, Stats
 from harness.core.workload import Kernel
 from harness.run.compile_watch import CompileWatch, compile_seconds, outermost_compiles
 from harness.run.evaluate import RETAKES, WorkerLog, first_call, guarded_timer

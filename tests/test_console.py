@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.core.results import Entry, Evaluation, Run, Stats
+from harness.core.results import Entry, Run
+from harness.core.timings import Evaluation, Stats
 from harness.run.console import SUMMARY_WIDTH, summary_lines
 
 CASE = {"width": 160, "height": 160, "maxiter": 100}

@@ -103,7 +103,7 @@ def test_backends_that_agree_on_wrong_inputs_miss_the_outside_reference(fixture_
 
 
 def test_the_run_records_an_outside_miss_as_a_wrong_result(fixture_workloads, tmp_path):
-    from harness.core.results import Check, OutsideCheck
+    from harness.core.entry_parts import Check, OutsideCheck
     from harness.run.runner import wrong_result_reason
 
     miss = OutsideCheck("sum of squares", 285.0, 385.0, False, "the closed form")

@@ -18,7 +18,8 @@ from types import ModuleType
 
 import pytest
 
-from harness.core.results import Entry, Evaluation, Run, Stats, load, save
+from harness.core.results import Entry, Run, load, save
+from harness.core.timings import Evaluation, Stats
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "gpu-check"
 

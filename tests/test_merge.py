@@ -10,7 +10,8 @@ import pytest
 
 from harness.cli.main import build_parser, main
 from harness.cli.options import selected_entries
-from harness.core.results import Entry, Evaluation, Run, Stats, load, save
+from harness.core.results import Entry, Run, load, save
+from harness.core.timings import Evaluation, Stats
 from harness.regress.compare import compare, load_side
 from harness.run.settings import RunSettings
 from harness.run.shards import PLAN, Shard, assign

@@ -17,7 +17,9 @@ from report_helpers import (
 )
 
 from harness.cli.main import main
-from harness.core.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
+from harness.core.entry_parts import Check
+from harness.core.results import Entry, ResultsError, Run, save
+from harness.core.timings import Construction, Evaluation, Stats
 from harness.report.render import build_report, report_path, write_report
 from harness.report.sources import ReportError, ReportInput, collect_results
 
@@ -405,7 +407,8 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
 
 
 def test_the_overview_names_the_outside_references_entries_reproduced():
-    from harness.core.results import Check, Entry, OutsideCheck, Run
+    from harness.core.entry_parts import Check, OutsideCheck
+    from harness.core.results import Entry, Run
     from harness.report.run_sections import problems_section
 
     outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")

@@ -17,7 +17,8 @@ from harness.core.analysis import (
     scaling_exponent,
     scaling_lines,
 )
-from harness.core.results import Entry, Evaluation, Run, Stats
+from harness.core.results import Entry, Run
+from harness.core.timings import Evaluation, Stats
 
 
 def test_break_even_after_compile_is_paid_off() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.cli.main import main
-from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, EntryWarning, Evaluation, Run, Stats, save
+from harness.core.entry_parts import EntryWarning
+from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, Run, save
+from harness.core.timings import Evaluation, Stats
 from harness.report.markdown import cell, inline, render_markdown
 
 GOLDEN = Path(__file__).parent / "fixtures" / "markdown_summary.md"

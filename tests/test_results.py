@@ -3,18 +3,9 @@ import json
 import pytest
 
 from harness.core import results
-from harness.core.results import (
-    Check,
-    Construction,
-    Entry,
-    Evaluation,
-    Failure,
-    ResultsError,
-    Run,
-    Stats,
-    load,
-    save,
-)
+from harness.core.entry_parts import Check, Failure
+from harness.core.results import Entry, ResultsError, Run, load, save
+from harness.core.timings import Construction, Evaluation, Stats
 
 
 def sample_run() -> Run:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.core.results import Check
+from harness.core.entry_parts import Check
 from harness.core.workload import Comparison
 
 NONE_ADVICE = "a kernel that fills a buffer in place needs Kernel(fetch=...) returning the buffer"

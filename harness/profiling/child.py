@@ -28,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.core.results import write_json_atomic
+from harness.core.files import write_json_atomic
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer, Workload
 
 CONSTRUCTION_INTERVAL = 0.005

@@ -51,7 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.backends import implementation_unavailable_reason
-from harness.core.results import Check, Entry, EntryWarning, Evaluation, Run, Stats, save
+from harness.core.entry_parts import Check, EntryWarning
+from harness.core.results import Entry, Run, save
+from harness.core.timings import Evaluation, Stats
 from harness.regress.ab import CheckError, SideTree
 from harness.regress.compare import Thresholds, sample_statistics
 from harness.regress.side_bootstrap import BOOTSTRAP

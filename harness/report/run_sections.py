@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.analysis import case_size, entry_warnings, fastest_entry, speedup
-from harness.core.results import WORKLOAD_LOAD_FAILURES, Check, Entry, Run, machine_facts
+from harness.core.entry_parts import Check
+from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, Run, machine_facts
 from harness.core.workload import BACKENDS
 from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker, thread_style
 from harness.report.labels import (

@@ -30,8 +30,10 @@ from typing import Any
 import numpy as np
 
 from harness.core.correctness import Parts, compare, flatten, unusable_reference
+from harness.core.entry_parts import OutsideCheck
+from harness.core.files import write_json_atomic
 from harness.core.registry import load_workload
-from harness.core.results import OutsideCheck, Stats, write_json_atomic
+from harness.core.timings import Stats
 from harness.core.workload import BackendUnavailable, Kernel, Params, StepTimer, Workload
 from harness.run.calls import count_calls
 from harness.run.compile_watch import compile_seconds, import_numba_if_installed

@@ -20,20 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness.core.backends import implementation_unavailable_reason
+from harness.core.entry_parts import Check, EntryWarning, Failure
 from harness.core.names import path_component
 from harness.core.registry import WORKLOAD_PATH_VARIABLE
-from harness.core.results import (
-    Check,
-    CompileReport,
-    Construction,
-    Entry,
-    EntryWarning,
-    Evaluation,
-    Failure,
-    PlainLoop,
-    Stats,
-    entry_key,
-)
+from harness.core.results import Entry, entry_key
+from harness.core.timings import CompileReport, Construction, Evaluation, PlainLoop, Stats
 from harness.core.workload import Workload
 from harness.run.child import ChildOutcome, run_python_module
 from harness.run.planning import EvaluationPlan, expected_seconds, plan_evaluation
