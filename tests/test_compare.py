@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from harness.cli.main import main
-from harness.core.results import Entry, Run, save
+from harness.core.entry_parts import InstructionCounts
+from harness.core.results import Entry, Run, load, save
 from harness.core.timings import Evaluation, Stats
 from harness.regress.compare import (
     IMPROVED,
@@ -147,9 +148,28 @@ def test_too_few_processes_say_the_check_is_underpowered() -> None:
 def test_minima_of_a_check_are_not_compared_with_process_means() -> None:
     base = timed_entry(process_values(13, 10, 1e-3))
     new = timed_entry(process_values(14, 10, 1e-3))
-    new.info["check_sample"] = "minimum of 10 values, taken round-robin with the other entries of its process"
+    new.sample_kind = "minimum"
     verdict = one_key(base, new)
     assert verdict.status == NOT_COMPARABLE and "minimum" in verdict.reason
+
+
+def test_a_version_1_file_says_what_its_samples_are_in_its_own_words(tmp_path: Path) -> None:
+    """Version 1 had no sample_kind: a check's entries said "minimum of ..." in info.check_sample,
+    counted entries carried their counts as an extra field."""
+    check = timed_entry(process_values(15, 10, 1e-3)).to_json()
+    check["info"]["check_sample"] = "minimum of 10 values, taken round-robin with the other entries of its process"
+    counted = instructions_entry(5000.0).to_json()
+    plain = timed_entry(process_values(16, 10, 1e-3)).to_json()
+    for entry in (check, counted, plain):
+        del entry["sample_kind"]
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps({"schema_version": 1, "metadata": {}, "entries": [check, counted, plain]}))
+    run = load(path)
+    assert [e.sample_kind for e in run.entries] == ["minimum", "instructions", "mean"]
+    assert run.entries[1].instructions == instructions_entry(5000.0).instructions
+    save(run, path)
+    assert json.loads(path.read_text())["schema_version"] == 2
+    assert [e.sample_kind for e in load(path).entries] == ["minimum", "instructions", "mean"]
 
 
 @pytest.mark.parametrize(
@@ -304,7 +324,8 @@ def instructions_entry(per_call: float) -> Entry:
         backend="numba",
         params=dict(PARAMS),
         status="ok",
-        extra={"instructions": {"per_call": per_call, "calls": [1, 11]}},
+        instructions=InstructionCounts(per_call, (1, 11), (1000, 1000 + round(10 * per_call)), "callgrind"),
+        sample_kind="instructions",
     )
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.cli.options import add_selection_options, selected_plans
 from harness.core.backends import implementation_unavailable_reason
@@ -59,12 +60,20 @@ def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
                 "workload_dirs": dirs,
             }
             try:
-                entry = plan.entry(status="ok", extra={"instructions": count_entry(spec, counting)})
+                entry = counted_entry(plan, count_entry(spec, counting))
             except (InstructionsError, subprocess.TimeoutExpired) as error:
                 entry = plan.entry(status="failed", reason=str(error))
         run.add(entry)
         save(run, args.output)
     return run
+
+
+def counted_entry(plan: Any, counts: Any) -> Any:
+    """The entry of one count. A tree from before results schema 2 (the ref of an A/B check)
+    returns the counts as a dict, kept as an extra field of its entry, as its files had them."""
+    if isinstance(counts, dict):
+        return plan.entry(status="ok", extra={"instructions": counts})
+    return plan.entry(status="ok", instructions=counts, sample_kind="instructions")
 
 
 def parse_calls(text: str) -> tuple[int, int]:

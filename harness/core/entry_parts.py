@@ -126,14 +126,6 @@ class Failure:
         )
 
 
-
-
-
-
-
-
-
-
 @dataclass(frozen=True)
 class EntryWarning:
     """Why a figure of this entry should not be taken as it is, found while measuring it.
@@ -161,14 +153,45 @@ def _figure(value: float) -> str:
     return f"{value:.6g}"
 
 
-
-
 def optional_part(kind: Any, data: dict[str, Any] | None, where: str) -> Any:
     """``kind.from_json(data, where)``, or None for an absent or empty part."""
     return kind.from_json(data, where) if data else None
 
 
-
-
 def plain(obj: Any) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+# What one process's sample of an entry is: the mean of its timed values (a run's pyperf
+# processes), their minimum (an A/B check's sample processes), or instructions per call
+# counted under callgrind (the deterministic mode).
+SAMPLE_KINDS = ("mean", "minimum", "instructions")
+
+
+@dataclass(frozen=True)
+class InstructionCounts:
+    """Instructions per call of one entry under callgrind: the totals of two runs making
+    ``calls[0]`` and ``calls[1]`` calls after the same set-up, and their difference per call."""
+
+    per_call: float
+    calls: tuple[int, int]
+    totals: tuple[int, int]
+    tool: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"per_call": self.per_call, "calls": list(self.calls), "totals": list(self.totals), "tool": self.tool}
+
+    @classmethod
+    def from_json(cls, data: object, where: str = "instructions") -> InstructionCounts:
+        fields = Fields(data, where)
+        per_call = fields.seconds("per_call")  # compare divides by it
+        calls, totals = fields.numbers("calls"), fields.numbers("totals")
+        for name, pair in (("calls", calls), ("totals", totals)):
+            if len(pair) != 2 or any(value != int(value) or value < 0 for value in pair):
+                raise fields.wrong(name, "two whole numbers", fields.data.get(name))
+        return cls(
+            per_call=per_call,
+            calls=(int(calls[0]), int(calls[1])),
+            totals=(int(totals[0]), int(totals[1])),
+            tool=fields.text("tool", ""),
+        )

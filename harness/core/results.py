@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.entry_parts import Check, EntryWarning, Failure, optional_part
+from harness.core.entry_parts import SAMPLE_KINDS, Check, EntryWarning, Failure, InstructionCounts, optional_part
 from harness.core.files import write_json_atomic
 from harness.core.json_fields import FieldError, Fields
 from harness.core.timings import Construction, Evaluation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 1 lacks ``sample_kind`` (read from ``info.check_sample``'s wording) and keeps
+# instruction counts as an unnamed extra field; it is read and written back as version 2.
+READABLE_VERSIONS = (1, 2)
 # What says which machine measured a run: compare never compares entries whose facts differ,
 # and `merge` joins only shards whose facts are the same (one machine kind).
 MACHINE_FIELDS = ("machine", "cpu_model", "logical_cores")
@@ -36,24 +39,6 @@ STEP_KINDS = ("check", "construction", "cache_load", "evaluation")
 
 class ResultsError(ValueError):
     """A results file is missing, corrupt or of an unknown schema version."""
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 @dataclass
@@ -77,12 +62,18 @@ class Entry:
     # The machine facts (MACHINE_FIELDS) of an entry merged from shards run on machines of
     # different kinds (`merge --allow-mixed-machines`); None: the run's metadata holds them.
     machine: dict[str, Any] | None = None
+    sample_kind: str = "mean"  # one of SAMPLE_KINDS
+    instructions: InstructionCounts | None = None  # the deterministic mode's counts
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ResultsError(
                 f"unknown entry status {self.status!r}; choose from: {', '.join(STATUSES)}"
+            )
+        if self.sample_kind not in SAMPLE_KINDS:
+            raise ResultsError(
+                f"unknown sample kind {self.sample_kind!r}; choose from: {', '.join(SAMPLE_KINDS)}"
             )
 
     @property
@@ -111,7 +102,10 @@ class Entry:
             "info": dict(self.info),
             "profile": self.profile,
             "warnings": [w.to_json() for w in self.warnings],
+            "sample_kind": self.sample_kind,
         }
+        if self.instructions is not None:
+            data["instructions"] = self.instructions.to_json()
         if self.failure is not None:  # only failed entries have the key, so other files read as before
             data["failure"] = self.failure.to_json()
         if self.machine is not None:  # only in runs merged from mixed machines
@@ -120,9 +114,12 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "entry") -> Entry:
-        """An entry, every field the harness reads checked (``FieldError`` names the one that is wrong)."""
+    def from_json(cls, data: Any, where: str = "entry", version: int = SCHEMA_VERSION) -> Entry:
+        """An entry of a file of schema ``version``, every field the harness reads checked
+        (``FieldError`` names the one that is wrong)."""
         fields = Fields(data, where)
+        counts = fields.optional_mapping("instructions")
+        instructions = InstructionCounts.from_json(counts, fields.at("instructions")) if counts else None
         names = {f.name for f in dataclasses.fields(cls)}
         status = fields.text("status", "ok")
         if status not in STATUSES:
@@ -144,6 +141,8 @@ class Entry:
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
             failure=optional_part(Failure, fields.optional_mapping("failure"), fields.at("failure")),
             machine=_entry_machine(fields),
+            sample_kind=_sample_kind(fields, instructions, version),
+            instructions=instructions,
             extra=_extra(fields, names),
         )
 
@@ -176,15 +175,16 @@ class Run:
         if not isinstance(data, dict) or "schema_version" not in data:
             raise ResultsError(f"{source} is not a harness results file (no schema_version)")
         version = data["schema_version"]
-        if version != SCHEMA_VERSION:
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            readable = " and ".join(str(v) for v in READABLE_VERSIONS)
             raise ResultsError(
-                f"{source} has schema_version {version!r}; this harness reads version "
-                f"{SCHEMA_VERSION}. Re-run the benchmarks or use a harness of that version."
+                f"{source} has schema_version {version!r}; this harness reads versions {readable}. "
+                "Re-run the benchmarks or use a harness of that version."
             )
         try:
             fields = Fields(data, "")
             metadata = checked_metadata(fields.fields("metadata", {}))
-            entries = [Entry.from_json(e.data, e.path) for e in fields.each_fields("entries")]
+            entries = [Entry.from_json(e.data, e.path, version) for e in fields.each_fields("entries")]
         except FieldError as error:
             raise ResultsError(f"{source}: {error}") from None
         return cls(metadata=metadata, entries=entries)
@@ -273,22 +273,23 @@ def load(path: Path) -> Run:
     return Run.from_json(data, source=str(path))
 
 
-
-
-
-
-
-
 def _extra(fields: Fields, known: set[str]) -> dict[str, Any]:
-    """Fields this model does not name, kept as they are; instruction counts checked (compare divides)."""
-    counts = fields.optional_fields("instructions")
-    if counts is not None:
-        counts.seconds("per_call")
+    """Fields this model does not name, kept as they are."""
     return {k: v for k, v in fields.data.items() if k not in known}
 
 
-
-
+def _sample_kind(fields: Fields, instructions: InstructionCounts | None, version: int) -> str:
+    """The entry's ``sample_kind``; in a version 1 file, what its other fields imply: counts
+    mean instructions, ``info.check_sample`` ("minimum of 20 values ...") an A/B check's minimum."""
+    if version >= 2:
+        kind = fields.text("sample_kind", "mean")
+        if kind not in SAMPLE_KINDS:
+            raise fields.wrong("sample_kind", f"one of {', '.join(SAMPLE_KINDS)}", kind)
+        return kind
+    if instructions is not None:
+        return "instructions"
+    described = fields.data.get("info", {}).get("check_sample", "")
+    return "minimum" if isinstance(described, str) and described.startswith("minimum") else "mean"
 
 
 def machine_facts(entry: Entry, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -313,10 +314,5 @@ def _calls(fields: Fields) -> dict[str, int] | None:
     if calls is None:
         return None
     return {name: calls.integer(name) for name in calls.data}
-
-
-
-
-
 
 

@@ -29,7 +29,7 @@ single run per side this is the exact Mann-Whitney U test. Rank tests assume no
 normality (timings are skewed, with a long tail of interference) and handle unequal
 sample sizes exactly.
 
-Instruction counts (``Entry.extra["instructions"]``, from ``harness.regress.instructions``) are
+Instruction counts (``Entry.instructions``, from ``harness.regress.instructions``) are
 deterministic: they are compared by their ratio against their own threshold, no test.
 
 This module imports numpy lazily, inside the functions that need them.
@@ -333,8 +333,7 @@ def timer_difference(base: list[Entry], new: list[Entry]) -> str | None:
 
 def sample_kind(entry: Entry) -> str:
     """What one process's sample is: ``minimum`` of its values (a check's rounds) or ``mean``."""
-    described = str(entry.info.get("check_sample", ""))
-    return "minimum" if described.startswith("minimum") else "mean"
+    return entry.sample_kind
 
 
 def compare_times(
@@ -471,10 +470,7 @@ def compare_instructions(
 
 def instruction_count(entry: Entry) -> float | None:
     """Instructions per call recorded by the deterministic mode, if this entry has them."""
-    counts = entry.extra.get("instructions")
-    if isinstance(counts, dict) and isinstance(counts.get("per_call"), int | float):
-        return float(counts["per_call"])
-    return None
+    return entry.instructions.per_call if entry.instructions is not None else None
 
 
 def explain_parameter_differences(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.entry_parts import InstructionCounts
 from harness.regress.side_bootstrap import BOOTSTRAP
 
 UNCOUNTED_BACKENDS = {
@@ -110,7 +111,7 @@ def run_counted(command: list[str], env: dict[str, str], output: Path, timeout: 
     return parse_totals(output.read_text(errors="replace"))
 
 
-def count_entry(spec: dict[str, Any], counting: Counting) -> dict[str, Any]:
+def count_entry(spec: dict[str, Any], counting: Counting) -> InstructionCounts:
     """Warm the caches natively, then count ``n1`` and ``n2`` calls under callgrind.
 
     The warm-up run also writes the bytecode caches, so that both counted runs load the
@@ -141,12 +142,7 @@ def count_entry(spec: dict[str, Any], counting: Counting) -> dict[str, Any]:
             output = folder / f"callgrind-{number}.out"
             totals.append(run_counted(drive_command(counting, spec_path), env, output, counting.timeout))
         pair = (totals[0], totals[1])
-        return {
-            "per_call": per_call(pair, calls),
-            "calls": list(calls),
-            "totals": list(pair),
-            "tool": "valgrind --tool=callgrind (Ir)",
-        }
+        return InstructionCounts(per_call(pair, calls), calls, pair, "valgrind --tool=callgrind (Ir)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -425,7 +425,8 @@ class RoundWriter:
                     "discarded (a kernel Numba cannot load from its cache, or one that compiles on calls)",
                 )
             )
-        return dataclasses.replace(template, evaluation=evaluation, info=info, warnings=warnings)
+        kind = "minimum" if self.statistic == "min" else "mean"
+        return dataclasses.replace(template, evaluation=evaluation, info=info, warnings=warnings, sample_kind=kind)
 
     def write(self) -> dict[str, list[Path]]:
         """Write every side's rounds and its pooled run; returns each side's round files."""

@@ -11,7 +11,6 @@ old modules, so a ref from before the layout can still be checked.
 import importlib
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import runpy
 import sys
 import types
@@ -39,6 +38,9 @@ class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
         if name in FLAT_LAYOUT or name in PACKAGES:
             return importlib.machinery.ModuleSpec(name, self, is_package=name in PACKAGES)
+        if name.startswith(tuple(f"{package}." for package in (*PACKAGES, "harness.cli"))):
+            # never another tree's module (an editable install's finder would supply one)
+            raise ModuleNotFoundError(f"No module named {name!r} in this tree, which predates it", name=name)
         return None
 
     def create_module(self, spec):  # type: ignore[no-untyped-def]
@@ -54,7 +56,8 @@ class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def resolve_flat_layout() -> None:
     """In a tree from before the layout, make the new names import the old modules."""
-    if importlib.util.find_spec("harness.core") is not None:
+    harness = importlib.import_module("harness")
+    if (Path(harness.__file__).parent / "core").is_dir():  # by path: an editable install finds any tree's
         return
     cli = importlib.import_module("harness.cli")  # a module there: let harness.cli.options resolve under it
     cli.__path__ = []  # type: ignore[attr-defined]
