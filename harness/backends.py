@@ -15,6 +15,7 @@ from harness.implementations import (
     cython_source,
     defining_package,
     module_exists,
+    no_implementation_message,
     not_built_message,
     unfound_path_message,
 )
@@ -88,7 +89,7 @@ def implementation_unavailable_reason(workload: Workload, backend: str) -> str |
     workload: see ``implementation_problem``.
     """
     if backend not in workload.implementations:
-        return f"workload {workload.name!r} has no {backend} implementation"
+        return no_implementation_message(workload.name, workload.package, backend)
     reason = backend_unavailable_reason(backend)
     if reason:
         return reason

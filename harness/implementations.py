@@ -9,6 +9,10 @@ or an implementation path that names no module (paths are package-qualified:
 ``"saxpy.numpy_impl"``, not ``"numpy_impl"``). An ImportError's ``name`` tells the two
 apart: it names the module that could not be found.
 
+A workload that names no path for a backend gets the conventional one,
+``<its package>.<backend>_impl``, when that module (or, for cython, its ``.pyx``) is
+there; a backend with neither is one the workload does not have.
+
 Nothing here imports an implementation module; ``importlib.util.find_spec`` only imports
 the packages above it.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 # Top-level modules whose absence makes a backend unavailable, and what installs them.
@@ -92,3 +97,42 @@ def defining_package(workload: object) -> str | None:
         if getattr(module, "__dict__", {}).get("WORKLOAD") is workload:
             return name
     return None
+
+
+def conventional_path(package: str, backend: str) -> str:
+    """The module a backend is looked for in when the workload names none: ``<package>.<backend>_impl``."""
+    return f"{package}.{backend}_impl"
+
+
+def conventional_implementations(package: str, backends: Iterable[str]) -> dict[str, str]:
+    """Backend -> conventional path, for each backend whose module (or cython ``.pyx``) ``package`` holds.
+
+    Called while the package's ``__init__`` runs: ``find_spec`` needs only the package's
+    ``__path__``, which is set by then, and imports no implementation.
+    """
+    found = {}
+    for backend in backends:
+        path = conventional_path(package, backend)
+        if module_exists(path) or (backend == "cython" and cython_source(path) is not None):
+            found[backend] = path
+    return found
+
+
+def declaring_package(internal_module: str) -> str:
+    """The package of the first caller outside ``internal_module``: where a ``Workload(...)`` is written.
+
+    ``collections.namedtuple`` finds its caller's module the same way. A top-level module
+    (a script, a test file outside a package) has no package: the empty string.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == internal_module:
+        frame = frame.f_back  # type: ignore[assignment]
+    return (frame.f_globals.get("__package__") or "") if frame is not None else ""
+
+
+def no_implementation_message(workload_name: str, package: str, backend: str) -> str:
+    """Why a workload has no ``backend``: it names no path, and its package has no conventional module."""
+    message = f"workload {workload_name!r} has no {backend} implementation"
+    if package:
+        message += f" (no module {conventional_path(package, backend)})"
+    return message

@@ -52,7 +52,9 @@ def test_unbuilt_cython_extension_is_reported_per_workload(fixture_workloads):
     toy = discover()["toy"]
     reason = backends.implementation_unavailable_reason(toy, "cython")
     assert reason == "Cython extension toy.not_built_impl not built: run `pip install -e .`"
-    assert backends.implementation_unavailable_reason(toy, "cuda") == "workload 'toy' has no cuda implementation"
+    assert backends.implementation_unavailable_reason(toy, "cuda") == (
+        "workload 'toy' has no cuda implementation (no module toy.cuda_impl)"
+    )
 
 
 def test_an_unfound_path_is_a_problem_not_a_reason_to_be_unavailable(monkeypatch):

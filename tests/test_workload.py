@@ -91,6 +91,56 @@ def package(tmp_path, monkeypatch, request):
     return add
 
 
+WORKLOAD_WITHOUT_PATHS = """
+from harness.workload import Comparison, Workload
+
+WORKLOAD = Workload(
+    name="conventional",
+    description="d",
+    presets={"quick": [{"n": 1}], "default": [{"n": 1}], "full": [{"n": 1}]},
+    make_inputs=lambda params: params["n"],
+    comparison=Comparison.exact(),
+    implementations={OVERRIDES},
+)
+"""
+
+
+def declare_in_package(package, overrides: str = "") -> Workload:
+    """A workload declared in the package's own ``__init__``, with no paths but ``overrides``."""
+    name = package("__init__.py", WORKLOAD_WITHOUT_PATHS.replace("OVERRIDES", overrides))
+    return importlib.import_module(name).WORKLOAD
+
+
+def test_backends_default_to_the_conventional_modules_of_the_declaring_package(package):
+    for module in ("numpy_impl.py", "python_impl.py", "helpers.py"):
+        package(module, "def prepare(inputs, params, steps): ...\n")
+    package("cython_impl.pyx", "def prepare(inputs, params, steps): pass\n")
+    workload = declare_in_package(package)
+    name = workload.package
+    assert name.startswith("pkg_backends_default")
+    assert workload.implementations == {
+        "python": f"{name}.python_impl",
+        "numpy": f"{name}.numpy_impl",
+        "cython": f"{name}.cython_impl",
+    }
+    assert workload.backends == ["python", "numpy", "cython"]
+    with pytest.raises(BackendUnavailable, match=rf"has no numba implementation \(no module {name}\.numba_impl\)"):
+        workload.load("numba")
+
+
+def test_an_explicit_path_overrides_the_conventional_one(package):
+    package("numpy_impl.py", "def prepare(inputs, params, steps): ...\n")
+    package("other.py", "def prepare(inputs, params, steps): ...\n")
+    name = package("python_impl.py", "def prepare(inputs, params, steps): ...\n")
+    workload = declare_in_package(package, f"'python': '{name}.other'")
+    assert workload.implementations == {"python": f"{name}.other", "numpy": f"{name}.numpy_impl"}
+
+
+def test_a_workload_declared_outside_a_package_has_only_its_named_paths():
+    assert declare().package == ""
+    assert declare().implementations == {"numpy": "nowhere.numpy_impl"}
+
+
 def test_a_path_that_names_no_module_is_an_implementation_error_with_a_hint():
     with pytest.raises(ImplementationError, match=r"'nowhere\.numpy_impl' cannot be found: .*package-qualified"):
         declare().load("numpy")

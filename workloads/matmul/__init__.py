@@ -61,14 +61,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.matmul.python_impl",
-        "numpy": "workloads.matmul.numpy_impl",
-        "cython": "workloads.matmul.cython_impl",
-        "numba": "workloads.matmul.numba_impl",
-        "numba_parallel": "workloads.matmul.numba_parallel_impl",
-        "cuda": "workloads.matmul.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-9,
         atol=1e-9,

@@ -75,14 +75,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_map.python_impl",
-        "numpy": "workloads.tensor_map.numpy_impl",
-        "cython": "workloads.tensor_map.cython_impl",
-        "numba": "workloads.tensor_map.numba_impl",
-        "numba_parallel": "workloads.tensor_map.numba_parallel_impl",
-        "cuda": "workloads.tensor_map.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-14,
         reason="neg and relu are exact; exp and sigmoid use NumPy's SIMD exp in the reference, "

@@ -74,14 +74,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_reduce.python_impl",
-        "numpy": "workloads.tensor_reduce.numpy_impl",
-        "cython": "workloads.tensor_reduce.cython_impl",
-        "numba": "workloads.tensor_reduce.numba_impl",
-        "numba_parallel": "workloads.tensor_reduce.numba_parallel_impl",
-        "cuda": "workloads.tensor_reduce.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-10,
         atol=1e-10,

@@ -76,14 +76,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_zip.python_impl",
-        "numpy": "workloads.tensor_zip.numpy_impl",
-        "cython": "workloads.tensor_zip.cython_impl",
-        "numba": "workloads.tensor_zip.numba_impl",
-        "numba_parallel": "workloads.tensor_zip.numba_parallel_impl",
-        "cuda": "workloads.tensor_zip.cuda_impl",
-    },
     comparison=Comparison.exact(
         "add, mul and lt are single correctly rounded IEEE operations on the same operands"
     ),
