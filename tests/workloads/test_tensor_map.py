@@ -13,8 +13,8 @@ from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reas
 
 from harness.construct import construct
 from harness.workload import BackendUnavailable
-from workloads.tensor_core import python_limit
-from workloads.tensor_core.algorithm import ALGORITHMS
+from workloads.lib.tensor_core import python_limit
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_map import OPS, WORKLOAD
 from workloads.tensor_map.inputs import LAYOUTS, MapInputs
 

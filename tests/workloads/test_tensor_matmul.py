@@ -12,8 +12,8 @@ from harness.workload import BackendUnavailable
 from workloads.matmul import WORKLOAD
 from workloads.matmul.blocking import COLS, DEPTH, ROWS
 from workloads.matmul.inputs import LAYOUTS, MatmulInputs, make_pair
-from workloads.tensor_core import StridedTensor, python_limit
-from workloads.tensor_core.algorithm import ALGORITHMS
+from workloads.lib.tensor_core import StridedTensor, python_limit
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 
 CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reason, strided_tensors
 
 from harness.workload import BackendUnavailable
-from workloads.tensor_core import StridedTensor, python_limit
-from workloads.tensor_core.algorithm import ALGORITHMS
+from workloads.lib.tensor_core import StridedTensor, python_limit
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_reduce import OPS, WORKLOAD
 from workloads.tensor_reduce.inputs import LAYOUTS, ReduceInputs
 from workloads.tensor_reduce.tiling import TILE

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, assert_matches_reference, skip_reason, strided_tensors
 
-from workloads.tensor_core import BroadcastError, StridedTensor, python_limit
-from workloads.tensor_core.algorithm import ALGORITHMS
+from workloads.lib.tensor_core import BroadcastError, StridedTensor, python_limit
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 from workloads.tensor_zip import OPS, WORKLOAD
 from workloads.tensor_zip.inputs import LAYOUTS, ZipInputs
 

@@ -22,7 +22,7 @@ from numba import cuda, float64
 
 from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.cuda_helpers import to_device_tensor
+from workloads.lib.tensor_core.cuda_helpers import to_device_tensor
 
 from . import dot as strided_dot
 from .inputs import MatmulInputs, batch_strides

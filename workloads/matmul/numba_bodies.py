@@ -36,8 +36,8 @@ import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor, partition
-from workloads.tensor_core.numba_helpers import compile_for
+from workloads.lib.tensor_core import StridedTensor, partition
+from workloads.lib.tensor_core.numba_helpers import compile_for
 
 from . import dot as strided_dot
 from .blocking import COLS, DEPTH, ROWS, TASK_ROWS

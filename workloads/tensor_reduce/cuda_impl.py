@@ -26,7 +26,7 @@ from numba import cuda, float64, int64
 
 from harness.cuda_timing import cuda_event_timer, device_info
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.cuda_helpers import (
+from workloads.lib.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_reduce,
     check_dims,

@@ -37,14 +37,14 @@ import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor, partition
-from workloads.tensor_core.numba_helpers import (
+from workloads.lib.tensor_core import StridedTensor, partition
+from workloads.lib.tensor_core.numba_helpers import (
     apply_reduce,
     compile_for,
     index_to_position,
     to_index,
 )
-from workloads.tensor_core.operators import SUM
+from workloads.lib.tensor_core.operators import SUM
 
 from .inputs import ReduceInputs
 from .tiling import CHUNKS_PER_THREAD, TILE

@@ -21,9 +21,9 @@ from typing import Any
 from numba import cuda, int64
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor
-from workloads.tensor_core.cuda_elementwise import one_thread_per_element
-from workloads.tensor_core.cuda_helpers import (
+from workloads.lib.tensor_core import StridedTensor
+from workloads.lib.tensor_core.cuda_elementwise import one_thread_per_element
+from workloads.lib.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_binary,
     broadcast_index,
@@ -32,7 +32,7 @@ from workloads.tensor_core.cuda_helpers import (
     to_device_tensor,
     to_index,
 )
-from workloads.tensor_core.indexing import same_layout
+from workloads.lib.tensor_core.indexing import same_layout
 
 from .inputs import ZipInputs
 

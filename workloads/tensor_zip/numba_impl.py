@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from harness.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_elementwise import chunked_kernel, kernel_options, one_thread
+from workloads.lib.tensor_core.numba_elementwise import chunked_kernel, kernel_options, one_thread
 
 from .inputs import ZipInputs
 from .numba_chunks import naive_chunk, naive_chunks, tuned_chunk, tuned_chunks
