@@ -9,11 +9,11 @@ from tensor_strategies import SETTINGS, assert_matches_reference, run, skip_reas
 
 from harness.check import compare
 from harness.workload import BackendUnavailable
+from workloads.lib.tensor_core import StridedTensor, python_limit
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 from workloads.matmul import WORKLOAD
 from workloads.matmul.blocking import COLS, DEPTH, ROWS
 from workloads.matmul.inputs import LAYOUTS, MatmulInputs, make_pair
-from workloads.lib.tensor_core import StridedTensor, python_limit
-from workloads.lib.tensor_core.algorithm import ALGORITHMS
 
 CPU_BACKENDS = [b for b in WORKLOAD.backends if b != "cuda"]
 

@@ -42,7 +42,4 @@ def tuned_map(
 
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
-    kernel = {"naive": naive_map, "tuned": tuned_map}[inputs.algorithm]
-    output = inputs.output()
-    info = {"algorithm": inputs.algorithm}
-    return chunked_kernel(kernel, inputs.kernel_args(output), output, one_thread, steps, info)
+    return chunked_kernel({"naive": naive_map, "tuned": tuned_map}, inputs, one_thread, steps)

@@ -48,7 +48,4 @@ def tuned_zip(
 
 
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
-    kernel = {"naive": naive_zip, "tuned": tuned_zip}[inputs.algorithm]
-    output = inputs.output()
-    info = {"algorithm": inputs.algorithm}
-    return chunked_kernel(kernel, inputs.kernel_args(output), output, get_num_threads, steps, info)
+    return chunked_kernel({"naive": naive_zip, "tuned": tuned_zip}, inputs, get_num_threads, steps)
