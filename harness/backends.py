@@ -11,7 +11,9 @@ import importlib.util
 import os
 from functools import cache
 
+from harness.cython_build import build_unavailable_reason
 from harness.implementations import (
+    built_at_install,
     cython_source,
     defining_package,
     module_exists,
@@ -95,7 +97,10 @@ def implementation_unavailable_reason(workload: Workload, backend: str) -> str |
         return reason
     module_name = workload.implementations[backend]
     if backend == "cython" and not module_exists(module_name) and cython_source(module_name) is not None:
-        return not_built_message(module_name)
+        if built_at_install(module_name):
+            return not_built_message(module_name)
+        reason = build_unavailable_reason()  # else it is compiled on first use
+        return f"{module_name}: {reason}" if reason else None
     return None
 
 

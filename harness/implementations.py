@@ -3,6 +3,8 @@
 Only a documented missing piece makes a backend *unavailable*: an optional dependency
 that is not installed (numba, numba-cuda, Cython for code generated at run time) or a
 Cython extension that was not built (its ``.pyx`` is there, the compiled module is not).
+A user's workload is never installed: its ``.pyx`` is compiled on first use instead
+(``harness.cython_build``), and only a missing Cython or C compiler makes it unavailable.
 Anything else is the workload's own fault and must fail loudly: a backend module that
 imports a module that does not exist, an import error raised by the module's own code,
 or an implementation path that names no module (paths are package-qualified:
@@ -23,6 +25,9 @@ import importlib.util
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+# Packages whose .pyx files `pip install -e .` compiles: this project's own workloads.
+INSTALLED_PACKAGES: tuple[str, ...] = ("workloads",)
 
 # Top-level modules whose absence makes a backend unavailable, and what installs them.
 OPTIONAL_DEPENDENCIES = {
@@ -70,6 +75,11 @@ def cython_source(module_name: str) -> Path | None:
         if source.exists():
             return source
     return None
+
+
+def built_at_install(module_name: str) -> bool:
+    """Whether ``module_name`` belongs to a package that ``pip install`` compiles (else: compiled on first use)."""
+    return module_name.partition(".")[0] in INSTALLED_PACKAGES
 
 
 def not_built_message(module_name: str) -> str:

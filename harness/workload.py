@@ -23,9 +23,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from harness.cython_build import CythonBuildError, build_unavailable_reason
+from harness.cython_build import load as load_compiled
 from harness.implementations import (
+    built_at_install,
     conventional_implementations,
     cython_source,
     declaring_package,
@@ -345,13 +349,21 @@ class Workload:
         if backend not in self.implementations:
             raise BackendUnavailable(no_implementation_message(self.name, self.package, backend))
         module_name = self.implementations[backend]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise self._import_failure(backend, module_name, error) from error
+        module = self._import(backend, module_name)
         if not callable(getattr(module, "prepare", None)):
             raise ImplementationError(f"{module_name} defines no prepare(inputs, params, steps)")
         return module
+
+    def _import(self, backend: str, module_name: str) -> Any:
+        """The backend's module; a user's ``.pyx`` not yet compiled is compiled now (``harness.cython_build``)."""
+        try:
+            return importlib.import_module(module_name)
+        except ImportError as error:
+            unbuilt = backend == "cython" and names_the_module(module_name, error)
+            source = cython_source(module_name) if unbuilt else None
+            if source is None or built_at_install(module_name):
+                raise self._import_failure(backend, module_name, error) from error
+        return compiled_on_first_use(module_name, source)
 
     def _import_failure(self, backend: str, module_name: str, error: ImportError) -> Exception:
         """BackendUnavailable for a missing optional piece; ImplementationError otherwise."""
@@ -365,3 +377,18 @@ class Workload:
         if isinstance(error, ModuleNotFoundError):
             return ImplementationError(f"{module_name} imports a module that does not exist: {error}")
         return ImplementationError(f"importing {module_name} raised {type(error).__name__}: {error}")
+
+
+def compiled_on_first_use(module_name: str, source: Path) -> Any:
+    """A user's Cython module built from ``source`` (or loaded from the build cache).
+
+    BackendUnavailable without Cython or a C compiler; ImplementationError when the
+    ``.pyx`` does not compile, which is the workload's own fault.
+    """
+    reason = build_unavailable_reason()
+    if reason:
+        raise BackendUnavailable(f"{module_name}: {reason}")
+    try:
+        return load_compiled(module_name, source)
+    except CythonBuildError as error:
+        raise ImplementationError(str(error)) from error
