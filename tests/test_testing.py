@@ -60,21 +60,8 @@ def prepare(inputs, params, steps):
     values = inputs.tolist()
     return Kernel(call=lambda: sum(value * value for value in values))
 ''',
-    "cython_impl.pyx": '''
-from harness.workload import Kernel
-
-
-cpdef double sum_of_squares(double[::1] values):
-    cdef double total = 0.0
-    cdef Py_ssize_t i
-    for i in range(values.shape[0]):
-        total += values[i] * values[i]
-    return total
-
-
-def prepare(inputs, params, steps):
-    return Kernel(call=lambda: sum_of_squares(inputs))
-''',
+    # the toy fixture's Cython sum of squares serves here too
+    "cython_impl.pyx": (Path(__file__).parent / "fixtures" / "workloads" / "toy" / "cython_impl.pyx").read_text(),
 }
 
 CONFORMANCE_TESTS = "from harness.pytest_plugin import test_backend_conforms, test_workload_conforms  # noqa: F401\n"
