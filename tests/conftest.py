@@ -10,6 +10,8 @@ os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 FIXTURE_WORKLOADS = Path(__file__).parent / "fixtures" / "workloads"
 
+pytest_plugins = ["pytester"]  # tests/test_testing.py runs the conformance plugin on a user's folder
+
 
 @pytest.fixture
 def fixture_workloads(monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import backends
+from harness.core import backends, implementations
 from harness.core.registry import discover
 
 
@@ -48,11 +48,28 @@ def test_simulated_cuda_is_available_with_a_note():
     assert "timings are meaningless" in backends.cuda_note()
 
 
-def test_unbuilt_cython_extension_is_reported_per_workload(fixture_workloads):
+def test_an_unbuilt_extension_of_an_installed_package_is_reported_per_workload(fixture_workloads, monkeypatch):
     toy = discover()["toy"]
+    monkeypatch.setattr(implementations, "INSTALLED_PACKAGES", ("toy",))
+    monkeypatch.setattr(backends, "module_exists", lambda name: False)  # as if never compiled in this process
     reason = backends.implementation_unavailable_reason(toy, "cython")
-    assert reason == "Cython extension toy.not_built_impl not built: run `pip install -e .`"
-    assert backends.implementation_unavailable_reason(toy, "cuda") == "workload 'toy' has no cuda implementation"
+    assert reason == "Cython extension toy.cython_impl not built: run `pip install -e .`"
+    assert backends.implementation_unavailable_reason(toy, "cuda") == (
+        "workload 'toy' has no cuda implementation (no module toy.cuda_impl)"
+    )
+
+
+def test_a_users_pyx_is_unavailable_without_a_c_compiler(fixture_workloads, monkeypatch):
+    toy = discover()["toy"]
+    monkeypatch.setattr(backends, "module_exists", lambda name: False)  # as if never compiled in this process
+    assert backends.implementation_unavailable_reason(toy, "cython") is None  # compiled on first use
+    monkeypatch.setenv("CC", "no-such-compiler-anywhere")
+    reason = backends.implementation_unavailable_reason(toy, "cython")
+    assert reason == (
+        "toy.cython_impl: no C compiler ('no-such-compiler-anywhere' is not on the PATH), so this workload's "
+        ".pyx cannot be compiled: install one (e.g. gcc) or set CC"
+    )
+    assert backends.implementation_problem(toy, "cython") is None
 
 
 def test_an_unfound_path_is_a_problem_not_a_reason_to_be_unavailable(monkeypatch):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
-LAYERS = {"core": 0, "run": 1, "profiling": 2, "report": 2, "regress": 2, "cli": 3}
+LAYERS = {"core": 0, "run": 1, "profiling": 2, "report": 2, "regress": 2, "cli": 3, "testing": 3}
 
 
 def module_name(path: Path) -> str:

@@ -15,6 +15,14 @@ def test_builtin_workloads_are_found():
     assert "mandelbrot" in discover()
 
 
+def test_the_shared_libraries_are_not_workloads():
+    discovery = discover_workloads()
+    assert set(discovery.workloads) == {
+        "mandelbrot", "matmul", "scalar_network", "tensor_map", "tensor_reduce", "tensor_zip"
+    }
+    assert discovery.failures == []
+
+
 def test_user_directories_add_workloads(fixture_workloads):
     found = discover()
     assert {"toy", "faulty"} <= set(found)

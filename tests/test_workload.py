@@ -2,6 +2,7 @@ import importlib
 
 import pytest
 
+from harness.core import implementations
 from harness.core.workload import (
     BackendUnavailable,
     Comparison,
@@ -91,6 +92,56 @@ def package(tmp_path, monkeypatch, request):
     return add
 
 
+WORKLOAD_WITHOUT_PATHS = """
+from harness.core.workload import Comparison, Workload
+
+WORKLOAD = Workload(
+    name="conventional",
+    description="d",
+    presets={"quick": [{"n": 1}], "default": [{"n": 1}], "full": [{"n": 1}]},
+    make_inputs=lambda params: params["n"],
+    comparison=Comparison.exact(),
+    implementations={OVERRIDES},
+)
+"""
+
+
+def declare_in_package(package, overrides: str = "") -> Workload:
+    """A workload declared in the package's own ``__init__``, with no paths but ``overrides``."""
+    name = package("__init__.py", WORKLOAD_WITHOUT_PATHS.replace("OVERRIDES", overrides))
+    return importlib.import_module(name).WORKLOAD
+
+
+def test_backends_default_to_the_conventional_modules_of_the_declaring_package(package):
+    for module in ("numpy_impl.py", "python_impl.py", "helpers.py"):
+        package(module, "def prepare(inputs, params, steps): ...\n")
+    package("cython_impl.pyx", "def prepare(inputs, params, steps): pass\n")
+    workload = declare_in_package(package)
+    name = workload.package
+    assert name.startswith("pkg_backends_default")
+    assert workload.implementations == {
+        "python": f"{name}.python_impl",
+        "numpy": f"{name}.numpy_impl",
+        "cython": f"{name}.cython_impl",
+    }
+    assert workload.backends == ["python", "numpy", "cython"]
+    with pytest.raises(BackendUnavailable, match=rf"has no numba implementation \(no module {name}\.numba_impl\)"):
+        workload.load("numba")
+
+
+def test_an_explicit_path_overrides_the_conventional_one(package):
+    package("numpy_impl.py", "def prepare(inputs, params, steps): ...\n")
+    package("other.py", "def prepare(inputs, params, steps): ...\n")
+    name = package("python_impl.py", "def prepare(inputs, params, steps): ...\n")
+    workload = declare_in_package(package, f"'python': '{name}.other'")
+    assert workload.implementations == {"python": f"{name}.other", "numpy": f"{name}.numpy_impl"}
+
+
+def test_a_workload_declared_outside_a_package_has_only_its_named_paths():
+    assert declare().package == ""
+    assert declare().implementations == {"numpy": "nowhere.numpy_impl"}
+
+
 def test_a_path_that_names_no_module_is_an_implementation_error_with_a_hint():
     with pytest.raises(ImplementationError, match=r"'nowhere\.numpy_impl' cannot be found: .*package-qualified"):
         declare().load("numpy")
@@ -106,8 +157,9 @@ def test_an_unqualified_path_suggests_the_qualified_one(package, monkeypatch):
         workload.load("numpy")
 
 
-def test_missing_cython_extension_says_how_to_build_it(package):
+def test_missing_cython_extension_of_an_installed_package_says_how_to_build_it(package, monkeypatch):
     name = package("fast_impl.pyx", "def prepare(inputs, params, steps): pass\n")
+    monkeypatch.setattr(implementations, "INSTALLED_PACKAGES", (name,))
     workload = declare(implementations={"numpy": "x", "cython": f"{name}.fast_impl"})
     with pytest.raises(BackendUnavailable, match=r"not built: run `pip install -e \.`"):
         workload.load("cython")
@@ -136,6 +188,33 @@ def test_a_module_without_prepare_is_an_implementation_error(package):
     name = package("numpy_impl.py", "x = 1\n")
     with pytest.raises(ImplementationError, match="defines no prepare"):
         declare(implementations={"numpy": f"{name}.numpy_impl"}).load("numpy")
+
+
+def test_a_users_pyx_is_compiled_on_first_use(package, tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CYTHON_CACHE", str(tmp_path / "cache"))
+    source = "cpdef long triple(long n):\n    return 3 * n\n\ndef prepare(inputs, params, steps):\n    pass\n"
+    package("numpy_impl.py", "")
+    name = package("cython_impl.pyx", source)
+    module = declare_in_package(package).load("cython")
+    assert module.__name__ == f"{name}.cython_impl"
+    assert module.triple(14) == 42
+    assert str(tmp_path / "cache") in module.__file__
+
+
+def test_a_users_pyx_that_does_not_compile_is_an_implementation_error(package, tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CYTHON_CACHE", str(tmp_path / "cache"))
+    package("numpy_impl.py", "")
+    package("cython_impl.pyx", "cdef int x = 'not an int'\n")
+    with pytest.raises(ImplementationError, match=r"cython_impl\.pyx as .*cython_impl failed"):
+        declare_in_package(package).load("cython")
+
+
+def test_a_users_pyx_without_a_c_compiler_is_unavailable(package, monkeypatch):
+    monkeypatch.setenv("CC", "no-such-compiler-anywhere")
+    package("numpy_impl.py", "")
+    package("cython_impl.pyx", "def prepare(inputs, params, steps): pass\n")
+    with pytest.raises(BackendUnavailable, match=r"no C compiler .* install one \(e\.g\. gcc\) or set CC"):
+        declare_in_package(package).load("cython")
 
 
 def test_a_lower_precision_must_be_a_known_float():

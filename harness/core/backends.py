@@ -11,10 +11,13 @@ import importlib.util
 import os
 from functools import cache
 
+from harness.core.cython_build import build_unavailable_reason
 from harness.core.implementations import (
+    built_at_install,
     cython_source,
     defining_package,
     module_exists,
+    no_implementation_message,
     not_built_message,
     unfound_path_message,
 )
@@ -88,13 +91,16 @@ def implementation_unavailable_reason(workload: Workload, backend: str) -> str |
     workload: see ``implementation_problem``.
     """
     if backend not in workload.implementations:
-        return f"workload {workload.name!r} has no {backend} implementation"
+        return no_implementation_message(workload.name, workload.package, backend)
     reason = backend_unavailable_reason(backend)
     if reason:
         return reason
     module_name = workload.implementations[backend]
     if backend == "cython" and not module_exists(module_name) and cython_source(module_name) is not None:
-        return not_built_message(module_name)
+        if built_at_install(module_name):
+            return not_built_message(module_name)
+        reason = build_unavailable_reason()  # else it is compiled on first use
+        return f"{module_name}: {reason}" if reason else None
     return None
 
 

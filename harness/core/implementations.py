@@ -3,11 +3,17 @@
 Only a documented missing piece makes a backend *unavailable*: an optional dependency
 that is not installed (numba, numba-cuda, Cython for code generated at run time) or a
 Cython extension that was not built (its ``.pyx`` is there, the compiled module is not).
+A user's workload is never installed: its ``.pyx`` is compiled on first use instead
+(``harness.core.cython_build``), and only a missing Cython or C compiler makes it unavailable.
 Anything else is the workload's own fault and must fail loudly: a backend module that
 imports a module that does not exist, an import error raised by the module's own code,
 or an implementation path that names no module (paths are package-qualified:
 ``"saxpy.numpy_impl"``, not ``"numpy_impl"``). An ImportError's ``name`` tells the two
 apart: it names the module that could not be found.
+
+A workload that names no path for a backend gets the conventional one,
+``<its package>.<backend>_impl``, when that module (or, for cython, its ``.pyx``) is
+there; a backend with neither is one the workload does not have.
 
 Nothing here imports an implementation module; ``importlib.util.find_spec`` only imports
 the packages above it.
@@ -17,7 +23,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+
+# Packages whose .pyx files `pip install -e .` compiles: this project's own workloads.
+INSTALLED_PACKAGES: tuple[str, ...] = ("workloads",)
 
 # Top-level modules whose absence makes a backend unavailable, and what installs them.
 OPTIONAL_DEPENDENCIES = {
@@ -67,6 +77,11 @@ def cython_source(module_name: str) -> Path | None:
     return None
 
 
+def built_at_install(module_name: str) -> bool:
+    """Whether ``module_name`` belongs to a package that ``pip install`` compiles (else: compiled on first use)."""
+    return module_name.partition(".")[0] in INSTALLED_PACKAGES
+
+
 def not_built_message(module_name: str) -> str:
     return f"Cython extension {module_name} not built: run `pip install -e .`"
 
@@ -92,3 +107,42 @@ def defining_package(workload: object) -> str | None:
         if getattr(module, "__dict__", {}).get("WORKLOAD") is workload:
             return name
     return None
+
+
+def conventional_path(package: str, backend: str) -> str:
+    """The module a backend is looked for in when the workload names none: ``<package>.<backend>_impl``."""
+    return f"{package}.{backend}_impl"
+
+
+def conventional_implementations(package: str, backends: Iterable[str]) -> dict[str, str]:
+    """Backend -> conventional path, for each backend whose module (or cython ``.pyx``) ``package`` holds.
+
+    Called while the package's ``__init__`` runs: ``find_spec`` needs only the package's
+    ``__path__``, which is set by then, and imports no implementation.
+    """
+    found = {}
+    for backend in backends:
+        path = conventional_path(package, backend)
+        if module_exists(path) or (backend == "cython" and cython_source(path) is not None):
+            found[backend] = path
+    return found
+
+
+def declaring_package(internal_module: str) -> str:
+    """The package of the first caller outside ``internal_module``: where a ``Workload(...)`` is written.
+
+    ``collections.namedtuple`` finds its caller's module the same way. A top-level module
+    (a script, a test file outside a package) has no package: the empty string.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == internal_module:
+        frame = frame.f_back  # type: ignore[assignment]
+    return (frame.f_globals.get("__package__") or "") if frame is not None else ""
+
+
+def no_implementation_message(workload_name: str, package: str, backend: str) -> str:
+    """Why a workload has no ``backend``: it names no path, and its package has no conventional module."""
+    message = f"workload {workload_name!r} has no {backend} implementation"
+    if package:
+        message += f" (no module {conventional_path(package, backend)})"
+    return message

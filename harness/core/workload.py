@@ -1,7 +1,8 @@
 """The workload protocol: what a workload declares, and the shape every backend offers.
 
 A workload is a package exposing ``WORKLOAD = Workload(...)`` in its ``__init__``. Its
-implementations live in one module per backend; each module defines
+implementations live in one module per backend, ``<package>.<backend>_impl`` unless the
+workload names another path; each module defines
 
     def prepare(inputs, params, steps) -> Kernel
 
@@ -22,13 +23,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from harness.core.cython_build import CythonBuildError, build_unavailable_reason
+from harness.core.cython_build import load as load_compiled
 from harness.core.implementations import (
+    built_at_install,
+    conventional_implementations,
     cython_source,
+    declaring_package,
     defining_package,
     missing_optional_dependency,
     names_the_module,
+    no_implementation_message,
     not_built_message,
     unfound_path_message,
 )
@@ -209,7 +217,10 @@ class Workload:
                      seconds (tests, CI), ``default`` is what ``nox -s bench`` runs,
                      ``full`` is a scaling study over sizes. More presets are welcome.
     make_inputs:     params -> inputs, deterministic (seeded), shared by every backend.
-    implementations: backend name -> module path of the module defining ``prepare``.
+    implementations: backend name -> module path of the module defining ``prepare``. A
+                     backend not named here is ``<package>.<backend>_impl`` when that
+                     module (for cython, a compiled module or its ``.pyx``) exists, and
+                     absent otherwise; after construction this holds every backend found.
     comparison:      how results are compared with the reference backend's result.
     reference:       the backend whose result is the reference (``numpy`` by default).
     work:            (params, inputs) -> Work per call, where a rate is meaningful.
@@ -223,14 +234,16 @@ class Workload:
                      choices); overrides and preset cases are checked against it before
                      any entry runs. Undeclared parameters take the kind of their preset
                      values (see ``harness.core.parameters``).
+    package:         where conventional implementation modules are looked for; by
+                     default the package of the module that writes ``Workload(...)``.
     """
 
     name: str
     description: str
     presets: Mapping[str, Sequence[Mapping[str, Any]]]
     make_inputs: Callable[[Params], Any]
-    implementations: Mapping[str, str]
     comparison: Comparison
+    implementations: Mapping[str, str] = field(default_factory=dict)
     reference: str = "numpy"
     work: Callable[[Params, Any], Work] | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -238,8 +251,10 @@ class Workload:
     size_parameters: Sequence[str] = ()
     outside_references: Sequence[OutsideReference] = ()
     parameter_types: Mapping[str, ParameterType] = field(default_factory=dict)
+    package: str = ""
 
     def __post_init__(self) -> None:
+        self._fill_implementations()
         unknown = sorted(set(self.implementations) - set(BACKENDS))
         if unknown:
             raise WorkloadError(
@@ -269,6 +284,14 @@ class Workload:
                 f"workload {self.name!r}: parameter_types names {typed_unknown}, which are not among its "
                 f"parameters; choose from: {', '.join(self.parameters)}"
             )
+
+    def _fill_implementations(self) -> None:
+        """Add the conventional ``<package>.<backend>_impl`` of each backend not named explicitly."""
+        package = self.package or declaring_package(__name__)
+        unnamed = [backend for backend in BACKENDS if backend not in self.implementations]
+        found = conventional_implementations(package, unnamed) if package else {}
+        object.__setattr__(self, "package", package)  # frozen: set once, while constructing
+        object.__setattr__(self, "implementations", {**found, **self.implementations})
 
     @property
     def backends(self) -> list[str]:
@@ -324,15 +347,23 @@ class Workload:
         ``harness.core.implementations``), ImplementationError when the workload is at fault.
         """
         if backend not in self.implementations:
-            raise BackendUnavailable(f"workload {self.name!r} has no {backend} implementation")
+            raise BackendUnavailable(no_implementation_message(self.name, self.package, backend))
         module_name = self.implementations[backend]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise self._import_failure(backend, module_name, error) from error
+        module = self._import(backend, module_name)
         if not callable(getattr(module, "prepare", None)):
             raise ImplementationError(f"{module_name} defines no prepare(inputs, params, steps)")
         return module
+
+    def _import(self, backend: str, module_name: str) -> Any:
+        """The backend's module; a user's ``.pyx`` not yet compiled is compiled now (``harness.core.cython_build``)."""
+        try:
+            return importlib.import_module(module_name)
+        except ImportError as error:
+            unbuilt = backend == "cython" and names_the_module(module_name, error)
+            source = cython_source(module_name) if unbuilt else None
+            if source is None or built_at_install(module_name):
+                raise self._import_failure(backend, module_name, error) from error
+        return compiled_on_first_use(module_name, source)
 
     def _import_failure(self, backend: str, module_name: str, error: ImportError) -> Exception:
         """BackendUnavailable for a missing optional piece; ImplementationError otherwise."""
@@ -346,3 +377,18 @@ class Workload:
         if isinstance(error, ModuleNotFoundError):
             return ImplementationError(f"{module_name} imports a module that does not exist: {error}")
         return ImplementationError(f"importing {module_name} raised {type(error).__name__}: {error}")
+
+
+def compiled_on_first_use(module_name: str, source: Path) -> Any:
+    """A user's Cython module built from ``source`` (or loaded from the build cache).
+
+    BackendUnavailable without Cython or a C compiler; ImplementationError when the
+    ``.pyx`` does not compile, which is the workload's own fault.
+    """
+    reason = build_unavailable_reason()
+    if reason:
+        raise BackendUnavailable(f"{module_name}: {reason}")
+    try:
+        return load_compiled(module_name, source)
+    except CythonBuildError as error:
+        raise ImplementationError(str(error)) from error

@@ -18,7 +18,7 @@ import pytest
 from tensor_strategies import skip_reason
 
 from harness.core.workload import StepTimer, Workload
-from workloads.tensor_core.algorithm import ALGORITHMS
+from workloads.lib.tensor_core.algorithm import ALGORITHMS
 
 LOOP_NAMES = {"prange": "range"}
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from harness.core.backends import implementation_unavailable_reason
 from harness.core.correctness import compare
 from harness.core.workload import StepTimer, Workload
-from workloads.tensor_core import StridedTensor
+from workloads.lib.tensor_core import StridedTensor
 
 SETTINGS = {"max_examples": 15, "deadline": None}
 

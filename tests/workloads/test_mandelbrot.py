@@ -1,4 +1,4 @@
-"""Every Mandelbrot backend against the reference and against the talk's own program."""
+"""Mandelbrot beyond conformance: the talk's grid, its validation sums on every backend, and its own program."""
 
 import json
 import subprocess
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from harness.core.backends import implementation_unavailable_reason
-from harness.core.correctness import compare
 from harness.core.workload import StepTimer
 from harness.run.construct import outside_checks
 from workloads.mandelbrot import TALK_VALIDATION_SUMS, WORKLOAD
@@ -91,17 +90,6 @@ def test_every_cpu_backend_sums_the_ozsvald_run_to_the_talks_1148485(backend):
 def test_python_is_the_talks_calculate_z():
     q = [complex(0, 0), complex(2, 2), complex(0.5, 0)]
     assert calculate_z_serial_purepython(q, 50, [0j] * 3) == [0, 0, 4]
-
-
-@pytest.mark.parametrize("backend", WORKLOAD.backends)
-def test_every_backend_matches_the_reference_exactly(backend):
-    reason = implementation_unavailable_reason(WORKLOAD, backend)
-    if reason:
-        pytest.skip(reason)
-    reference = evaluate(WORKLOAD.reference, SMALL)
-    check = compare(evaluate(backend, SMALL), reference, WORKLOAD.comparison_for(backend))
-    assert check.passed, check.message
-    assert check.size == len(make_grid(60, 60))
 
 
 def test_the_reference_agrees_with_the_talks_program():

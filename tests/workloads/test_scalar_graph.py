@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workloads.scalar_graph import Graph, Scalar, format_pass_table, gradient, optimise
-from workloads.scalar_graph.optimize import CLEANUP_PASSES, FUSION_PASSES, run_pass
+from workloads.lib.scalar_graph import Graph, Scalar, format_pass_table, gradient, optimise
+from workloads.lib.scalar_graph.optimize import CLEANUP_PASSES, FUSION_PASSES, run_pass
 from workloads.scalar_network.network import build_network
 
 

@@ -121,7 +121,7 @@ def test_info_reports_passes_and_sizes() -> None:
 
 
 def test_cython_without_a_c_compiler_is_unavailable(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from workloads.scalar_graph import build_cache
+    from workloads.lib.scalar_graph import build_cache
 
     monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(build_cache, "_compile_command",

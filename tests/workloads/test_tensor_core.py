@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensor_strategies import SETTINGS, shapes, strided_tensors
 
-from workloads.tensor_core import (
+from workloads.lib.tensor_core import (
     BroadcastError,
     StridedTensor,
     broadcast_index,
@@ -126,6 +126,6 @@ def test_default_preset_reaches_the_issue_sizes_and_gives_python_a_case(name):
 
 def test_compile_for_skips_an_interpreted_function():
     """Under the line profiler a dispatcher is swapped for its py_func: nothing to compile."""
-    from workloads.tensor_core.numba_helpers import compile_for
+    from workloads.lib.tensor_core.numba_helpers import compile_for
 
     compile_for(lambda x: x, (1.0,))  # must not raise

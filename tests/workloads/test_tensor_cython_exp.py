@@ -13,8 +13,8 @@ from exp_cases import ieee_edges, sigmoid_inputs, units_in_last_place, whole_ran
 
 cython_map = pytest.importorskip("workloads.tensor_map.cython_impl", reason="Cython extension not built")
 
-from workloads.tensor_core import StridedTensor  # noqa: E402
-from workloads.tensor_core.operators import UNARY_CODES  # noqa: E402
+from workloads.lib.tensor_core import StridedTensor  # noqa: E402
+from workloads.lib.tensor_core.operators import UNARY_CODES  # noqa: E402
 
 
 def tuned_map(op: str, values: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ from exp_cases import OVERFLOW_ABOVE, UNDERFLOW_BELOW, ieee_edges, sigmoid_input
 
 numba = pytest.importorskip("numba")
 
-from workloads.tensor_core import numba_exp  # noqa: E402
-from workloads.tensor_core.numba_exp import vectorisable_exp, vectorisable_sigmoid  # noqa: E402
+from workloads.lib.tensor_core import numba_exp  # noqa: E402
+from workloads.lib.tensor_core.numba_exp import vectorisable_exp, vectorisable_sigmoid  # noqa: E402
 
 
 @numba.njit(fastmath={"contract"})

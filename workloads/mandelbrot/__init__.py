@@ -75,14 +75,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.mandelbrot.python_impl",
-        "numpy": "workloads.mandelbrot.numpy_impl",
-        "cython": "workloads.mandelbrot.cython_impl",
-        "numba": "workloads.mandelbrot.numba_impl",
-        "numba_parallel": "workloads.mandelbrot.numba_parallel_impl",
-        "cuda": "workloads.mandelbrot.cuda_impl",
-    },
     comparison=Comparison.exact(
         "iteration counts are integers and every backend evaluates the same float64 "
         "recurrence, without fused multiply-add"

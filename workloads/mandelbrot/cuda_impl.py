@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.cuda_launch import launched_kernel
 from harness.core.workload import Kernel, StepTimer
 
 from .inputs import MandelbrotInputs
@@ -33,17 +33,6 @@ def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
         d_output = cuda.device_array(q_real.size, dtype=np.int64)
         cuda.synchronize()
     blocks = (q_real.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
-    maxiter = inputs.maxiter
     launch = calculate_z_kernel[blocks, THREADS_PER_BLOCK]
-
-    def call() -> object:
-        launch(d_real, d_imag, maxiter, d_output)
-        cuda.synchronize()
-        return d_output
-
-    return Kernel(
-        call=call,
-        fetch=lambda device_array: device_array.copy_to_host(),
-        time_loops=cuda_event_timer(lambda: launch(d_real, d_imag, maxiter, d_output)),
-        info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks},
-    )
+    args = (d_real, d_imag, inputs.maxiter, d_output)
+    return launched_kernel(launch, args, d_output, {"threads_per_block": THREADS_PER_BLOCK, "blocks": blocks})

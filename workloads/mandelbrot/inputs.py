@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from harness.core.workload import Kernel, StepTimer
 
 X1, X2, Y1, Y2 = -2.13, 0.77, -1.3, 1.3
 
@@ -19,6 +22,17 @@ class MandelbrotInputs:
         """Real and imaginary parts as contiguous float64 arrays."""
         q = np.array(self.q, dtype=np.complex128)
         return np.ascontiguousarray(q.real), np.ascontiguousarray(q.imag)
+
+
+ArrayLoop = Callable[[np.ndarray, np.ndarray, int], Any]
+
+
+def array_kernel(calculate_z: ArrayLoop, inputs: MandelbrotInputs, steps: StepTimer) -> Kernel:
+    """A Kernel calling ``calculate_z(q_real, q_imag, maxiter)``, the arrays made once (``to_arrays``)."""
+    with steps("to_arrays"):
+        q_real, q_imag = inputs.as_arrays()
+    maxiter = inputs.maxiter
+    return Kernel(call=lambda: calculate_z(q_real, q_imag, maxiter))
 
 
 def make_grid(width: int, height: int) -> list[complex]:

@@ -7,7 +7,7 @@ from numba import njit, prange
 
 from harness.core.workload import Kernel, StepTimer
 
-from .inputs import MandelbrotInputs
+from .inputs import MandelbrotInputs, array_kernel
 from .point import escape_count
 
 point_escape_count = njit(inline="always")(escape_count)
@@ -22,7 +22,4 @@ def calculate_z(q_real: np.ndarray, q_imag: np.ndarray, maxiter: int) -> np.ndar
 
 
 def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
-    with steps("to_arrays"):
-        q_real, q_imag = inputs.as_arrays()
-    maxiter = inputs.maxiter
-    return Kernel(call=lambda: calculate_z(q_real, q_imag, maxiter))
+    return array_kernel(calculate_z, inputs, steps)

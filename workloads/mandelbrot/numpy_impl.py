@@ -11,7 +11,7 @@ import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
 
-from .inputs import MandelbrotInputs
+from .inputs import MandelbrotInputs, array_kernel
 
 
 def calculate_z(q_real: np.ndarray, q_imag: np.ndarray, maxiter: int) -> np.ndarray:
@@ -37,7 +37,4 @@ def calculate_z(q_real: np.ndarray, q_imag: np.ndarray, maxiter: int) -> np.ndar
 
 
 def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
-    with steps("to_arrays"):
-        q_real, q_imag = inputs.as_arrays()
-    maxiter = inputs.maxiter
-    return Kernel(call=lambda: calculate_z(q_real, q_imag, maxiter))
+    return array_kernel(calculate_z, inputs, steps)

@@ -3,7 +3,7 @@
 ``left`` is (batch, n, n); ``right`` is (batch, n, n) in the ``contiguous`` layout, or
 (1, n, n) in the ``broadcast`` layout, read with batch stride 0 as MiniTorch does.
 
-``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+``algorithm`` (``workloads.lib.tensor_core.algorithm``) picks what every backend but numpy
 runs: ``naive``, MiniTorch's triple loop (i, j, k innermost; the GPU: one thread per
 output, no shared memory), or ``tuned`` (blocked, packed i-k-j with 2x2 register
 blocking; the GPU: a shared-memory tiled kernel). numpy runs BLAS for both.
@@ -13,7 +13,7 @@ layouts, tuned, and broadcast naive; ``default`` runs n = 512 in both layouts an
 broadcast, tuned, and n = 64 broadcast naive, so naive -> tuned is measured on every
 backend, python included; ``full`` scales tuned n from 32 to 1024. The python backend
 costs about a microsecond per multiply-add, so it declines cases above 2^21
-multiply-adds as unavailable (n = 64 runs; see ``workloads.tensor_core.python_limit``).
+multiply-adds as unavailable (n = 64 runs; see ``workloads.lib.tensor_core.python_limit``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 
 from harness.core.parameters import ParameterType
 from harness.core.workload import Comparison, Params, Work, Workload
-from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
-from workloads.tensor_core.parameter_types import SHARED, choice
+from workloads.lib.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.lib.tensor_core.parameter_types import SHARED, choice
 
 from .inputs import LAYOUTS, MatmulInputs, make_inputs
 
@@ -61,14 +61,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.matmul.python_impl",
-        "numpy": "workloads.matmul.numpy_impl",
-        "cython": "workloads.matmul.cython_impl",
-        "numba": "workloads.matmul.numba_impl",
-        "numba_parallel": "workloads.matmul.numba_parallel_impl",
-        "cuda": "workloads.matmul.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-9,
         atol=1e-9,

@@ -20,9 +20,9 @@ from typing import Any
 
 from numba import cuda, float64
 
-from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.cuda_launch import launched_kernel
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.cuda_helpers import to_device_tensor
+from workloads.lib.tensor_core.cuda_helpers import tensors_to_device
 
 from . import dot as strided_dot
 from .inputs import MatmulInputs, batch_strides
@@ -80,26 +80,13 @@ def tuned_matmul_kernel(  # type: ignore[no-untyped-def]
 
 def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     output = inputs.output()
-    with steps("to_device"):
-        left, _, left_strides = to_device_tensor(inputs.left)
-        right, _, right_strides = to_device_tensor(inputs.right)
-        out, out_shape, out_strides = to_device_tensor(output)
-        cuda.synchronize()
+    on_device = tensors_to_device(steps, inputs.left, inputs.right, output)
+    (left, _, left_strides), (right, _, right_strides), (out, out_shape, out_strides) = on_device
     batches, rows, cols = (int(s) for s in output.shape)
     grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE, batches)
     kernel = naive_matmul_kernel if inputs.algorithm == "naive" else tuned_matmul_kernel
     launch = kernel[grid, (TILE, TILE)]
     args: tuple[Any, ...] = (out, out_shape, out_strides, left, left_strides, right, right_strides)
     args += (*batch_strides(inputs), int(inputs.left.shape[2]))
-
-    def call() -> object:
-        launch(*args)
-        cuda.synchronize()
-        return out
-
-    return Kernel(
-        call=call,
-        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
-        time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "algorithm": inputs.algorithm, "tile": TILE, "grid": list(grid)},
-    )
+    info = {"algorithm": inputs.algorithm, "tile": TILE, "grid": list(grid)}
+    return launched_kernel(launch, args, out, info, output.reshape_values)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.core.workload import Params
-from workloads.tensor_core import StridedTensor, rng_for
-from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
+from workloads.lib.tensor_core import StridedTensor, rng_for
+from workloads.lib.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
 
 LAYOUTS = ("contiguous", "broadcast")
 

@@ -36,8 +36,8 @@ import numpy as np
 from numba import njit
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor, partition
-from workloads.tensor_core.numba_helpers import compile_for
+from workloads.lib.tensor_core import StridedTensor, partition
+from workloads.lib.tensor_core.numba_helpers import output_kernel
 
 from . import dot as strided_dot
 from .blocking import COLS, DEPTH, ROWS, TASK_ROWS
@@ -181,13 +181,7 @@ def task_count(inputs: MatmulInputs, output: StridedTensor) -> int:
 
 def prepare_kernel(kernels: dict[str, Any], inputs: MatmulInputs, steps: StepTimer) -> Kernel:
     """Compile the algorithm's kernel (serial or parallel) for these inputs and wrap it."""
-    kernel, output = kernels[inputs.algorithm], inputs.output()
-    operands, tasks = operands_of(inputs, output), task_count(inputs, output)
-    with steps("compile"):
-        compile_for(kernel, (operands, tasks))
-
-    def call() -> np.ndarray:
-        kernel(operands, tasks)
-        return output.storage
-
-    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})
+    output = inputs.output()
+    tasks = task_count(inputs, output)
+    args, info = (operands_of(inputs, output),), {"algorithm": inputs.algorithm}
+    return output_kernel(kernels[inputs.algorithm], args, lambda: tasks, output, steps, info)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
+from workloads.lib.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
 
 from .inputs import MatmulInputs
 

@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import python_limit
-from workloads.tensor_core.partition import block_count, row_block
+from workloads.lib.tensor_core import python_limit
+from workloads.lib.tensor_core.partition import block_count, row_block
 
 from .blocking import COLS, DEPTH, ROWS
 from .inputs import MatmulInputs, batch_strides

@@ -61,14 +61,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.scalar_network.python_impl",
-        "numpy": "workloads.scalar_network.numpy_impl",
-        "cython": "workloads.scalar_network.cython_impl",
-        "numba": "workloads.scalar_network.numba_impl",
-        "numba_parallel": "workloads.scalar_network.numba_parallel_impl",
-        "cuda": "workloads.scalar_network.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-9,
         atol=1e-12,

@@ -17,9 +17,9 @@ from numba import cuda
 
 from harness.core.cuda_timing import cuda_event_timer, device_info
 from harness.core.workload import Kernel, StepTimer
-from workloads.scalar_graph import Graph
-from workloads.scalar_graph.build_cache import load_python_source
-from workloads.scalar_graph.codegen import Dialect, indent, statements
+from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph.build_cache import load_python_source
+from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
 
 from .inputs import NetworkInputs
 from .network import construct

@@ -16,9 +16,9 @@ import Cython  # noqa: F401  (a missing Cython makes this backend unavailable)
 import numpy as np
 
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
-from workloads.scalar_graph import Graph
-from workloads.scalar_graph.build_cache import CompilerMissing, build_cython
-from workloads.scalar_graph.codegen import Dialect, indent, statements
+from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph.build_cache import CompilerMissing, build_cython
+from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct

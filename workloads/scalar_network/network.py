@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.workload import StepTimer
-from workloads.scalar_graph import Graph, Scalar, Tape, format_pass_table, gradient, optimise
-from workloads.scalar_graph.tape import to_tape
+from workloads.lib.scalar_graph import Graph, Scalar, Tape, format_pass_table, gradient, optimise
+from workloads.lib.scalar_graph.tape import to_tape
 
 from .inputs import N_FEATURES, N_SAMPLE_COLUMNS, RUNGS, parameter_count
 

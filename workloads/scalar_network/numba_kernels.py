@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.scalar_graph import Graph, Tape
-from workloads.scalar_graph.build_cache import load_python_source
-from workloads.scalar_graph.codegen import Dialect, indent, statements
-from workloads.scalar_graph.ops import CODES
+from workloads.lib.scalar_graph import Graph, Tape
+from workloads.lib.scalar_graph.build_cache import load_python_source
+from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
+from workloads.lib.scalar_graph.ops import CODES
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.scalar_graph import Graph
-from workloads.scalar_graph.ops import CONST, INPUT, PARAM
+from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph.ops import CONST, INPUT, PARAM
 
 from .inputs import NetworkInputs
 from .network import construct

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.scalar_graph import Graph
-from workloads.scalar_graph.ops import CONST, INPUT, OPS, PARAM
+from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph.ops import CONST, INPUT, OPS, PARAM
 
 from .inputs import NetworkInputs
 from .network import construct

@@ -5,7 +5,7 @@ Ops: neg, exp, relu, sigmoid. Layouts: ``contiguous`` (row-major matrix) and
 walks the input with a large stride). The output is always a fresh contiguous tensor of
 the input's shape, allocated in ``prepare``; a call fills it.
 
-``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+``algorithm`` (``workloads.lib.tensor_core.algorithm``) picks what every backend but numpy
 runs: ``naive``, MiniTorch's per-element loop (``to_index``, ``broadcast_index``,
 ``index_to_position`` for every element), or ``tuned``: no indexing at all when input
 and output share a layout (a unit-stride loop, exp and sigmoid from a vectorisable
@@ -28,8 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.workload import Comparison, Params, Work, Workload
-from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
-from workloads.tensor_core.parameter_types import ELEMENTS, SHARED, choice
+from workloads.lib.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.lib.tensor_core.parameter_types import ELEMENTS, SHARED, choice
 
 from .inputs import LAYOUTS, MapInputs, make_inputs
 
@@ -75,14 +75,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_map.python_impl",
-        "numpy": "workloads.tensor_map.numpy_impl",
-        "cython": "workloads.tensor_map.cython_impl",
-        "numba": "workloads.tensor_map.numba_impl",
-        "numba_parallel": "workloads.tensor_map.numba_parallel_impl",
-        "cuda": "workloads.tensor_map.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-14,
         reason="neg and relu are exact; exp and sigmoid use NumPy's SIMD exp in the reference, "

@@ -21,17 +21,17 @@ from typing import Any
 from numba import cuda, int64
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.cuda_elementwise import one_thread_per_element
-from workloads.tensor_core.cuda_helpers import (
+from workloads.lib.tensor_core.cuda_elementwise import one_thread_per_element
+from workloads.lib.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_unary,
     broadcast_index,
     check_dims,
     index_to_position,
-    to_device_tensor,
+    tensors_to_device,
     to_index,
 )
-from workloads.tensor_core.indexing import same_layout
+from workloads.lib.tensor_core.indexing import same_layout
 
 from .inputs import MapInputs
 
@@ -59,10 +59,7 @@ def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
     source = inputs.source
     check_dims(source.ndim)
     output = inputs.output()
-    with steps("to_device"):
-        source_args = to_device_tensor(source)
-        out_args = to_device_tensor(output)
-        cuda.synchronize()
+    source_args, out_args = tensors_to_device(steps, source, output)
     args: tuple[Any, ...]
     if inputs.algorithm == "tuned" and same_layout(output.shape, output.strides, source.shape, source.strides):
         kernel, args, kind = aligned_map_kernel, (inputs.code, out_args[0], source_args[0]), "aligned"

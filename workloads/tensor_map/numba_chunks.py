@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workloads.tensor_core.numba_elementwise import Parts, chunk_count, chunk_start, last_step, row_count
-from workloads.tensor_core.numba_helpers import (
+from workloads.lib.tensor_core.numba_elementwise import Parts, chunk_count, chunk_start, last_step, row_count
+from workloads.lib.tensor_core.numba_helpers import (
     apply_unary,
     apply_unary_vectorisable,
     broadcast_index,
@@ -35,7 +35,7 @@ from workloads.tensor_core.numba_helpers import (
     same_layout,
     to_index,
 )
-from workloads.tensor_core.operators import UNARY_CODES
+from workloads.lib.tensor_core.operators import UNARY_CODES
 
 NEG, EXP, RELU, SIGMOID = (UNARY_CODES[name] for name in ("neg", "exp", "relu", "sigmoid"))
 

@@ -11,7 +11,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.numba_elementwise import chunked_kernel, kernel_options
+from workloads.lib.tensor_core.numba_elementwise import chunked_kernel, kernel_options
 
 from .inputs import MapInputs
 from .numba_chunks import naive_chunk, naive_chunks, tuned_chunk, tuned_chunks
@@ -42,7 +42,4 @@ def tuned_map(
 
 
 def prepare(inputs: MapInputs, params: dict, steps: StepTimer) -> Kernel:
-    kernel = {"naive": naive_map, "tuned": tuned_map}[inputs.algorithm]
-    output = inputs.output()
-    info = {"algorithm": inputs.algorithm}
-    return chunked_kernel(kernel, inputs.kernel_args(output), output, get_num_threads, steps, info)
+    return chunked_kernel({"naive": naive_map, "tuned": tuned_map}, inputs, get_num_threads, steps)

@@ -9,10 +9,10 @@ row's start positions once and walks the last dimension with constant strides.
 from __future__ import annotations
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import python_limit
-from workloads.tensor_core.elementwise import CHUNKS_PER_THREAD, chunk_count, chunk_start, last_step, row_count
-from workloads.tensor_core.indexing import broadcast_index, index_to_position, same_layout, to_index
-from workloads.tensor_core.operators import UNARY_FUNCTIONS, UnaryFunction
+from workloads.lib.tensor_core import python_limit
+from workloads.lib.tensor_core.elementwise import CHUNKS_PER_THREAD, chunk_count, chunk_start, last_step, row_count
+from workloads.lib.tensor_core.indexing import broadcast_index, index_to_position, same_layout, to_index
+from workloads.lib.tensor_core.operators import UNARY_FUNCTIONS, UnaryFunction
 
 from .inputs import MapInputs
 

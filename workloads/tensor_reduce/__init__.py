@@ -5,7 +5,7 @@ The output keeps the reduced dimension with size 1 (MiniTorch's semantics, NumPy
 reducing along the last dim walks memory with a large stride). ``dim`` defaults to the
 last dimension; tests reduce along every dim.
 
-``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+``algorithm`` (``workloads.lib.tensor_core.algorithm``) picks what every backend but numpy
 runs: ``naive``, MiniTorch's reduce (per output, the reduced dim walked through
 ``index_to_position``), or ``tuned`` (first positions found once per output, tiles of
 neighbouring outputs for a strided dim, local accumulators). numpy runs its own
@@ -16,7 +16,7 @@ Presets (small, since each case runs on six backends; every case names its algor
 ``default`` times tuned sum along the last dim at 2^22 elements in both layouts and max
 at 2^16, and max at 2^16 naive, so naive -> tuned is measured on every backend, python
 included; ``full`` scales tuned sum from 2^12 to 2^24. The python backend declines cases
-above 2^18 elements as unavailable (see ``workloads.tensor_core.python_limit``) and runs
+above 2^18 elements as unavailable (see ``workloads.lib.tensor_core.python_limit``) and runs
 the 2^16 cases.
 """
 
@@ -26,8 +26,8 @@ from typing import Any
 
 from harness.core.parameters import ParameterType
 from harness.core.workload import Comparison, Params, Work, Workload
-from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
-from workloads.tensor_core.parameter_types import ELEMENTS, SHARED, choice
+from workloads.lib.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.lib.tensor_core.parameter_types import ELEMENTS, SHARED, choice
 
 from .inputs import LAYOUTS, ReduceInputs, make_inputs
 
@@ -74,14 +74,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_reduce.python_impl",
-        "numpy": "workloads.tensor_reduce.numpy_impl",
-        "cython": "workloads.tensor_reduce.cython_impl",
-        "numba": "workloads.tensor_reduce.numba_impl",
-        "numba_parallel": "workloads.tensor_reduce.numba_parallel_impl",
-        "cuda": "workloads.tensor_reduce.cuda_impl",
-    },
     comparison=Comparison.tolerance(
         rtol=1e-10,
         atol=1e-10,

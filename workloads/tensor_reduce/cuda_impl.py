@@ -24,14 +24,14 @@ from typing import Any
 
 from numba import cuda, float64, int64
 
-from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.cuda_launch import launched_kernel
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.cuda_helpers import (
+from workloads.lib.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_reduce,
     check_dims,
     index_to_position,
-    to_device_tensor,
+    tensors_to_device,
     to_index,
 )
 
@@ -113,20 +113,7 @@ def launch_of(inputs: ReduceInputs, source_args: tuple, out_args: tuple) -> tupl
 def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     check_dims(inputs.source.ndim)
     output = inputs.output()
-    with steps("to_device"):
-        source_args = to_device_tensor(inputs.source)
-        out_args = to_device_tensor(output)
-        cuda.synchronize()
+    source_args, out_args = tensors_to_device(steps, inputs.source, output)
     launch, args, facts = launch_of(inputs, source_args, out_args)
-
-    def call() -> object:
-        launch(*args)
-        cuda.synchronize()
-        return out_args[0]
-
-    return Kernel(
-        call=call,
-        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
-        time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "algorithm": inputs.algorithm, "threads_per_block": THREADS_PER_BLOCK, **facts},
-    )
+    info = {"algorithm": inputs.algorithm, "threads_per_block": THREADS_PER_BLOCK, **facts}
+    return launched_kernel(launch, args, out_args[0], info, output.reshape_values)

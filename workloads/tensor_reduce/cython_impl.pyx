@@ -23,8 +23,8 @@ from libc.stdint cimport int64_t
 import numpy as np
 
 from harness.core.workload import Kernel
-from workloads.tensor_core.cindexing cimport apply_reduce, index_to_position, to_index
-from workloads.tensor_core.partition import chunk_count
+from workloads.lib.tensor_core.cindexing cimport apply_reduce, index_to_position, to_index
+from workloads.lib.tensor_core.partition import chunk_count
 from workloads.tensor_reduce import tiling
 
 cdef enum:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.core.workload import Params
-from workloads.tensor_core import StridedTensor
-from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
-from workloads.tensor_core.operators import REDUCE_CODES, REDUCE_STARTS, check_name
+from workloads.lib.tensor_core import StridedTensor
+from workloads.lib.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
+from workloads.lib.tensor_core.operators import REDUCE_CODES, REDUCE_STARTS, check_name
 from workloads.tensor_map.inputs import LAYOUTS, make_source
 
 

@@ -37,14 +37,14 @@ import numpy as np
 from numba import njit
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor, partition
-from workloads.tensor_core.numba_helpers import (
+from workloads.lib.tensor_core import StridedTensor, partition
+from workloads.lib.tensor_core.numba_helpers import (
     apply_reduce,
-    compile_for,
     index_to_position,
+    output_kernel,
     to_index,
 )
-from workloads.tensor_core.operators import SUM
+from workloads.lib.tensor_core.operators import SUM
 
 from .inputs import ReduceInputs
 from .tiling import CHUNKS_PER_THREAD, TILE
@@ -192,13 +192,10 @@ def prepare_kernel(
     kernels: dict[str, Any], inputs: ReduceInputs, steps: StepTimer, threads: Callable[[], int]
 ) -> Kernel:
     """Compile the algorithm's kernel (serial or parallel) and call it on ``threads()`` x a few chunks."""
-    kernel, output = kernels[inputs.algorithm], inputs.output()
-    operands = operands_of(inputs, output)
-    with steps("compile"):
-        compile_for(kernel, (operands, 1))
+    output = inputs.output()
 
-    def call() -> np.ndarray:
-        kernel(operands, partition.chunk_count(output.size, CHUNKS_PER_THREAD, threads()))
-        return output.storage
+    def chunks() -> int:
+        return partition.chunk_count(output.size, CHUNKS_PER_THREAD, threads())
 
-    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm})
+    args, info = (operands_of(inputs, output),), {"algorithm": inputs.algorithm}
+    return output_kernel(kernels[inputs.algorithm], args, chunks, output, steps, info)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
+from workloads.lib.tensor_core.algorithm import NUMPY_ALGORITHM_INFO
 
 from .inputs import ReduceInputs
 

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import python_limit
-from workloads.tensor_core.indexing import index_to_position, to_index
-from workloads.tensor_core.operators import REDUCE_FUNCTIONS, BinaryFunction
-from workloads.tensor_core.partition import chunk_bounds, chunk_count
+from workloads.lib.tensor_core import python_limit
+from workloads.lib.tensor_core.indexing import index_to_position, to_index
+from workloads.lib.tensor_core.operators import REDUCE_FUNCTIONS, BinaryFunction
+from workloads.lib.tensor_core.partition import chunk_bounds, chunk_count
 
 from .inputs import ReduceInputs
 from .tiling import CHUNKS_PER_THREAD, TILE

@@ -5,7 +5,7 @@ row-major matrices of the same shape) and ``broadcast`` (a matrix and a (1, cols
 vector, read with stride 0 along the rows). The output is a fresh contiguous tensor of
 the broadcast shape, allocated in ``prepare``.
 
-``algorithm`` (``workloads.tensor_core.algorithm``) picks what every backend but numpy
+``algorithm`` (``workloads.lib.tensor_core.algorithm``) picks what every backend but numpy
 runs: ``naive``, MiniTorch's per-element loop (``to_index``, ``broadcast_index`` for
 each operand, ``index_to_position`` for every element), or ``tuned``: no indexing at
 all when both operands are laid out like the output, else three start positions once
@@ -20,7 +20,7 @@ tuned add at 2^22 elements in both layouts and tuned mul broadcast at 2^16, and 
 same 2^16 case naive (the size the python backend runs, so naive -> tuned is measured
 on every backend); ``full`` scales tuned add from 2^12 to 2^24; the tests cover every
 op, layout and algorithm. The python backend declines cases above 2^18 elements as
-unavailable (see ``workloads.tensor_core.python_limit``).
+unavailable (see ``workloads.lib.tensor_core.python_limit``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.workload import Comparison, Params, Work, Workload
-from workloads.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
-from workloads.tensor_core.parameter_types import ELEMENTS, SHARED, choice
+from workloads.lib.tensor_core.algorithm import DESCRIPTION as ALGORITHM_DESCRIPTION
+from workloads.lib.tensor_core.parameter_types import ELEMENTS, SHARED, choice
 
 from .inputs import LAYOUTS, ZipInputs, make_inputs
 
@@ -76,14 +76,6 @@ WORKLOAD = Workload(
     },
     presets=PRESETS,
     make_inputs=make_inputs,
-    implementations={
-        "python": "workloads.tensor_zip.python_impl",
-        "numpy": "workloads.tensor_zip.numpy_impl",
-        "cython": "workloads.tensor_zip.cython_impl",
-        "numba": "workloads.tensor_zip.numba_impl",
-        "numba_parallel": "workloads.tensor_zip.numba_parallel_impl",
-        "cuda": "workloads.tensor_zip.cuda_impl",
-    },
     comparison=Comparison.exact(
         "add, mul and lt are single correctly rounded IEEE operations on the same operands"
     ),

@@ -21,18 +21,18 @@ from typing import Any
 from numba import cuda, int64
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import StridedTensor
-from workloads.tensor_core.cuda_elementwise import one_thread_per_element
-from workloads.tensor_core.cuda_helpers import (
+from workloads.lib.tensor_core import StridedTensor
+from workloads.lib.tensor_core.cuda_elementwise import one_thread_per_element
+from workloads.lib.tensor_core.cuda_helpers import (
     MAX_DIMS,
     apply_binary,
     broadcast_index,
     check_dims,
     index_to_position,
-    to_device_tensor,
+    tensors_to_device,
     to_index,
 )
-from workloads.tensor_core.indexing import same_layout
+from workloads.lib.tensor_core.indexing import same_layout
 
 from .inputs import ZipInputs
 
@@ -79,11 +79,7 @@ def aligned(inputs: ZipInputs, output: StridedTensor) -> bool:
 def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
     output = inputs.output()
     check_dims(output.ndim)
-    with steps("to_device"):
-        left_args = to_device_tensor(inputs.left)
-        right_args = to_device_tensor(inputs.right)
-        out_args = to_device_tensor(output)
-        cuda.synchronize()
+    left_args, right_args, out_args = tensors_to_device(steps, inputs.left, inputs.right, output)
     args: tuple[Any, ...]
     if inputs.algorithm == "tuned" and aligned(inputs, output):
         kernel, args, kind = aligned_zip_kernel, (inputs.code, out_args[0], left_args[0], right_args[0]), "aligned"

@@ -24,9 +24,9 @@ from libc.stdint cimport int64_t
 import numpy as np
 
 from harness.core.workload import Kernel
-from workloads.tensor_core.elementwise import CHUNKS_PER_THREAD
-from workloads.tensor_core.celementwise cimport chunk_count, chunk_start, last_step, row_count, same_layout
-from workloads.tensor_core.cindexing cimport (
+from workloads.lib.tensor_core.elementwise import CHUNKS_PER_THREAD
+from workloads.lib.tensor_core.celementwise cimport chunk_count, chunk_start, last_step, row_count, same_layout
+from workloads.lib.tensor_core.cindexing cimport (
     apply_binary,
     broadcast_index,
     index_to_position,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.workload import Params
-from workloads.tensor_core import StridedTensor, matrix_shape, rng_for, shape_broadcast
-from workloads.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
-from workloads.tensor_core.operators import BINARY_CODES, check_name
+from workloads.lib.tensor_core import StridedTensor, matrix_shape, rng_for, shape_broadcast
+from workloads.lib.tensor_core.algorithm import DEFAULT_ALGORITHM, algorithm_of
+from workloads.lib.tensor_core.operators import BINARY_CODES, check_name
 
 LAYOUTS = ("contiguous", "broadcast")
 

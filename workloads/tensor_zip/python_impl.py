@@ -11,10 +11,10 @@ for their vectorisers; CPython has none, so here every row takes the strided loo
 from __future__ import annotations
 
 from harness.core.workload import Kernel, StepTimer
-from workloads.tensor_core import python_limit
-from workloads.tensor_core.elementwise import CHUNKS_PER_THREAD, chunk_count, chunk_start, last_step, row_count
-from workloads.tensor_core.indexing import broadcast_index, index_to_position, same_layout, to_index
-from workloads.tensor_core.operators import BINARY_FUNCTIONS, BinaryFunction
+from workloads.lib.tensor_core import python_limit
+from workloads.lib.tensor_core.elementwise import CHUNKS_PER_THREAD, chunk_count, chunk_start, last_step, row_count
+from workloads.lib.tensor_core.indexing import broadcast_index, index_to_position, same_layout, to_index
+from workloads.lib.tensor_core.operators import BINARY_FUNCTIONS, BinaryFunction
 
 from .inputs import ZipInputs
 

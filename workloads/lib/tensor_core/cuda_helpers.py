@@ -6,10 +6,17 @@ index buffers (``cuda.local.array`` needs a compile-time size).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import cuda
 
 from . import indexing, operators
+
+if TYPE_CHECKING:
+    from harness.core.workload import StepTimer
+
+    from .tensor import StridedTensor
 
 MAX_DIMS = 8
 
@@ -29,6 +36,14 @@ def to_device_tensor(tensor: object) -> tuple[object, object, object]:
     shape = cuda.to_device(np.ascontiguousarray(tensor.shape))  # type: ignore[attr-defined]
     strides = cuda.to_device(np.ascontiguousarray(tensor.strides))  # type: ignore[attr-defined]
     return storage, shape, strides
+
+
+def tensors_to_device(steps: StepTimer, *tensors: StridedTensor) -> list[tuple[object, object, object]]:
+    """Each tensor's storage, shape and strides on the device, in order; timed as ``to_device``."""
+    with steps("to_device"):
+        on_device = [to_device_tensor(tensor) for tensor in tensors]
+        cuda.synchronize()
+    return on_device
 
 
 def check_dims(ndim: int) -> None:

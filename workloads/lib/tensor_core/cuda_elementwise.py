@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numba import cuda
-
-from harness.core.cuda_timing import cuda_event_timer, device_info
+from harness.core.cuda_launch import launched_kernel
 from harness.core.workload import Kernel
 
 from .tensor import StridedTensor
@@ -29,16 +27,5 @@ def one_thread_per_element(
     ``out_storage`` is the device array the kernel writes, fetched back for the check.
     """
     blocks = (output.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
-    launch = kernel[blocks, THREADS_PER_BLOCK]
-
-    def call() -> object:
-        launch(*args)
-        cuda.synchronize()
-        return out_storage
-
-    return Kernel(
-        call=call,
-        fetch=lambda storage: output.reshape_values(storage.copy_to_host()),
-        time_loops=cuda_event_timer(lambda: launch(*args)),
-        info={**device_info(), "threads_per_block": THREADS_PER_BLOCK, "blocks": blocks, **info},
-    )
+    facts = {"threads_per_block": THREADS_PER_BLOCK, "blocks": blocks, **info}
+    return launched_kernel(kernel[blocks, THREADS_PER_BLOCK], args, out_storage, facts, output.reshape_values)

@@ -16,14 +16,14 @@ as fast when loaded from Numba's cache as when freshly compiled, for a cause not
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
 from harness.core.workload import Kernel, StepTimer
 
 from . import elementwise
-from .numba_helpers import compile_for, inline
+from .numba_helpers import inline, output_kernel
 from .tensor import StridedTensor
 
 Parts: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray]  # a tensor's storage, shape and strides
@@ -48,27 +48,31 @@ last_step = inline(elementwise.last_step)
 row_count = inline(elementwise.row_count)
 
 
+class ElementwiseInputs(Protocol):
+    """What map and zip inputs offer their kernels: the algorithm, an output and the kernel's arguments."""
+
+    algorithm: str
+
+    def output(self) -> StridedTensor: ...
+
+    def kernel_args(self, output: StridedTensor) -> tuple[Any, ...]: ...
+
+
 def chunked_kernel(
-    dispatcher: Any,
-    args: tuple[Any, ...],
-    output: StridedTensor,
-    threads: Callable[[], int],
-    steps: StepTimer,
-    info: dict[str, Any],
+    kernels: dict[str, Any], inputs: ElementwiseInputs, threads: Callable[[], int], steps: StepTimer
 ) -> Kernel:
-    """Compile ``dispatcher`` and return a Kernel that calls it with ``CHUNKS_PER_THREAD`` per thread.
+    """Compile the algorithm's kernel and return a Kernel that calls it with ``CHUNKS_PER_THREAD`` per thread.
 
     ``threads`` is read at every call (``numba.get_num_threads`` for numba_parallel, one
     for the serial backend), so a changed thread count changes the chunking with it.
     """
-    with steps("compile"):
-        compile_for(dispatcher, (*args, 1))
+    output = inputs.output()
 
-    def call() -> Any:
-        dispatcher(*args, elementwise.CHUNKS_PER_THREAD * threads())
-        return output.storage
+    def chunks() -> int:
+        return elementwise.CHUNKS_PER_THREAD * threads()
 
-    return Kernel(call=call, fetch=output.reshape_values, info=info)
+    args, info = inputs.kernel_args(output), {"algorithm": inputs.algorithm}
+    return output_kernel(kernels[inputs.algorithm], args, chunks, output, steps, info)
 
 
 def one_thread() -> int:

@@ -5,12 +5,16 @@ Imported only by ``numba`` and ``numba_parallel`` implementation modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from numba import njit, typeof
 
+from harness.core.workload import Kernel, StepTimer
+
 from . import indexing, operators
 from .numba_exp import vectorisable_exp, vectorisable_sigmoid
+from .tensor import StridedTensor
 
 inline = njit(inline="always")
 
@@ -36,3 +40,27 @@ def compile_for(dispatcher: Any, args: tuple) -> None:
     compile_signature = getattr(dispatcher, "compile", None)
     if compile_signature is not None:
         compile_signature(tuple(typeof(arg) for arg in args))
+
+
+def output_kernel(
+    dispatcher: Any,
+    args: tuple[Any, ...],
+    count: Callable[[], int],
+    output: StridedTensor,
+    steps: StepTimer,
+    info: dict[str, Any],
+) -> Kernel:
+    """Compile ``dispatcher`` (timed as ``compile``); a Kernel calling ``dispatcher(*args, count())``.
+
+    The last argument is the number of chunks or tasks the kernel splits its work into,
+    read at every call (so a changed thread count changes it too). The kernel writes
+    ``output``, whose storage a call returns and whose shape ``fetch`` restores.
+    """
+    with steps("compile"):
+        compile_for(dispatcher, (*args, 1))
+
+    def call() -> Any:
+        dispatcher(*args, count())
+        return output.storage
+
+    return Kernel(call=call, fetch=output.reshape_values, info=info)
