@@ -288,7 +288,8 @@ def _sample_kind(fields: Fields, instructions: InstructionCounts | None, version
         return kind
     if instructions is not None:
         return "instructions"
-    described = fields.data.get("info", {}).get("check_sample", "")
+    info = fields.data.get("info")
+    described = info.get("check_sample", "") if isinstance(info, dict) else ""
     return "minimum" if isinstance(described, str) and described.startswith("minimum") else "mean"
 
 

@@ -1,0 +1,54 @@
+"""The results committed under results/ (schema version 1) still load, report and compare,
+and a version 1 file written back as version 2 loses nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli.main import main
+from harness.core.results import SCHEMA_VERSION, load, save
+
+COMMITTED = sorted((Path(__file__).resolve().parent.parent / "results").rglob("*.json"))
+COMMITTED = [path for path in COMMITTED if ".pyperf" not in path.parts[-2]]
+
+
+def test_results_are_committed_in_version_1() -> None:
+    assert len(COMMITTED) >= 2
+    assert {json.loads(path.read_text())["schema_version"] for path in COMMITTED} == {1}
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[path.name for path in COMMITTED])
+def test_a_version_1_file_written_back_as_version_2_keeps_every_field(path: Path, tmp_path: Path) -> None:
+    original = json.loads(path.read_text())
+    copy = tmp_path / path.name
+    run = load(path)
+    assert run.entries and all(entry.sample_kind == "mean" for entry in run.entries)
+    save(run, copy)
+    written = json.loads(copy.read_text())
+    assert written["schema_version"] == SCHEMA_VERSION == 2
+    assert written["metadata"] == original["metadata"]
+    for before, after in zip(original["entries"], written["entries"], strict=True):
+        assert after.pop("sample_kind") == "mean"
+        assert kept(before, after), f"{before['workload']} {before['backend']}"
+
+
+def kept(before: object, after: object) -> bool:
+    """Every value of ``before`` is in ``after`` as it was; ``after`` may add fields an older
+    harness did not write, each empty (null, 0, false, "" or [])."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        added = [after[name] for name in after.keys() - before.keys()]
+        return all(kept(value, after.get(name)) for name, value in before.items()) and not any(added)
+    return before == after
+
+
+def test_the_committed_runs_report_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    older, newer = COMMITTED[0], COMMITTED[-1]
+    assert main(["report", *map(str, COMMITTED), "--output", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r.html").stat().st_size > 0
+    capsys.readouterr()
+    assert main(["compare", str(older), str(newer)]) in (0, 1)  # 1: a regression found between them
+    table = capsys.readouterr().out
+    assert "mandelbrot" in table and ("unchanged" in table or "regressed" in table or "improved" in table)
