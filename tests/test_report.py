@@ -17,7 +17,8 @@ from report_helpers import (
 )
 
 from harness.cli.main import main
-from harness.core.results import Check, Construction, Entry, Evaluation, ResultsError, Run, Stats, save
+from harness.core.results import Check, Construction, Entry, Evaluation, OutsideCheck, ResultsError, Run, Stats, save
+from harness.report.overview_sections import problems_section
 from harness.report.render import build_report, report_path, write_report
 from harness.report.sources import ReportError, ReportInput, collect_results
 
@@ -405,9 +406,6 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
 
 
 def test_the_overview_names_the_outside_references_entries_reproduced():
-    from harness.core.results import Check, Entry, OutsideCheck, Run
-    from harness.report.run_sections import problems_section
-
     outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")
     entries = [
         Entry(workload="mandelbrot", backend=b, params={"width": 160}, check=Check(True, {}, outside=[outside]))
