@@ -17,6 +17,7 @@ from report_helpers import (
 )
 
 from harness.cli.main import main
+from harness.core.profiles import LineProfile, MemoryGrowth, MemoryProfile, Profile, ProfiledLine
 from harness.core.results import Check, Construction, Entry, Evaluation, OutsideCheck, ResultsError, Run, Stats, save
 from harness.report.overview_sections import problems_section
 from harness.report.render import build_report, report_path, write_report
@@ -268,10 +269,12 @@ def test_entries_without_construction_rates_or_profiles() -> None:
             backend="numba",
             params={"n": 10},
             evaluation=evaluation,
-            profile={
-                "memory": {"baseline_mib": 10.0, "growth": {"calls": [], "rss_mib": []}},
-                "line_profiles": [{"function": "f", "lines": [{"lineno": 3}]}],
-            },
+            profile=Profile(
+                memory=MemoryProfile(baseline_mib=10.0, growth=MemoryGrowth(calls=[], rss_mib=[])),
+                line_profiles=[
+                    LineProfile("f", "evaluation", "f.py", 3, 0.0, lines=[ProfiledLine(3, "", 0, 0.0, None, 0.0)])
+                ],
+            ),
             info={"optimizer_passes": [{"name": "only a name"}, "not a dict"]},
         ),
     ]

@@ -5,8 +5,8 @@ the optimizer's passes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from harness.core.profiles import DeviceMemory, LineProfile, MemoryGrowth, MemoryProfile
 from harness.core.results import Entry
 from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker
 from harness.report.grouping import label_among
@@ -17,9 +17,13 @@ HOT_LINES = 5
 PASS_COLUMNS = ("name", "seconds", "times_applied", "nodes_created", "nodes_removed")
 
 
-def _memory(entry: Entry) -> dict[str, Any] | None:
-    memory = entry.profile.get("memory") if isinstance(entry.profile, dict) else None
-    return memory if isinstance(memory, dict) else None
+def _memory(entry: Entry) -> MemoryProfile | None:
+    return entry.profile.memory if entry.profile else None
+
+
+def _phases(memory: MemoryProfile) -> tuple[float | None, float | None, float | None]:
+    """Baseline, construction peak and evaluation peak, as the chart and the table show them."""
+    return memory.baseline_mib, memory.construction_peak_mib, memory.evaluation_peak_mib
 
 
 def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
@@ -32,13 +36,8 @@ def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
     profiled = [(e, m) for e in entries if (m := _memory(e)) is not None]
     if not profiled:
         return section.not_measured("no memory profile in these results; run the profiler on them")
-    phases = ("baseline_mib", "construction_peak_mib", "evaluation_peak_mib")
     bars = [
-        Bars(
-            label_among(e, entries),
-            e.backend,
-            [float(m[p]) if isinstance(m.get(p), int | float) else None for p in phases],
-        )
+        Bars(label_among(e, entries), e.backend, [None if v is None else float(v) for v in _phases(m)])
         for e, m in profiled
     ]
     section.chart = bar_chart(
@@ -52,8 +51,8 @@ def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
         [
             case_label(e.params),
             entry_label(e),
-            *(format_mib(m.get(p)) for p in phases),
-            _device_text(m.get("device")),
+            *(format_mib(value) for value in _phases(m)),
+            _device_text(m.device),
         ]
         for e, m in profiled
     ]
@@ -63,15 +62,15 @@ def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
         )
     )
     section.notes += [
-        f"{entry_label(e)}: {note}" for e, m in profiled for note in m.get("notes") or []
+        f"{entry_label(e)}: {note}" for e, m in profiled for note in m.notes
     ]
     return section
 
 
-def _device_text(device: Any) -> str:
-    if not isinstance(device, dict) or not device:
+def _device_text(device: DeviceMemory | None) -> str:
+    if device is None:
         return "not measured"
-    return ", ".join(f"{k}={format_number(v)}" for k, v in device.items())
+    return ", ".join(f"{k}={format_number(v)}" for k, v in device.to_json().items())
 
 
 def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
@@ -86,7 +85,7 @@ def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section.chart = line_chart(
         "Resident memory against calls",
         [
-            Series(label_among(e, entries), e.backend, g["calls"], g["rss_mib"], marker=marker(i))
+            Series(label_among(e, entries), e.backend, g.calls, g.rss_mib, marker=marker(i))
             for i, (e, g) in enumerate(grown)
         ],
         Axis("calls made", log=False),
@@ -95,16 +94,16 @@ def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
     )
     rows = []
     for entry, growth in grown:
-        slope = growth.get("slope_mib_per_1000_calls")
+        slope = growth.slope_mib_per_1000_calls
         rows.append(
             [
                 case_label(entry.params),
                 entry_label(entry),
                 format_number(slope) if slope is not None else "not measured",
-                format_number(growth.get("growing")),
+                format_number(growth.growing),
             ]
         )
-        if growth.get("growing"):
+        if growth.growing:
             section.warnings.append(
                 f"{entry.label}: memory grows by {format_number(slope)} MiB per 1000 calls; "
                 "look for buffers allocated per call and never freed"
@@ -113,13 +112,11 @@ def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
     return section
 
 
-def _growth(entry: Entry) -> dict[str, Any] | None:
+def _growth(entry: Entry) -> MemoryGrowth | None:
+    """The entry's growth samples; None without any (the reader has checked their lengths)."""
     memory = _memory(entry)
-    growth = memory.get("growth") if memory else None
-    if not isinstance(growth, dict):
-        return None
-    calls, rss = growth.get("calls") or [], growth.get("rss_mib") or []
-    return growth if calls and len(calls) == len(rss) else None
+    growth = memory.growth if memory else None
+    return growth if growth is not None and growth.calls else None
 
 
 # -- line profiles ------------------------------------------------------------------------
@@ -134,43 +131,35 @@ def hot_lines_section(prefix: str, entries: Sequence[Entry]) -> Section:
         "equivalent where marked.",
     )
     for entry in entries:
-        profile = entry.profile if isinstance(entry.profile, dict) else {}
-        for line_profile in profile.get("line_profiles") or []:
-            section.tables.append(_hot_lines_table(entry, line_profile))
-        section.notes += [
-            f"{entry_label(entry)}: {n}" for n in profile.get("line_profile_notes") or []
-        ]
+        if entry.profile is None:
+            continue
+        section.tables += [_hot_lines_table(entry, line_profile) for line_profile in entry.profile.line_profiles]
+        section.notes += [f"{entry_label(entry)}: {n}" for n in entry.profile.line_profile_notes]
     if not section.tables:
         return section.not_measured("no line profiles in these results; run the line profiler")
     return section
 
 
-def _hot_lines_table(entry: Entry, line_profile: dict[str, Any]) -> Table:
-    lines = sorted(
-        line_profile.get("lines") or [], key=lambda line: -float(line.get("seconds") or 0)
-    )
+def _hot_lines_table(entry: Entry, line_profile: LineProfile) -> Table:
+    lines = sorted(line_profile.lines, key=lambda line: -line.seconds)
     rows = [
         [
-            format_number(line.get("lineno")),
-            str(line.get("source", "")).strip(),
-            format_number(line.get("hits")),
-            format_seconds(line.get("seconds")),
-            format_seconds(line.get("per_hit_seconds")),
-            _percent(line.get("percent")),
+            format_number(line.lineno),
+            line.source.strip(),
+            format_number(line.hits),
+            format_seconds(line.seconds),
+            format_seconds(line.per_hit_seconds),
+            f"{line.percent:.1f}%",
         ]
         for line in lines[:HOT_LINES]
     ]
-    interpreted = " (interpreted equivalent)" if line_profile.get("interpreted_equivalent") else ""
+    interpreted = " (interpreted equivalent)" if line_profile.interpreted_equivalent else ""
     caption = (
-        f"{entry_label(entry)} | {case_label(entry.params)} | {line_profile.get('phase', '?')}: "
-        f"{line_profile.get('function', '?')} in {line_profile.get('file', '?')}"
-        f"{interpreted}, {format_seconds(line_profile.get('total_seconds'))} in total"
+        f"{entry_label(entry)} | {case_label(entry.params)} | {line_profile.phase}: "
+        f"{line_profile.function} in {line_profile.file}"
+        f"{interpreted}, {format_seconds(line_profile.total_seconds)} in total"
     )
     return Table(["line", "source", "hits", "seconds", "per hit", "% of function"], rows, caption)
-
-
-def _percent(value: Any) -> str:
-    return f"{float(value):.1f}%" if isinstance(value, int | float) else "-"
 
 
 # -- calls and optimizer passes -----------------------------------------------------------
@@ -214,17 +203,15 @@ def optimizer_section(prefix: str, entries: Sequence[Entry]) -> Section:
     return section
 
 
-def _passes_table(entry: Entry, passes: list[dict[str, Any]]) -> Table:
+def _passes_table(entry: Entry, passes: list[dict[str, object]]) -> Table:
     extra = [k for k in dict.fromkeys(k for p in passes for k in p) if k not in PASS_COLUMNS]
     columns = [*PASS_COLUMNS, *extra]
-    rows = [
-        [
-            format_seconds(p.get(c))
-            if c == "seconds" and isinstance(p.get(c), int | float)
-            else format_number(p.get(c))
-            for c in columns
-        ]
-        for p in passes
-    ]
+    rows = [[_pass_cell(c, p.get(c)) for c in columns] for p in passes]
     caption = f"{entry_label(entry)} | {case_label(entry.params)}"
     return Table([c.replace("_", " ") for c in columns], rows, caption)
+
+
+def _pass_cell(column: str, value: object) -> str:
+    if column == "seconds" and isinstance(value, int | float):
+        return format_seconds(value)
+    return format_number(value)
