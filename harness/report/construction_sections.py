@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from harness.core.analysis import break_even, case_size
 from harness.core.results import Entry
 from harness.report.charts import Axis, Series, line_chart
 from harness.report.grouping import by_case, median_seconds, one_per_backend
 from harness.report.labels import case_label, entry_label, format_seconds
-from harness.report.model import Section, Table
+from harness.report.model import Chart, Section, Table
 
 REFERENCES = ("python", "numpy")
 COST_POINTS = 60
@@ -84,7 +83,7 @@ def _break_even_text(entry: Entry, reference: Entry | None) -> str:
     ).text
 
 
-def _cost_chart(entries: list[Entry]) -> Any:
+def _cost_chart(entries: list[Entry]) -> Chart:
     built = [e for e in entries if e.construction is not None]
     crossings = [
         break_even(

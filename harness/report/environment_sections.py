@@ -4,9 +4,8 @@ run came from, and how each number was taken."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from harness.core.results import Check, Entry, Run
 from harness.report.labels import case_label, entry_label, format_number
@@ -73,7 +72,7 @@ def environment_section(run: Run, runs: Sequence[tuple[Path, Run]]) -> Section:
     return section
 
 
-def merged_sources_table(metadata: dict[str, Any]) -> Table | None:
+def merged_sources_table(metadata: Mapping[str, object]) -> Table | None:
     """For a run merged from shards (``harness merge``): each shard's file and machine."""
     merged = metadata.get("merged")
     if not isinstance(merged, dict) or not isinstance(merged.get("from"), list):
@@ -94,7 +93,7 @@ def merged_sources_table(metadata: dict[str, Any]) -> Table | None:
     )
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     if value is None or value == "":
         return "not recorded"
     return format_number(value)
