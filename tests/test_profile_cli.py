@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
+from harness.core.profiles import Profile
 from harness.core.results import Entry, Run, load, save
 
+# The profile's keys in the order docs/results-format.md ("profile") shows and the producer writes.
+DOCUMENTED_KEYS = [
+    "format_version", "status", "reason", "memory", "calls_per_evaluation", "calls", "call_seconds",
+    "line_profiles", "line_profile_notes", "line_profile_params", "line_profile_evaluation_calls", "seconds",
+    "memory_params",
+]
 INIT = textwrap.dedent(
     '''\
     from harness.core.workload import Comparison, Workload
@@ -104,9 +111,10 @@ def entry_for(run: Run, backend: str) -> Entry:
 def test_planted_leak_is_flagged(profiled: Run) -> None:
     leaky = entry_for(profiled, "python").profile
     assert leaky is not None
-    growth = leaky["memory"]["growth"]
-    assert growth["growing"] is True
-    assert growth["slope_mib_per_1000_calls"] > 10  # ~64 KiB kept per call
+    assert leaky.memory is not None and leaky.memory.growth is not None
+    growth = leaky.memory.growth
+    assert growth.growing is True
+    assert growth.slope_mib_per_1000_calls is not None and growth.slope_mib_per_1000_calls > 10  # ~64 KiB kept per call
 
 
 def test_a_profile_only_file_reports_its_profiles_and_claims_no_check(profiled: Run, tmp_path: Path) -> None:
@@ -131,33 +139,39 @@ def test_a_profile_only_file_reports_its_profiles_and_claims_no_check(profiled: 
 def test_clean_implementation_is_not_flagged(profiled: Run) -> None:
     clean = entry_for(profiled, "numpy").profile
     assert clean is not None
-    assert clean["memory"]["growth"]["growing"] is False
+    assert clean.memory is not None and clean.memory.growth is not None
+    assert clean.memory.growth.growing is False
 
 
 def test_calls_per_evaluation_is_the_known_count(profiled: Run) -> None:
     entry = entry_for(profiled, "numpy")
     assert entry.profile is not None
     # scale + 40 twice (Python); sum and 40 appends (built-in; range is a type, not counted)
-    assert entry.profile["calls_per_evaluation"] == {"python_calls": 41, "builtin_calls": 41, "total": 82}
-    callees = {c["function"]: c["calls"] for c in entry.profile["calls"]["top_callees"]}
+    assert entry.profile.calls_per_evaluation == {"python_calls": 41, "builtin_calls": 41, "total": 82}
+    assert entry.profile.calls is not None
+    callees = {c.function: c.calls for c in entry.profile.calls.top_callees}
     assert callees["twice"] == 40
-    assert entry.calls_per_evaluation == entry.profile["calls_per_evaluation"]
+    assert entry.calls_per_evaluation == entry.profile.calls_per_evaluation
 
 
 def test_profile_has_the_documented_shape(profiled: Run) -> None:
     profile = entry_for(profiled, "numpy").profile
     assert profile is not None
-    memory = profile["memory"]
+    stored = profile.to_json()
+    assert list(stored) == DOCUMENTED_KEYS
+    assert Profile.from_json(stored) == profile
+    memory = stored["memory"]
+    assert isinstance(memory, dict)
     for key in ("baseline_mib", "construction_peak_mib", "evaluation_peak_mib", "device", "notes"):
         assert key in memory
     assert set(memory["growth"]) >= {"calls", "rss_mib", "slope_mib_per_1000_calls", "growing"}
     assert len(memory["growth"]["calls"]) == len(memory["growth"]["rss_mib"])
-    phases = {(p["function"], p["phase"]) for p in profile["line_profiles"]}
+    phases = {(p.function, p.phase) for p in profile.line_profiles}
     assert {("make_inputs", "construction"), ("prepare", "construction"), ("scale", "evaluation"),
             ("twice", "evaluation")} <= phases
-    scale = next(p for p in profile["line_profiles"] if p["function"] == "scale")
-    assert any(line["source"].strip() == "out.append(twice(value))" for line in scale["lines"])
-    assert profile["seconds"] > 0
+    scale = next(p for p in profile.line_profiles if p.function == "scale")
+    assert any(line.source.strip() == "out.append(twice(value))" for line in scale.lines)
+    assert profile.seconds is not None and profile.seconds > 0
     assert entry_for(profiled, "numpy").reason.startswith("profiled only")
 
 
@@ -169,7 +183,7 @@ def test_into_adds_profiles_to_an_existing_run(workload_dir: Path, tmp_path: Pat
     run = load(path)
     [entry] = run.entries
     assert entry.info == {"kept": True} and entry.reason == ""
-    assert entry.profile is not None and entry.profile["status"] == "ok"
+    assert entry.profile is not None and entry.profile.status == "ok"
     assert run.metadata["profiling"][0]["seconds"] > 0
 
 

@@ -11,11 +11,11 @@ from types import ModuleType
 
 import pytest
 
+from harness.core.profiles import LineProfile, Profile
 from harness.core.results import Entry, Run, load, save
 from harness.profiling.callees import top_callees
 from harness.profiling.child import profile_phase
 from harness.profiling.lines import (
-    FunctionLines,
     Target,
     function_lines,
     module_targets,
@@ -93,18 +93,19 @@ def test_real_line_profile_counts_hits_and_round_trips(sample_module: ModuleType
     targets = [Target("summed", sample_module.summed), Target("helper", sample_module.helper)]
     profiles, value = profile_phase("evaluation", targets, lambda: sample_module.summed(range(5)))
     assert value == 20
-    by_name = {p["function"]: FunctionLines.from_json(p) for p in profiles}
+    by_name = {p.function: p for p in profiles}
     hits = {line.lineno: line.hits for line in by_name["summed"].lines}
     assert hits[4] == 5 and hits[2] == 1
     assert {line.lineno: line.hits for line in by_name["helper"].lines}[9] == 5
     # storage: JSON in the results file, read back unchanged
-    entry = Entry("demo", "python", {"n": 5}, profile={"line_profiles": profiles})
+    entry = Entry("demo", "python", {"n": 5}, profile=Profile(line_profiles=profiles))
     path = tmp_path / "run.json"
     save(Run(metadata={}, entries=[entry]), path)
     assert "pickle" not in path.read_text()
     stored = load(path).entries[0].profile
     assert stored is not None
-    assert [FunctionLines.from_json(p) for p in stored["line_profiles"]] == list(by_name.values())
+    assert stored.line_profiles == list(by_name.values())
+    assert [LineProfile.from_json(p.to_json()) for p in profiles] == profiles
     assert json.loads(path.read_text())["entries"][0]["profile"]["line_profiles"][0]["lines"][0]["source"]
 
 
@@ -128,8 +129,8 @@ def test_jitted_functions_are_profiled_as_interpreted_equivalents(sample_module:
     assert any("interpreted equivalent" in note for note in targets.notes)
     patch_interpreted(sample_module, targets)
     profiles, _ = profile_phase("evaluation", targets.functions, lambda: sample_module.summed(range(3)))
-    [helper_profile] = [p for p in profiles if p["function"] == "helper"]
-    assert helper_profile["interpreted_equivalent"] is True
+    [helper_profile] = [p for p in profiles if p.function == "helper"]
+    assert helper_profile.interpreted_equivalent is True
 
 
 def test_top_callees_counts_a_known_number_of_calls(sample_module: ModuleType) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.core.profiles import MemoryProfile
 from harness.core.registry import discover
 from harness.profiling.runner import ProfileRunner, ProfileSettings
 from harness.run.child import ChildOutcome
@@ -52,7 +53,7 @@ def plan(workload: Any, backend: str) -> EntryPlan:
 def test_memory_and_lines_share_one_child(tmp_path: Path, mandelbrot: Any) -> None:
     children = FakeChildren()
     reason, profile = runner(tmp_path, children).profile(plan(mandelbrot, "python"))
-    assert reason == "" and profile is not None and profile["status"] == "ok"
+    assert reason == "" and profile is not None and profile.status == "ok"
     assert [spec["kinds"] for spec in children.specs] == [["memory", "lines"]]
     spec = children.specs[0]
     assert (spec["growth_max_calls"], spec["line_seconds"]) == (50, 0.1)
@@ -69,8 +70,8 @@ def test_a_crash_in_lines_keeps_the_memory_findings(tmp_path: Path, mandelbrot: 
     children = FakeChildren(crash_before={("memory", "lines", "lines")})
     _, profile = runner(tmp_path, children).profile(plan(mandelbrot, "python"))
     assert profile is not None
-    assert profile["status"] == "partial" and profile["memory"] == MEMORY["memory"]
-    assert profile["reason"].startswith("lines profile: died with signal SIGSEGV")
+    assert profile.status == "partial" and profile.memory == MemoryProfile(notes=[])
+    assert profile.reason.startswith("lines profile: died with signal SIGSEGV")
     assert len(children.specs) == 1
 
 
@@ -78,6 +79,6 @@ def test_lines_never_reached_get_a_child_of_their_own(tmp_path: Path, mandelbrot
     children = FakeChildren(crash_before={("memory", "lines", "memory")})
     _, profile = runner(tmp_path, children).profile(plan(mandelbrot, "python"))
     assert [spec["kinds"] for spec in children.specs] == [["memory", "lines"], ["lines"]]
-    assert profile is not None and profile["status"] == "partial"
-    assert profile["memory"] is None and profile["line_profile_evaluation_calls"] == 2
-    assert profile["reason"].startswith("memory profile: died with signal SIGSEGV")
+    assert profile is not None and profile.status == "partial"
+    assert profile.memory is None and profile.line_profile_evaluation_calls == 2
+    assert profile.reason.startswith("memory profile: died with signal SIGSEGV")

@@ -17,9 +17,11 @@ from report_helpers import (
 )
 
 from harness.cli.main import main
-from harness.core.entry_parts import Check
+from harness.core.entry_parts import Check, OutsideCheck
+from harness.core.profiles import LineProfile, MemoryGrowth, MemoryProfile, Profile, ProfiledLine
 from harness.core.results import Entry, ResultsError, Run, save
 from harness.core.timings import Construction, Evaluation, Stats
+from harness.report.overview_sections import problems_section
 from harness.report.render import build_report, report_path, write_report
 from harness.report.sources import ReportError, ReportInput, collect_results
 
@@ -269,10 +271,12 @@ def test_entries_without_construction_rates_or_profiles() -> None:
             backend="numba",
             params={"n": 10},
             evaluation=evaluation,
-            profile={
-                "memory": {"baseline_mib": 10.0, "growth": {"calls": [], "rss_mib": []}},
-                "line_profiles": [{"function": "f", "lines": [{"lineno": 3}]}],
-            },
+            profile=Profile(
+                memory=MemoryProfile(baseline_mib=10.0, growth=MemoryGrowth(calls=[], rss_mib=[])),
+                line_profiles=[
+                    LineProfile("f", "evaluation", "f.py", 3, 0.0, lines=[ProfiledLine(3, "", 0, 0.0, None, 0.0)])
+                ],
+            ),
             info={"optimizer_passes": [{"name": "only a name"}, "not a dict"]},
         ),
     ]
@@ -407,10 +411,6 @@ def test_run_with_report_writes_it_even_when_an_entry_fails(
 
 
 def test_the_overview_names_the_outside_references_entries_reproduced():
-    from harness.core.entry_parts import Check, OutsideCheck
-    from harness.core.results import Entry, Run
-    from harness.report.run_sections import problems_section
-
     outside = OutsideCheck("sum of the escape counts", 22528.0, 22528.0, True, "the talk's pure_python.py 160 100")
     entries = [
         Entry(workload="mandelbrot", backend=b, params={"width": 160}, check=Check(True, {}, outside=[outside]))

@@ -23,6 +23,7 @@ from harness.cli.option_types import positive_float
 from harness.cli.options import add_memory_limit_option, run_settings
 from harness.core import machine
 from harness.core.paths import ROOT
+from harness.core.profiles import MemoryProfile, Profile
 from harness.core.results import Entry, Run, load, save
 from harness.profiling.runner import PRESET_PROFILE_SETTINGS, ProfileRunner, ProfileSettings, settings_for
 from harness.run.interrupts import exit_code_of, stop_signals_interrupt
@@ -171,24 +172,24 @@ def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, Any] 
     return run
 
 
-def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:
+def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: Profile | None) -> Entry:
     """Put ``profile`` on the run's entry for ``plan``, adding a profiled-only entry if missing."""
     entry = run.find(plan.key)
     if entry is None:
         entry = new_entry(plan, reason, profile)
         run.add(entry)
     entry.profile = profile
-    calls = (profile or {}).get("calls")
-    if entry.calls_per_evaluation is None and calls and calls["params"] == entry.params:
-        entry.calls_per_evaluation = calls["per_evaluation"]
+    calls = profile.calls if profile else None
+    if entry.calls_per_evaluation is None and calls and calls.params == entry.params:
+        entry.calls_per_evaluation = dict(calls.per_evaluation)
     return entry
 
 
-def new_entry(plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:
+def new_entry(plan: EntryPlan, reason: str, profile: Profile | None) -> Entry:
     if reason:
         return plan.entry(status="unavailable", reason=reason)
-    if profile is None or profile["memory"] is None:
-        why = profile["reason"] if profile else "no profile"
+    if profile is None or profile.memory is None:
+        why = profile.reason if profile else "no profile"
         return plan.entry(status="failed", reason=why)
     return plan.entry(status="ok", reason=PROFILED_ONLY)
 
@@ -210,7 +211,7 @@ def exit_code(run: Run, plans: list[EntryPlan]) -> int:
         entry = run.find(plan.key)
         if entry is None or entry.status == "unavailable":
             continue
-        if entry.profile is None or entry.profile.get("status") != "ok":
+        if entry.profile is None or entry.profile.status != "ok":
             return EXIT_FAILURES
     return EXIT_OK
 
@@ -258,9 +259,9 @@ def profile_line(entry: Entry) -> str:
     if profile is None:
         return f"no profile ({entry.reason})" if entry.reason else "no profile"
     cells = profile_cells(entry)
-    text = f"{profile['status']}  construction peak {cells[0]}, evaluation peak {cells[1]}, growth {cells[2]}"
-    if profile["reason"]:
-        text += f"  ({last_lines(profile['reason'])})"
+    text = f"{profile.status}  construction peak {cells[0]}, evaluation peak {cells[1]}, growth {cells[2]}"
+    if profile.reason:
+        text += f"  ({last_lines(profile.reason)})"
     return text
 
 
@@ -276,29 +277,29 @@ def last_lines(reason: str) -> str:
 
 def profile_cells(entry: Entry) -> list[str]:
     """Summary cells for one entry's profile: memory, growth, calls, hottest line, seconds."""
-    profile = entry.profile or {}
-    memory = profile.get("memory") or {}
-    growth = memory.get("growth") or {}
-    slope = growth.get("slope_mib_per_1000_calls")
-    calls = profile.get("calls_per_evaluation") or {}
+    profile = entry.profile or Profile()
+    memory = profile.memory or MemoryProfile()
+    growth = memory.growth
+    slope = growth.slope_mib_per_1000_calls if growth else None
+    calls = profile.calls_per_evaluation or {}
     return [
-        _mib(memory.get("construction_peak_mib")),
-        _mib(memory.get("evaluation_peak_mib")),
+        _mib(memory.construction_peak_mib),
+        _mib(memory.evaluation_peak_mib),
         "-" if slope is None else f"{slope:+.3g} MiB",
-        "-" if not growth else ("YES" if growth.get("growing") else "no"),
+        "-" if growth is None else ("YES" if growth.growing else "no"),
         str(calls.get("total", "-")),
         hottest_line(profile),
-        f"{profile['seconds']:.1f}" if profile.get("seconds") is not None else "-",
+        f"{profile.seconds:.1f}" if profile.seconds is not None else "-",
     ]
 
 
-def hottest_line(profile: dict[str, Any]) -> str:
-    evaluation = [p for p in profile.get("line_profiles", []) if p["phase"] == "evaluation"]
+def hottest_line(profile: Profile) -> str:
+    evaluation = [p for p in profile.line_profiles if p.phase == "evaluation" and p.lines]
     if not evaluation:
         return "-"
-    function = max(evaluation, key=lambda p: p["total_seconds"])
-    line = max(function["lines"], key=lambda line: line["seconds"])
-    return f"{function['function']}:{line['lineno']} {line['percent']:.0f}% {line['source'].strip()[:50]}"
+    function = max(evaluation, key=lambda p: p.total_seconds)
+    line = max(function.lines, key=lambda line: line.seconds)
+    return f"{function.function}:{line.lineno} {line.percent:.0f}% {line.source.strip()[:50]}"
 
 
 def _mib(value: float | None) -> str:

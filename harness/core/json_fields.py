@@ -13,7 +13,7 @@ import math
 from typing import TypeAlias, TypeGuard, cast
 
 # A JSON document's values, as ``json.loads`` makes them.
-JSONValue: TypeAlias = "None | bool | int | float | str | list[JSONValue] | dict[str, JSONValue]"
+JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 JSONObject: TypeAlias = "dict[str, JSONValue]"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from harness.core.entry_parts import SAMPLE_KINDS, Check, EntryWarning, Failure, InstructionCounts, optional_part
 from harness.core.files import write_json_atomic
 from harness.core.json_fields import FieldError, Fields
+from harness.core.profiles import Profile
 from harness.core.timings import Construction, Evaluation
 
 SCHEMA_VERSION = 2
@@ -56,7 +57,7 @@ class Entry:
     evaluation: Evaluation | None = None
     calls_per_evaluation: dict[str, int] | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    profile: dict[str, Any] | None = None
+    profile: Profile | None = None
     warnings: list[EntryWarning] = field(default_factory=list)
     failure: Failure | None = None
     # The machine facts (MACHINE_FIELDS) of an entry merged from shards run on machines of
@@ -100,7 +101,7 @@ class Entry:
             "evaluation": self.evaluation.to_json() if self.evaluation else None,
             "calls_per_evaluation": self.calls_per_evaluation,
             "info": dict(self.info),
-            "profile": self.profile,
+            "profile": self.profile.to_json() if self.profile else None,
             "warnings": [w.to_json() for w in self.warnings],
             "sample_kind": self.sample_kind,
         }
@@ -137,7 +138,7 @@ class Entry:
             evaluation=optional_part(Evaluation, part["evaluation"], fields.at("evaluation")),
             calls_per_evaluation=_calls(fields),
             info=dict(fields.mapping("info", {})),
-            profile=checked_profile(fields.optional_fields("profile")),
+            profile=optional_part(Profile, fields.optional_mapping("profile"), fields.at("profile")),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
             failure=optional_part(Failure, fields.optional_mapping("failure"), fields.at("failure")),
             machine=_entry_machine(fields),
@@ -214,36 +215,6 @@ def checked_metadata(fields: Fields) -> dict[str, Any]:
     if "interrupted" in fields.data:
         fields.boolean("interrupted")
     return dict(fields.data)
-
-
-def checked_profile(fields: Fields | None) -> dict[str, Any] | None:
-    """An entry's profile (docs/results-format.md, "profile"), the parts readers use checked."""
-    if fields is None:
-        return None
-    fields.text("status", "ok")
-    fields.text("reason", "")
-    memory = fields.optional_fields("memory")
-    if memory is not None:
-        for name in ("baseline_mib", "construction_peak_mib", "after_construction_mib", "evaluation_peak_mib"):
-            memory.optional_number(name)
-        memory.optional_mapping("device")
-        memory.texts("notes", [])
-        growth = memory.optional_fields("growth")
-        if growth is not None and len(growth.numbers("calls")) != len(growth.numbers("rss_mib")):
-            raise growth.wrong("rss_mib", "as long as calls", growth.data.get("rss_mib"))
-        if growth is not None:
-            growth.optional_number("slope_mib_per_1000_calls")
-            growth.optional_boolean("growing")
-    for line_profile in fields.each_fields("line_profiles"):
-        for name in ("function", "phase", "file"):
-            line_profile.text(name, "?")
-        line_profile.optional_number("total_seconds")
-        for line in line_profile.each_fields("lines"):
-            line.optional_number("seconds")
-            line.optional_number("per_hit_seconds")
-            line.optional_number("percent")
-    fields.texts("line_profile_notes", [])
-    return fields.data
 
 
 def save(run: Run, path: Path) -> None:

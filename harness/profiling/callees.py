@@ -9,35 +9,14 @@ from __future__ import annotations
 import cProfile
 import pstats
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from types import CodeType
+
+from harness.core.profiles import Callee
 
 TOP_CALLEES = 15
 
 
-@dataclass(frozen=True)
-class Callee:
-    function: str
-    file: str
-    lineno: int
-    calls: int
-    primitive_calls: int
-    own_seconds: float
-    cumulative_seconds: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "function": self.function,
-            "file": self.file,
-            "lineno": self.lineno,
-            "calls": self.calls,
-            "primitive_calls": self.primitive_calls,
-            "own_seconds": self.own_seconds,
-            "cumulative_seconds": self.cumulative_seconds,
-        }
-
-
-def top_callees(function: Callable[[], Any], count: int = TOP_CALLEES) -> tuple[list[Callee], int]:
+def top_callees(function: Callable[[], object], count: int = TOP_CALLEES) -> tuple[list[Callee], int]:
     """Run ``function()`` once under cProfile; the most-called functions and the total calls.
 
     The profiler's own bookkeeping (``disable``) and ``function`` itself are left out.
@@ -55,5 +34,5 @@ def top_callees(function: Callable[[], Any], count: int = TOP_CALLEES) -> tuple[
     return callees[:count], sum(c.calls for c in callees)
 
 
-def _is_code(code: Any, file: str, lineno: int, name: str) -> bool:
+def _is_code(code: CodeType | None, file: str, lineno: int, name: str) -> bool:
     return code is not None and (code.co_filename, code.co_firstlineno, code.co_name) == (file, lineno, name)

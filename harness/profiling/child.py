@@ -26,10 +26,28 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
+from harness.core.backends import simulated_cuda
 from harness.core.files import write_json_atomic
+from harness.core.profiles import CallProfile, DeviceMemory, LineProfile, MemoryProfile, Params
+from harness.core.registry import discover
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer, Workload
+from harness.profiling.callees import top_callees
+from harness.profiling.lines import Target, construction_targets, function_lines, module_targets, patch_interpreted
+from harness.profiling.memory import (
+    GrowthBudget,
+    device_used_mib,
+    fit_growth,
+    memory_notes,
+    peak_during,
+    rss_mib,
+    sample_growth,
+    sample_interval,
+)
+from harness.profiling.protocol import ChildSpec, Findings
+from harness.profiling.trace_build import ROOT, TRACE_BUILD_DIR, TraceBuildError, build, load_traced, plan_trace_build
+from harness.run.calls import count_calls
 
 CONSTRUCTION_INTERVAL = 0.005
 # One line-profiled (or cProfiled) call should take about this long at most...
@@ -48,75 +66,61 @@ CPROFILE_SLOWDOWN = 10.0
 # Evaluation calls are line-profiled for about this long (at least one call).
 LINE_PROFILE_SECONDS = 0.6
 LINE_PROFILE_MAX_CALLS = 50
+Value = TypeVar("Value")
 
 
 # -- memory ---------------------------------------------------------------------------
 
 
-def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
+def memory_findings(spec: ChildSpec, workload: Workload) -> Findings:
     """Memory of construction and evaluation, calls per evaluation, and the line params."""
-    from harness.core.backends import simulated_cuda
-    from harness.profiling.memory import (
-        GrowthBudget,
-        fit_growth,
-        memory_notes,
-        rss_mib,
-        sample_growth,
-    )
-
-    backend, params = spec["backend"], spec["params"]
-    device = DeviceMemory.start(backend, simulated_cuda())
+    backend, params = spec.backend, spec.params
+    device = DeviceMemoryWatch.start(backend, simulated_cuda())
     baseline = rss_mib()
     try:
         construction, kernel, first_call_seconds = measure_construction(workload, backend, params, baseline)
     except BackendUnavailable as error:
-        return {"status": "unavailable", "reason": str(error)}
+        return Findings(status="unavailable", reason=str(error))
     after_construction = rss_mib()
     device.mark("after_construction")
     evaluation_peak, call_seconds, interval = measure_evaluation(kernel, first_call_seconds)
     budget = GrowthBudget(
-        seconds=float(spec.get("growth_seconds", GrowthBudget.seconds)),
-        max_calls=int(spec.get("growth_max_calls", GrowthBudget.max_calls)),
+        seconds=GrowthBudget.seconds if spec.growth_seconds is None else spec.growth_seconds,
+        max_calls=GrowthBudget.max_calls if spec.growth_max_calls is None else spec.growth_max_calls,
     )
     if backend == "cuda" and simulated_cuda():
         budget = replace(budget, min_calls=1)  # simulated memory says nothing
     samples = sample_growth(kernel.call, call_seconds, budget)
     device.mark("after_growth")
     growth = fit_growth(samples.calls, samples.rss_mib)
-    memory = {
-        "baseline_mib": baseline,
-        "construction_peak_mib": construction["peak_mib"],
-        "construction_steps_peak_mib": construction["steps_peak_mib"],
-        "after_construction_mib": after_construction - baseline,
-        "evaluation_peak_mib": evaluation_peak - baseline,
-        "growth": {
-            **growth.to_json(),
-            "seconds": samples.seconds,
-            "warmup_calls": samples.warmup_calls,
-        },
-        "device": device.to_json(),
-        "sample_interval_seconds": {"construction": CONSTRUCTION_INTERVAL, "evaluation": interval},
-        "notes": memory_notes(backend, max(CONSTRUCTION_INTERVAL, interval), simulated_cuda()),
-    }
+    memory = MemoryProfile(
+        baseline_mib=baseline,
+        construction_peak_mib=max(construction.values()),
+        construction_steps_peak_mib=construction,
+        after_construction_mib=after_construction - baseline,
+        evaluation_peak_mib=evaluation_peak - baseline,
+        growth=growth.record(samples),
+        device=device.record(),
+        sample_interval_seconds={"construction": CONSTRUCTION_INTERVAL, "evaluation": interval},
+        notes=memory_notes(backend, max(CONSTRUCTION_INTERVAL, interval), simulated_cuda()),
+    )
     line_params, line_note = bounded_params(
         workload, params, call_seconds * INSTRUMENTED_SLOWDOWN.get(backend, 10.0)
     )
-    return {
-        "status": "ok",
-        "memory": memory,
-        "call_seconds": call_seconds,
-        "calls": call_findings(workload, backend, params, kernel, call_seconds),
-        "line_params": line_params,
-        "line_params_note": line_note,
-    }
+    return Findings(
+        status="ok",
+        memory=memory,
+        call_seconds=call_seconds,
+        calls=call_findings(workload, backend, params, kernel, call_seconds),
+        line_params=line_params,
+        line_params_note=line_note,
+    )
 
 
 def measure_construction(
-    workload: Workload, backend: str, params: dict[str, Any], baseline: float
-) -> tuple[dict[str, Any], Kernel, float]:
+    workload: Workload, backend: str, params: Params, baseline: float
+) -> tuple[dict[str, float], Kernel, float]:
     """Peak RSS above ``baseline`` for each construction step (inputs, import, prepare, first call)."""
-    from harness.profiling.memory import peak_during
-
     peaks: dict[str, float] = {}
     inputs_peak, inputs = peak_during(lambda: workload.make_inputs(params), CONSTRUCTION_INTERVAL)
     peaks["inputs"] = inputs_peak - baseline
@@ -128,13 +132,11 @@ def measure_construction(
     peaks["prepare"] = prepare_peak - baseline
     first_call_seconds, first_call_peak = _timed_peak(kernel, CONSTRUCTION_INTERVAL)
     peaks["first_call"] = first_call_peak - baseline
-    return {"peak_mib": max(peaks.values()), "steps_peak_mib": peaks}, kernel, first_call_seconds
+    return peaks, kernel, first_call_seconds
 
 
 def measure_evaluation(kernel: Kernel, first_call_seconds: float) -> tuple[float, float, float]:
     """Peak RSS of one steady call, the call's seconds, and the sampling interval used."""
-    from harness.profiling.memory import sample_interval
-
     interval = sample_interval(first_call_seconds)
     call_seconds, peak = _timed_peak(kernel, interval)
     return peak, call_seconds, interval
@@ -142,8 +144,6 @@ def measure_evaluation(kernel: Kernel, first_call_seconds: float) -> tuple[float
 
 def _timed_peak(kernel: Kernel, interval: float) -> tuple[float, float]:
     """(seconds, peak RSS MiB) of one ``kernel.call()`` with its result fetched."""
-    from harness.profiling.memory import peak_during
-
     seconds: list[float] = []
 
     def one_call() -> None:
@@ -155,7 +155,7 @@ def _timed_peak(kernel: Kernel, interval: float) -> tuple[float, float]:
     return seconds[0], peak
 
 
-class DeviceMemory:
+class DeviceMemoryWatch:
     """Device memory used (numba-cuda's context) at named points; None off a real GPU."""
 
     def __init__(self, start: tuple[float, float] | None) -> None:
@@ -163,36 +163,30 @@ class DeviceMemory:
         self.used: dict[str, float] = {"before_construction": start[0]} if start else {}
 
     @classmethod
-    def start(cls, backend: str, simulated: bool) -> DeviceMemory:
+    def start(cls, backend: str, simulated: bool) -> DeviceMemoryWatch:
         if backend != "cuda" or simulated:
             return cls(None)
-        from harness.profiling.memory import device_used_mib
-
         return cls(device_used_mib())
 
     def mark(self, name: str) -> None:
         if self.total is not None:
-            from harness.profiling.memory import device_used_mib
-
             reading = device_used_mib()
             if reading is not None:
                 self.used[name] = reading[0]
 
-    def to_json(self) -> dict[str, Any] | None:
+    def record(self) -> DeviceMemory | None:
         if self.total is None:
             return None
         before = self.used["before_construction"]
-        return {
-            "total_mib": self.total,
-            "used_mib": dict(self.used),
-            "construction_mib": self.used.get("after_construction", before) - before,
-            "growth_mib": self.used.get("after_growth", before) - self.used.get("after_construction", before),
-        }
+        return DeviceMemory(
+            total_mib=self.total,
+            used_mib=dict(self.used),
+            construction_mib=self.used.get("after_construction", before) - before,
+            growth_mib=self.used.get("after_growth", before) - self.used.get("after_construction", before),
+        )
 
 
-def bounded_params(
-    workload: Workload, params: dict[str, Any], instrumented_seconds: float
-) -> tuple[dict[str, Any], str | None]:
+def bounded_params(workload: Workload, params: Params, instrumented_seconds: float) -> tuple[Params, str | None]:
     """``params``, or the closest ``quick`` case when an instrumented call would be slow."""
     if instrumented_seconds <= INSTRUMENTED_SECONDS_LIMIT:
         return params, None
@@ -206,52 +200,39 @@ def bounded_params(
 
 
 def call_findings(
-    workload: Workload, backend: str, params: dict[str, Any], kernel: Kernel, call_seconds: float
-) -> dict[str, Any]:
+    workload: Workload, backend: str, params: Params, kernel: Kernel, call_seconds: float
+) -> CallProfile:
     """Python calls per evaluation (harness.run.calls, at ``params``) and the top callees (cProfile).
 
     The count is made at the entry's own params, as ``harness run`` does; the cProfile
     breakdown, which slows a call more, at the bounded params (``callee_params``).
     """
-    from harness.core.backends import simulated_cuda
-    from harness.profiling.callees import top_callees
-    from harness.run.calls import count_calls
-
     counts, _ = count_calls(kernel.call)
-    findings: dict[str, Any] = {"params": params, "per_evaluation": counts.to_json()}
     if backend == "cuda" and simulated_cuda():
         simulated = "no callee breakdown under the CUDA simulator: its Python calls are not the device's"
-        return {**findings, "callee_params": None, "note": simulated, "profiled_calls": None, "top_callees": []}
+        return CallProfile(params, counts.to_json(), note=simulated)
     callee_params, note = bounded_params(workload, params, call_seconds * CPROFILE_SLOWDOWN)
     if callee_params != params:
         inputs = workload.make_inputs(callee_params)
         kernel = workload.load(backend).prepare(inputs, callee_params, StepTimer())
         kernel.call()
     callees, total = top_callees(kernel.call)
-    return {
-        **findings,
-        "callee_params": callee_params,
-        "note": note,
-        "profiled_calls": total,
-        "top_callees": [callee.to_json() for callee in callees],
-    }
+    return CallProfile(params, counts.to_json(), callee_params, note, total, callees)
 
 
 # -- lines ----------------------------------------------------------------------------
 
 
-def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
-    """Line profiles of construction and one evaluation at ``spec["params"]``."""
-    from harness.profiling.lines import construction_targets, module_targets, patch_interpreted
-
-    backend, params = spec["backend"], spec["params"]
+def line_findings(spec: ChildSpec, workload: Workload) -> Findings:
+    """Line profiles of construction and one evaluation at ``spec.params``."""
+    backend, params = spec.backend, spec.params
     notes: list[str] = []
     if backend == "cython":
         notes += load_traced_build(workload.implementations[backend])
     try:
         module = workload.load(backend)
     except BackendUnavailable as error:
-        return {"status": "unavailable", "reason": str(error)}
+        return Findings(status="unavailable", reason=str(error))
     evaluation = module_targets(module)
     construction = construction_targets(workload.make_inputs, module)
     patch_interpreted(module, evaluation)
@@ -259,10 +240,10 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
         "construction", construction.functions,
         lambda: module.prepare(workload.make_inputs(params), params, StepTimer()),
     )
-    evaluation_profiles: list[dict[str, Any]] = []
+    evaluation_profiles: list[LineProfile] = []
     calls: list[float] = []
     if evaluation.functions:
-        seconds = float(spec.get("line_seconds", LINE_PROFILE_SECONDS))
+        seconds = LINE_PROFILE_SECONDS if spec.line_seconds is None else spec.line_seconds
         evaluation_profiles, calls = profile_phase(
             "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call, seconds)
         )
@@ -276,16 +257,16 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
         f"profiled: one construction and {len(calls)} evaluation call(s) at params {params}; "
         "hits and seconds are totals over those calls"
     )
-    return {
-        "status": "ok",
-        "line_profiles": construction_profiles + evaluation_profiles,
-        "line_profile_notes": notes,
-        "line_profile_evaluation_calls": len(calls),
-    }
+    return Findings(
+        status="ok",
+        line_profiles=construction_profiles + evaluation_profiles,
+        line_profile_notes=notes,
+        line_profile_evaluation_calls=len(calls),
+    )
 
 
 def repeat_calls(
-    call: Callable[[], Any], seconds: float = LINE_PROFILE_SECONDS, max_calls: int = LINE_PROFILE_MAX_CALLS
+    call: Callable[[], object], seconds: float = LINE_PROFILE_SECONDS, max_calls: int = LINE_PROFILE_MAX_CALLS
 ) -> list[float]:
     """Call ``call`` until ``seconds`` have passed (at least once, at most ``max_calls``).
 
@@ -302,8 +283,6 @@ def repeat_calls(
 
 def load_traced_build(module_name: str) -> list[str]:
     """Load the Cython module's traced build in place of the timed one; notes say what happened."""
-    from harness.profiling.trace_build import TraceBuildError, build, load_traced, plan_trace_build
-
     try:
         plan = plan_trace_build(module_name)
         if not plan.is_built:
@@ -320,12 +299,10 @@ def load_traced_build(module_name: str) -> list[str]:
 
 
 def profile_phase(
-    phase: str, targets: list[Any], action: Callable[[], Any]
-) -> tuple[list[dict[str, Any]], Any]:
+    phase: str, targets: list[Target], action: Callable[[], Value]
+) -> tuple[list[LineProfile], Value]:
     """Run ``action`` once with the targets line-profiled; their profiles and its value."""
-    from line_profiler import LineProfiler
-
-    from harness.profiling.lines import function_lines
+    from line_profiler import LineProfiler  # in the line part only: the memory part's figures never hold it
 
     profiler = LineProfiler()
     interpreted = set()
@@ -340,14 +317,11 @@ def profile_phase(
     finally:
         profiler.disable_by_count()
     stats = profiler.get_stats()
-    profiles = function_lines(stats.timings, stats.unit, phase, interpreted, display_path)
-    return [profile.to_json() for profile in profiles], value
+    return function_lines(stats.timings, stats.unit, phase, interpreted, display_path), value
 
 
 def display_path(filename: str) -> str:
     """A traced build's copy maps back to its source; paths in the project become relative."""
-    from harness.profiling.trace_build import ROOT, TRACE_BUILD_DIR
-
     path = Path(filename)
     if not path.is_absolute():
         path = (Path.cwd() / path).resolve()
@@ -360,38 +334,35 @@ def display_path(filename: str) -> str:
 
 # -- entry point ----------------------------------------------------------------------
 
-KINDS: dict[str, Callable[[dict[str, Any], Workload], dict[str, Any]]] = {
+KINDS: dict[str, Callable[[ChildSpec, Workload], Findings]] = {
     "memory": memory_findings,
     "lines": line_findings,
 }
 
 
-def run_kinds(spec: dict[str, Any], workload: Workload) -> None:
+def run_kinds(spec: ChildSpec, workload: Workload) -> None:
     """Take each kind of profile the spec names, in order, writing each one's findings.
 
     ``lines`` after ``memory`` uses the parameters the memory findings picked for it.
     Stops after a kind that finds the backend unavailable.
     """
-    kinds: list[str] = spec.get("kinds") or [spec["kind"]]
-    outputs: dict[str, str] = spec.get("outputs") or {spec["kind"]: spec["output"]}
-    params = spec["params"]
-    for kind in kinds:
-        findings = KINDS[kind]({**spec, "params": params}, workload)
-        write_json_atomic(Path(outputs[kind]), findings)
-        if findings.get("status") == "unavailable":
+    params = spec.params
+    for kind in spec.kinds:
+        findings = KINDS[kind](replace(spec, params=params), workload)
+        write_json_atomic(Path(spec.outputs[kind]), findings.to_json())
+        if findings.status == "unavailable":
             return
-        params = findings.get("line_params", params)
+        if findings.line_params is not None:
+            params = findings.line_params
 
 
 def main(argv: list[str] | None = None) -> int:
-    from harness.core.registry import discover
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m harness.profiling.child SPEC.json", file=sys.stderr)
         return 2
-    spec = json.loads(Path(args[0]).read_text())
-    workload = discover()[spec["workload"]]
+    spec = ChildSpec.from_json(json.loads(Path(args[0]).read_text()), args[0])
+    workload = discover()[spec.workload]
     run_kinds(spec, workload)
     return 0
 

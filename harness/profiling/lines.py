@@ -7,91 +7,31 @@ names it lists in ``PROFILE_FUNCTIONS``). Numba-jitted functions cannot be line-
 their ``py_func`` (the interpreted equivalent) is profiled in their place and labelled
 so. CUDA kernels are not profiled (their Python body is not what runs on the device).
 
-``function_lines`` turns line_profiler's ``LineStats`` into ``FunctionLines`` records that
+``function_lines`` turns line_profiler's ``LineStats`` into ``LineProfile`` records that
 carry each line's source text, so a report can show them without the source tree.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import linecache
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Protocol, TypeGuard
+
+from harness.core.profiles import LineProfile, ProfiledLine
 
 PHASES = ("construction", "evaluation")
 CYTHON_FUNCTION_TYPES = ("cython_function_or_method", "fused_cython_function")
 
 
-@dataclass(frozen=True)
-class LineTiming:
-    lineno: int
-    source: str
-    hits: int
-    seconds: float
-    per_hit_seconds: float | None
-    percent: float
+class Dispatcher(Protocol):
+    """What line profiling uses of a Numba dispatcher (njit, or a CUDA kernel)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "lineno": self.lineno,
-            "source": self.source,
-            "hits": self.hits,
-            "seconds": self.seconds,
-            "per_hit_seconds": self.per_hit_seconds,
-            "percent": self.percent,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LineTiming:
-        return cls(
-            lineno=int(data["lineno"]),
-            source=str(data["source"]),
-            hits=int(data["hits"]),
-            seconds=float(data["seconds"]),
-            per_hit_seconds=None if data.get("per_hit_seconds") is None else float(data["per_hit_seconds"]),
-            percent=float(data["percent"]),
-        )
-
-
-@dataclass(frozen=True)
-class FunctionLines:
-    """One function's line profile in one phase, with every line of its source."""
-
-    function: str
-    phase: str
-    file: str
-    first_lineno: int
-    total_seconds: float
-    interpreted_equivalent: bool
-    lines: list[LineTiming] = field(default_factory=list)
-
-    def hottest(self, count: int = 2) -> list[LineTiming]:
-        return sorted(self.lines, key=lambda line: line.seconds, reverse=True)[:count]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "function": self.function,
-            "phase": self.phase,
-            "file": self.file,
-            "first_lineno": self.first_lineno,
-            "total_seconds": self.total_seconds,
-            "interpreted_equivalent": self.interpreted_equivalent,
-            "lines": [line.to_json() for line in self.lines],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FunctionLines:
-        return cls(
-            function=str(data["function"]),
-            phase=str(data["phase"]),
-            file=str(data["file"]),
-            first_lineno=int(data["first_lineno"]),
-            total_seconds=float(data["total_seconds"]),
-            interpreted_equivalent=bool(data.get("interpreted_equivalent", False)),
-            lines=[LineTiming.from_json(line) for line in data.get("lines", [])],
-        )
+    py_func: Callable[..., object]  # the interpreted equivalent: the same source, run by CPython
 
 
 @dataclass(frozen=True)
@@ -99,7 +39,7 @@ class Target:
     """A function to line-profile, and how it is reached."""
 
     name: str
-    function: Callable[..., Any]
+    function: Callable[..., object]
     interpreted_equivalent: bool = False  # a jitted function's py_func, patched in its place
 
 
@@ -111,20 +51,20 @@ class Targets:
     notes: list[str] = field(default_factory=list)
 
 
-def is_cython_function(value: Any) -> bool:
+def is_cython_function(value: object) -> TypeGuard[Callable[..., object]]:
     return type(value).__name__ in CYTHON_FUNCTION_TYPES and hasattr(value, "__code__")
 
 
-def is_jitted(value: Any) -> bool:
+def is_jitted(value: object) -> TypeGuard[Dispatcher]:
     """A Numba dispatcher (njit, or a CUDA kernel): compiled, so not line-traceable."""
     return callable(value) and hasattr(value, "py_func") and type(value).__module__.startswith("numba")
 
 
-def is_cuda_kernel(value: Any) -> bool:
+def is_cuda_kernel(value: object) -> bool:
     return is_jitted(value) and "cuda" in type(value).__module__
 
 
-def defined_in(value: Any, module: ModuleType) -> bool:
+def defined_in(value: object, module: ModuleType) -> bool:
     function = getattr(value, "py_func", value)
     return getattr(function, "__module__", None) == module.__name__
 
@@ -143,7 +83,7 @@ def module_targets(module: ModuleType, exclude: Iterable[str] = ("prepare",)) ->
     return targets
 
 
-def _add_target(targets: Targets, name: str, value: Any, module: ModuleType) -> None:
+def _add_target(targets: Targets, name: str, value: object, module: ModuleType) -> None:
     if is_cuda_kernel(value):
         targets.notes.append(
             f"{module.__name__}.{name} is a CUDA kernel: device code cannot be line-traced, and "
@@ -156,7 +96,7 @@ def _add_target(targets: Targets, name: str, value: Any, module: ModuleType) -> 
             f"profile is of {name}.py_func, the interpreted equivalent (same source run by "
             "CPython): it shows where the work is, not how long the compiled code takes"
         )
-    elif is_cython_function(value) or _is_python_function(value):
+    elif is_cython_function(value) or inspect.isfunction(value):
         targets.functions.append(Target(name, value))
     elif type(value).__name__ == "builtin_function_or_method":
         targets.notes.append(
@@ -164,23 +104,15 @@ def _add_target(targets: Targets, name: str, value: Any, module: ModuleType) -> 
         )
 
 
-def _is_python_function(value: Any) -> bool:
-    import inspect
-
-    return inspect.isfunction(value)
-
-
-def construction_targets(make_inputs: Callable[..., Any], backend_module: ModuleType) -> Targets:
+def construction_targets(make_inputs: Callable[..., object], backend_module: ModuleType) -> Targets:
     """``make_inputs`` and the functions beside it, and the backend module's ``prepare``."""
-    import importlib
-
     targets = Targets()
     inputs_module = importlib.import_module(make_inputs.__module__)
     for name, value in vars(inputs_module).items():
-        if _is_python_function(value) and defined_in(value, inputs_module):
+        if inspect.isfunction(value) and defined_in(value, inputs_module):
             targets.functions.append(Target(name, value))
     prepare = backend_module.prepare
-    if is_cython_function(prepare) or _is_python_function(prepare):
+    if is_cython_function(prepare) or inspect.isfunction(prepare):
         targets.functions.append(Target("prepare", prepare))
     else:
         targets.notes.append(f"{backend_module.__name__}.prepare is compiled without line tracing")
@@ -211,8 +143,8 @@ def function_lines(
     phase: str,
     interpreted: Collection[tuple[str, int]] = (),
     display_file: Callable[[str], str] = str,
-) -> list[FunctionLines]:
-    """LineStats timings -> FunctionLines with source, dropping functions never called.
+) -> list[LineProfile]:
+    """LineStats timings -> LineProfile records with source, dropping functions never called.
 
     ``interpreted`` holds the (file, first_lineno) of functions that are interpreted
     equivalents; ``display_file`` maps a profiled file to the path to store.
@@ -237,7 +169,7 @@ def _one_function(
     phase: str,
     interpreted: bool,
     display: str,
-) -> FunctionLines:
+) -> LineProfile:
     measured = {lineno: (hits, ticks * unit) for lineno, hits, ticks in rows}
     total = sum(seconds for _, seconds in measured.values())
     source = source_block(filename, first_lineno, max(measured))
@@ -245,7 +177,7 @@ def _one_function(
     for lineno, text in source:
         hits, seconds = measured.get(lineno, (0, 0.0))
         lines.append(
-            LineTiming(
+            ProfiledLine(
                 lineno=lineno,
                 source=text,
                 hits=hits,
@@ -254,7 +186,7 @@ def _one_function(
                 percent=100.0 * seconds / total if total > 0 else 0.0,
             )
         )
-    return FunctionLines(name, phase, display, first_lineno, total, interpreted, lines)
+    return LineProfile(name, phase, display, first_lineno, total, interpreted, lines)
 
 
 def source_block(filename: str, first_lineno: int, last_measured: int) -> list[tuple[int, str]]:

@@ -18,7 +18,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
+
+from memory_profiler import memory_usage
+
+from harness.core.profiles import MemoryGrowth
 
 MIB = 1024.0 * 1024.0
 # A leak must add at least this much over the sampled window to be flagged...
@@ -33,6 +37,7 @@ MAX_GROWTH_SAMPLES = 400
 
 RssReader = Callable[[], float]
 Clock = Callable[[], float]
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,11 @@ class GrowthBudget:
 
 def rss_mib() -> float:
     """This process's resident set size in MiB, read through memory_profiler."""
-    from memory_profiler import memory_usage
-
     return float(memory_usage(-1, interval=0.0)[0])
 
 
-def peak_during(function: Callable[[], Any], interval: float) -> tuple[float, Any]:
+def peak_during(function: Callable[[], Value], interval: float) -> tuple[float, Value]:
     """Run ``function`` once under memory_profiler; its peak RSS (MiB) and return value."""
-    from memory_profiler import memory_usage
-
     samples, value = memory_usage((function, (), {}), interval=interval, max_iterations=1, retval=True)
     return float(max(samples)), value
 
@@ -76,7 +77,7 @@ class GrowthSamples:
 
 
 def sample_growth(
-    call: Callable[[], Any],
+    call: Callable[[], object],
     call_seconds: float,
     budget: GrowthBudget = GrowthBudget(),
     read_rss: RssReader = rss_mib,
@@ -132,18 +133,21 @@ class Growth:
     growing: bool
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "calls": list(self.calls),
-            "rss_mib": [round(v, 4) for v in self.rss_mib],
-            "slope_mib_per_1000_calls": self.slope_mib_per_1000_calls,
-            "intercept_mib": self.intercept_mib,
-            "p_value": self.p_value,
-            "growth_mib": self.growth_mib,
-            "late_growth_mib": self.late_growth_mib,
-            "growing": self.growing,
-            "reason": self.reason,
-        }
+    def record(self, samples: GrowthSamples) -> MemoryGrowth:
+        """The fit as stored in a profile, with the sampling it was made from (RSS to 0.1 KiB)."""
+        return MemoryGrowth(
+            calls=list(self.calls),
+            rss_mib=[round(v, 4) for v in self.rss_mib],
+            slope_mib_per_1000_calls=self.slope_mib_per_1000_calls,
+            intercept_mib=self.intercept_mib,
+            p_value=self.p_value,
+            growth_mib=self.growth_mib,
+            late_growth_mib=self.late_growth_mib,
+            growing=self.growing,
+            reason=self.reason,
+            seconds=samples.seconds,
+            warmup_calls=samples.warmup_calls,
+        )
 
 
 def fit_growth(calls: list[int], rss: list[float]) -> Growth:
@@ -196,7 +200,7 @@ def _line(calls: list[int], rss: list[float]) -> tuple[float, float, float]:
 
 def t_two_sided_p(t_value: float, degrees: int) -> float:
     """P(|T| >= |t|) for Student's t with ``degrees`` degrees of freedom."""
-    from scipy.special import stdtr  # about 0.2 s to import, where scipy.stats takes a second
+    from scipy.special import stdtr  # after the memory figures: scipy and numpy stay out of the baseline
 
     return float(2.0 * stdtr(degrees, -abs(t_value)))
 
@@ -245,7 +249,7 @@ def memory_notes(backend: str, interval: float, simulated_cuda: bool) -> list[st
 
 def device_used_mib() -> tuple[float, float] | None:
     """(used, total) device memory in MiB from numba-cuda's context, or None without a GPU."""
-    from numba import cuda
+    from numba import cuda  # numba-cuda is optional (the cuda extra); only a real GPU's profile reads it
 
     free, total = cuda.current_context().get_memory_info()
     return (total - free) / MIB, total / MIB

@@ -6,7 +6,8 @@ child, memory first, except for Cython, whose line profile needs a child of its 
 traced build must be loaded before the timed one is imported). A child that crashes or
 hangs becomes a note in the profile and the findings written before are kept; a part it
 never reached runs in a child of its own.
-The result is the ``Entry.profile`` dict documented in ``docs/results-format.md, section "profile"``.
+The result is the ``Entry.profile`` record (``harness.core.profiles.Profile``), documented in
+``docs/results-format.md``, section "profile".
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from harness.core.backends import implementation_unavailable_reason, simulated_cuda
+from harness.core.profiles import Params, Profile
+from harness.profiling.protocol import KINDS, ChildSpec, Findings
 from harness.run.child import ChildOutcome, run_python_module
 from harness.run.runner import EntryPlan, child_environment
-
-PROFILE_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ProfileRunner:
     launch: Callable[..., ChildOutcome] = run_python_module  # a parameter, so tests can fake children
     _counter: int = field(default=0, init=False)
 
-    def profile(self, plan: EntryPlan) -> tuple[str, dict[str, Any] | None]:
+    def profile(self, plan: EntryPlan) -> tuple[str, Profile | None]:
         """The plan's availability reason ('' when available) and its profile."""
         reason = implementation_unavailable_reason(plan.workload, plan.backend)
         if reason:
@@ -74,60 +74,61 @@ class ProfileRunner:
         memory_params, note = memory_params_for(plan)
         findings = self.take(plan, folder, child_kinds(plan.backend), memory_params)
         memory, lines = findings["memory"], findings["lines"]
-        if memory.get("status") == "unavailable":
-            return memory["reason"], None
-        if note and memory.get("memory"):
-            memory["memory"]["notes"].insert(0, note)
-        line_params = memory.get("line_params", memory_params)
+        if memory.status == "unavailable":
+            return memory.reason, None
+        if note and memory.memory:
+            memory = replace(memory, memory=replace(memory.memory, notes=[note, *memory.memory.notes]))
+        line_params = memory_params if memory.line_params is None else memory.line_params
         profile = assemble_profile(memory, lines, line_params, self.clock() - started)
-        return "", {**profile, "memory_params": memory_params}
+        return "", replace(profile, memory_params=memory_params)
 
     def take(
-        self, plan: EntryPlan, folder: Path, groups: list[list[str]], memory_params: dict[str, Any]
-    ) -> dict[str, dict[str, Any]]:
+        self, plan: EntryPlan, folder: Path, groups: list[list[str]], memory_params: Params
+    ) -> dict[str, Findings]:
         """Findings of every kind, one child per group of kinds.
 
         Kinds a child never reached (an earlier kind in it crashed or hung) get a child
         of their own, so one failure does not cost the other kind's findings.
         """
-        findings: dict[str, dict[str, Any]] = {}
+        findings: dict[str, Findings] = {}
         queue = [list(kinds) for kinds in groups]
         while queue:
             kinds = queue.pop(0)
-            memory = findings.get("memory", {})
-            if memory.get("status") == "unavailable":
+            memory = findings.get("memory")
+            if memory is not None and memory.status == "unavailable":
                 break
-            params = memory_params if kinds[0] == "memory" else memory.get("line_params", memory_params)
+            line_params = memory.line_params if memory is not None else None
+            params = memory_params if kinds[0] == "memory" or line_params is None else line_params
             found = self.child(plan, folder, kinds, params)
             findings.update(found)
             unreached = [kind for kind in kinds if kind not in found]
             if unreached:
                 queue.insert(0, unreached)
-        for kind in PROFILE_KINDS:
-            findings.setdefault(kind, {})
+        for kind in KINDS:
+            findings.setdefault(kind, Findings(status="not run"))
         return findings
 
     def child(
-        self, plan: EntryPlan, folder: Path, kinds: list[str], params: dict[str, Any]
-    ) -> dict[str, dict[str, Any]]:
+        self, plan: EntryPlan, folder: Path, kinds: list[str], params: Params
+    ) -> dict[str, Findings]:
         """Run one profiling child for ``kinds``: the findings of each kind it wrote; the
-        first kind it did not write gets ``{"status": "failed"|"timeout", "reason": ...}``."""
+        first kind it did not write gets findings of status "failed" or "timeout", with the reason."""
         name = "+".join(kinds)
         outputs = {kind: folder / f"{kind}.json" for kind in kinds}
         for output in outputs.values():
             output.unlink(missing_ok=True)
-        spec = {
-            "kinds": kinds,
-            "workload": plan.workload.name,
-            "backend": plan.backend,
-            "params": params,
-            "growth_seconds": self.settings.growth_seconds,
-            "growth_max_calls": self.settings.growth_max_calls,
-            "line_seconds": self.settings.line_seconds,
-            "outputs": {kind: str(path) for kind, path in outputs.items()},
-        }
+        spec = ChildSpec(
+            kinds=kinds,
+            workload=plan.workload.name,
+            backend=plan.backend,
+            params=params,
+            outputs={kind: str(path) for kind, path in outputs.items()},
+            growth_seconds=self.settings.growth_seconds,
+            growth_max_calls=self.settings.growth_max_calls,
+            line_seconds=self.settings.line_seconds,
+        )
         spec_path = folder / f"spec-{name}.json"
-        spec_path.write_text(json.dumps(spec))
+        spec_path.write_text(json.dumps(spec.to_json()))
         timeout = self.settings.timeout * len(kinds)
         outcome = self.launch(
             "harness.profiling.child",
@@ -137,21 +138,18 @@ class ProfileRunner:
             log_path=folder / f"{name}.log",
             memory_limit=self.settings.memory_limit,
         )
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, Findings] = {}
         for kind in kinds:
             if outputs[kind].exists():
-                found[kind] = json.loads(outputs[kind].read_text())
+                found[kind] = Findings.from_json(json.loads(outputs[kind].read_text()), str(outputs[kind]))
                 continue
-            if any(earlier.get("status") == "unavailable" for earlier in found.values()):
+            if any(earlier.status == "unavailable" for earlier in found.values()):
                 break  # the child stopped there, as it should
             status = "timeout" if outcome.timed_out else "failed"
             limit = f" after {timeout:.0f} s" if outcome.timed_out else ""  # out of memory: in describe()
-            found[kind] = {"status": status, "reason": f"{kind} profile{limit}: {outcome.describe()}"}
+            found[kind] = Findings(status=status, reason=f"{kind} profile{limit}: {outcome.describe()}")
             break
         return found
-
-
-PROFILE_KINDS = ("memory", "lines")
 
 
 def child_kinds(backend: str) -> list[list[str]]:
@@ -161,7 +159,7 @@ def child_kinds(backend: str) -> list[list[str]]:
     return [["memory", "lines"]]
 
 
-def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:
+def memory_params_for(plan: EntryPlan) -> tuple[Params, str | None]:
     """The entry's params; the closest quick case for CUDA under the simulator (hours otherwise)."""
     if plan.backend != "cuda" or not simulated_cuda():
         return plan.params, None
@@ -174,28 +172,24 @@ def memory_params_for(plan: EntryPlan) -> tuple[dict[str, Any], str | None]:
     )
 
 
-def assemble_profile(
-    memory: dict[str, Any], lines: dict[str, Any], line_params: dict[str, Any], seconds: float
-) -> dict[str, Any]:
-    """The two children's findings as one ``Entry.profile`` dict."""
-    failures = [f["reason"] for f in (memory, lines) if f.get("status") in ("failed", "timeout")]
-    line_notes = list(lines.get("line_profile_notes", []))
-    if memory.get("line_params_note"):
-        line_notes.insert(0, memory["line_params_note"])
-    if lines.get("status") in ("failed", "timeout", "unavailable"):
-        line_notes.append(f"no line profiles: {lines.get('reason', '')}")
-    calls = memory.get("calls")
-    return {
-        "format_version": PROFILE_FORMAT_VERSION,
-        "status": ("failed" if len(failures) == 2 else "partial") if failures else "ok",
-        "reason": "; ".join(failures),
-        "memory": memory.get("memory"),
-        "calls_per_evaluation": calls["per_evaluation"] if calls else None,
-        "calls": calls,
-        "call_seconds": memory.get("call_seconds"),
-        "line_profiles": lines.get("line_profiles", []),
-        "line_profile_notes": line_notes,
-        "line_profile_params": line_params,
-        "line_profile_evaluation_calls": lines.get("line_profile_evaluation_calls", 0),
-        "seconds": seconds,
-    }
+def assemble_profile(memory: Findings, lines: Findings, line_params: Params, seconds: float) -> Profile:
+    """The two children's findings as one ``Entry.profile``."""
+    failures = [f.reason for f in (memory, lines) if f.failed]
+    line_notes = list(lines.line_profile_notes)
+    if memory.line_params_note:
+        line_notes.insert(0, memory.line_params_note)
+    if lines.failed or lines.status == "unavailable":
+        line_notes.append(f"no line profiles: {lines.reason}")
+    return Profile(
+        status=("failed" if len(failures) == 2 else "partial") if failures else "ok",
+        reason="; ".join(failures),
+        memory=memory.memory,
+        calls_per_evaluation=memory.calls.per_evaluation if memory.calls else None,
+        calls=memory.calls,
+        call_seconds=memory.call_seconds,
+        line_profiles=list(lines.line_profiles),
+        line_profile_notes=line_notes,
+        line_profile_params=line_params,
+        line_profile_evaluation_calls=lines.line_profile_evaluation_calls,
+        seconds=seconds,
+    )

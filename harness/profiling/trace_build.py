@@ -64,7 +64,7 @@ def pyx_source(module_name: str) -> Path:
 
 def plan_trace_build(module_name: str, root: Path = TRACE_BUILD_DIR) -> TraceBuild:
     """Where ``module_name``'s traced build lives; the folder changes when its inputs change."""
-    import Cython
+    import Cython  # here: a missing Cython is a note in the profile, not a child that cannot start
 
     source = pyx_source(module_name)
     digest = hashlib.sha256()
@@ -83,9 +83,9 @@ def _sources(source: Path) -> list[Path]:
 
 def build(plan: TraceBuild) -> Path:
     """Compile the traced copy (in this process); returns the extension's path."""
-    import numpy
-    from Cython.Build import cythonize
-    from setuptools import Distribution, Extension
+    import numpy  # here: numpy stays out of every profiling child's memory baseline
+    from Cython.Build import cythonize  # compiler machinery: loaded only to compile a traced build
+    from setuptools import Distribution, Extension  # compiler machinery too
 
     package_dir = plan.folder / "src" / Path(*plan.module_name.split(".")[:-1])
     package_dir.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 Reports never run workloads: they read results files (this machine's, another
 machine's, older commits') and return HTML. ``sources`` finds and loads the runs,
-``sections`` turns them into a view model of sections, tables and notes, ``charts``
+the ``*_sections`` modules turn them into a view model of sections, tables and notes, ``charts``
 draws the matplotlib figures (imported only when a report is built), and ``render``
 fills the Jinja2 templates in ``harness/report/templates``.
 """

@@ -16,17 +16,21 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display; figures are saved as SVG
 
 from matplotlib import ticker
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from harness.core.formatting import format_seconds
 from harness.report.model import Chart
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Chosen from Paul Tol's colour-blind-safe schemes (muted, vibrant, medium-contrast, dark) so that every
 # colour is at least 3:1 against the white page (WCAG's figure for graphics) and any two
@@ -44,7 +48,7 @@ OTHER_COLOURS = ("#555555", "#117733", "#AA4499", "#004488", "#CC3311", "#009988
 THREAD_STYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 WIDE_RANGE = 30.0  # max/min above which an axis goes logarithmic
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, object] = {
     "svg.fonttype": "none",  # text stays text: smaller files, searchable
     "svg.hashsalt": "harness-report",  # stable ids, so the same results give the same file
     "text.parse_math": False,  # names from results may hold "$"
@@ -118,7 +122,7 @@ def is_wide(values: Sequence[float]) -> bool:
 
 @contextmanager
 def _figure(width: float, height: float) -> Iterator[Figure]:
-    with matplotlib.rc_context(cast(Any, STYLE)):  # stubs want a literal key per setting
+    with matplotlib.rc_context(STYLE):
         yield Figure(figsize=(width, height), layout="constrained")
 
 
@@ -128,7 +132,7 @@ def _data_uri(figure: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _scale(axes: Any, which: str, axis: Axis, values: Sequence[float]) -> None:
+def _scale(axes: Axes, which: str, axis: Axis, values: Sequence[float]) -> None:
     log = axis.log if axis.log is not None else is_wide(values)
     if log and any(v > 0 for v in values):
         (axes.set_xscale if which == "x" else axes.set_yscale)("log")
@@ -146,13 +150,13 @@ def _scale(axes: Any, which: str, axis: Axis, values: Sequence[float]) -> None:
         )
 
 
-def _legend(axes: Any) -> None:
+def _legend(axes: Axes) -> None:
     handles, _ = axes.get_legend_handles_labels()
     if handles:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
-def _finish(figure: Figure, axes: Any, title: str, alt: str, caption: str) -> Chart:
+def _finish(figure: Figure, axes: Axes, title: str, alt: str, caption: str) -> Chart:
     axes.set_title(title, loc="left", fontsize=10)
     _legend(axes)
     return Chart(title=title, image=_data_uri(figure), alt=alt, caption=caption)

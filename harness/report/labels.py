@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from harness.core.formatting import format_rate, format_ratio, format_seconds
 from harness.core.results import Entry
@@ -14,11 +13,11 @@ from harness.core.workload import BACKENDS
 __all__ = ["format_rate", "format_ratio", "format_seconds"]
 
 
-def case_label(params: dict[str, Any]) -> str:
+def case_label(params: Mapping[str, object]) -> str:
     return ", ".join(f"{name}={value}" for name, value in params.items()) or "(no parameters)"
 
 
-def case_key(params: dict[str, Any]) -> str:
+def case_key(params: Mapping[str, object]) -> str:
     return json.dumps(params, sort_keys=True)
 
 
@@ -31,7 +30,7 @@ def format_percent(fraction: float | None) -> str:
     return "-" if fraction is None else f"{fraction:.1%}"
 
 
-def format_number(value: Any) -> str:
+def format_number(value: object) -> str:
     if isinstance(value, bool) or value is None:
         return "-" if value is None else ("yes" if value else "no")
     if isinstance(value, int):
@@ -41,7 +40,7 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def format_mib(value: Any) -> str:
+def format_mib(value: object) -> str:
     return f"{float(value):.1f} MiB" if isinstance(value, int | float) else "not measured"
 
 

@@ -19,15 +19,10 @@ import markupsafe
 
 from harness.core.analysis import declared_size_parameters
 from harness.core.results import Entry
+from harness.report.environment_sections import environment_section, method_section
+from harness.report.history_sections import history_sections
 from harness.report.model import ReportPage
-from harness.report.run_sections import (
-    environment_section,
-    history_sections,
-    method_section,
-    problems_section,
-    reliability_section,
-    speedup_section,
-)
+from harness.report.overview_sections import problems_section, reliability_section, speedup_section
 from harness.report.sources import ReportError, ReportInput
 from harness.report.workload_sections import workload_report
 
