@@ -191,8 +191,9 @@ def case_size(entry: Entry, size_parameters: Sequence[str] = ()) -> float | None
     if declared and all(isinstance(v, int | float) and not isinstance(v, bool) for v in declared):
         return float(math.prod(declared))  # type: ignore[arg-type]
     for name in ("size", "n"):
-        if isinstance(entry.params.get(name), int | float):
-            return float(entry.params[name])
+        value = entry.params.get(name)
+        if isinstance(value, int | float):
+            return float(value)
     numeric = [
         v for v in entry.params.values() if isinstance(v, int | float) and not isinstance(v, bool)
     ]

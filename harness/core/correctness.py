@@ -40,7 +40,7 @@ class Parts(dict[str, np.ndarray]):
     """A result flattened into named arrays; ``flatten`` returns it unchanged."""
 
 
-def flatten(result: Any, name: str = "result") -> Parts:
+def flatten(result: object, name: str = "result") -> Parts:
     """Name every array in a (possibly nested) result: ``result[0]``, ``result['loss']``.
 
     A list or tuple of scalars is one array; any other list or tuple is a part per item.
@@ -67,7 +67,7 @@ class Problem:
     message: str
 
 
-def compare(result: Any, reference: Any, comparison: Comparison) -> Check:
+def compare(result: object, reference: object, comparison: Comparison) -> Check:
     """Compare ``result`` with ``reference`` under ``comparison``; never raises on mismatch."""
     got, want = flatten(result), flatten(reference)
     spec = comparison.to_json()

@@ -17,7 +17,7 @@ def simulated() -> bool:
     return os.environ.get("NUMBA_ENABLE_CUDASIM", "") == "1"
 
 
-def cuda_event_timer(launch: Callable[[], Any]) -> Callable[[int], float]:
+def cuda_event_timer(launch: Callable[[], object]) -> Callable[[int], float]:
     """Time ``loops`` launches with CUDA events, after a synchronize; seconds in total.
 
     The simulator's events do not measure anything, so there the launches are timed

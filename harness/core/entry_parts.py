@@ -5,10 +5,16 @@ the failure and the warnings; each with ``to_json`` and a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from harness.core.json_fields import Fields
+from harness.core.json_fields import Fields, JSONObject, JSONOut
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Part = TypeVar("Part")
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,11 @@ class OutsideCheck:
             f"{_figure(self.expected)} ({self.source})"
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return plain(self)
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "outside") -> OutsideCheck:
+    def from_json(cls, data: object, where: str = "outside") -> OutsideCheck:
         fields = Fields(data, where)
         return cls(
             quantity=fields.text("quantity"),
@@ -61,7 +67,7 @@ class Check:
     """
 
     passed: bool
-    comparison: dict[str, Any]
+    comparison: JSONObject
     max_abs_diff: float = 0.0
     max_rel_diff: float = 0.0
     mismatches: int = 0
@@ -71,13 +77,13 @@ class Check:
     nonfinite_mismatches: int = 0
     outside: list[OutsideCheck] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         data = plain(self)
         data["outside"] = [o.to_json() for o in self.outside]
         return data
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "check") -> Check:
+    def from_json(cls, data: object, where: str = "check") -> Check:
         fields = Fields(data, where)
         return cls(
             passed=fields.boolean("passed"),
@@ -111,11 +117,11 @@ class Failure:
     message: str = ""
     output_tail: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return plain(self)
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "failure") -> Failure:
+    def from_json(cls, data: object, where: str = "failure") -> Failure:
         fields = Fields(data, where)
         return cls(
             phase=fields.text("phase"),
@@ -137,11 +143,11 @@ class EntryWarning:
     kind: str
     message: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return {"kind": self.kind, "message": self.message}
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "warning") -> EntryWarning:
+    def from_json(cls, data: object, where: str = "warning") -> EntryWarning:
         fields = Fields(data, where)
         return cls(fields.text("kind"), fields.text("message"))
 
@@ -153,12 +159,12 @@ def _figure(value: float) -> str:
     return f"{value:.6g}"
 
 
-def optional_part(kind: Any, data: dict[str, Any] | None, where: str) -> Any:
-    """``kind.from_json(data, where)``, or None for an absent or empty part."""
-    return kind.from_json(data, where) if data else None
+def optional_part(read: Callable[[JSONObject, str], Part], data: JSONObject | None, where: str) -> Part | None:
+    """``read(data, where)`` (a part's ``from_json``), or None for an absent or empty part."""
+    return read(data, where) if data else None
 
 
-def plain(obj: Any) -> dict[str, Any]:
+def plain(obj: DataclassInstance) -> JSONOut:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
@@ -178,7 +184,7 @@ class InstructionCounts:
     totals: tuple[int, int]
     tool: str
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {"per_call": self.per_call, "calls": list(self.calls), "totals": list(self.totals), "tool": self.tool}
 
     @classmethod

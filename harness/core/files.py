@@ -7,10 +7,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_json_atomic(path: Path, data: object) -> None:
     """Write ``data`` as JSON to ``path`` atomically, readable as any new file is (umask applies)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,11 +10,16 @@ never fails later with a ``TypeError`` deep inside a report.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias, TypeGuard, cast
 
 # A JSON document's values, as ``json.loads`` makes them.
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 JSONObject: TypeAlias = "dict[str, JSONValue]"
+# What a ``to_json`` makes: any mapping or sequence of JSON values (read-only, so a
+# ``list[float]`` is one), for ``json.dump``.
+JSONLike: TypeAlias = "bool | int | float | str | Sequence[JSONLike] | Mapping[str, JSONLike] | None"
+JSONOut: TypeAlias = "dict[str, JSONLike]"
 
 
 class Missing:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from harness.core.json_fields import JSONValue
 
 KINDS: dict[type, str] = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
 
@@ -33,7 +34,7 @@ class ParameterType:
     kind: type
     minimum: float | None = None
     maximum: float | None = None
-    choices: Sequence[Any] = ()
+    choices: Sequence[JSONValue] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -41,7 +42,7 @@ class ParameterType:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ParameterError(f"minimum {self.minimum} is above maximum {self.maximum}")
 
-    def problem(self, value: Any) -> str | None:
+    def problem(self, value: object) -> str | None:
         """Why ``value`` is not valid, in words that give the valid values; None when it is."""
         if not self.has_kind(value):
             return f"takes {KINDS[self.kind]}{self.range_text()}; got {value!r}"
@@ -49,13 +50,14 @@ class ParameterType:
             return f"takes a finite number{self.range_text()}; got {value!r}"
         if self.choices and value not in self.choices:
             return f"takes one of {', '.join(map(repr, self.choices))}; got {value!r}"
-        below = self.minimum is not None and value < self.minimum
-        above = self.maximum is not None and value > self.maximum
+        number = value if isinstance(value, int | float) else None  # has_kind: a number where there is a range
+        below = self.minimum is not None and number is not None and number < self.minimum
+        above = self.maximum is not None and number is not None and number > self.maximum
         if below or above:
             return f"takes {KINDS[self.kind]}{self.range_text()}; got {value!r}"
         return None
 
-    def has_kind(self, value: Any) -> bool:
+    def has_kind(self, value: object) -> bool:
         if self.kind is bool or isinstance(value, bool):
             return self.kind is bool and isinstance(value, bool)
         if self.kind is float:
@@ -80,18 +82,18 @@ def _bound(value: float | None) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
-def plain_value(value: Any) -> Any:
+def plain_value(value: object) -> object:
     """``value`` as a plain Python value: NumPy scalars become int, float, bool or str."""
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
         return value.item()
     return value
 
 
-def plain_case(case: Mapping[str, Any]) -> dict[str, Any]:
+def plain_case(case: Mapping[str, object]) -> dict[str, object]:
     return {name: plain_value(value) for name, value in case.items()}
 
 
-def inferred_type(values: Iterable[Any]) -> ParameterType | None:
+def inferred_type(values: Iterable[object]) -> ParameterType | None:
     """The kind every value shares (integers and floats together make a number); None if mixed."""
     kinds = {type(plain_value(v)) for v in values}
     if kinds == {int, float}:
@@ -101,7 +103,7 @@ def inferred_type(values: Iterable[Any]) -> ParameterType | None:
     return None
 
 
-def check_case(workload: str, case: Mapping[str, Any], types: Mapping[str, ParameterType]) -> None:
+def check_case(workload: str, case: Mapping[str, object], types: Mapping[str, ParameterType]) -> None:
     """Raise ``ParameterError`` naming the first value of ``case`` its type refuses."""
     for name, value in case.items():
         declared = types.get(name)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from harness.core.json_fields import MISSING, Fields, is_number
+from harness.core.json_fields import MISSING, Fields, JSONObject, JSONOut, is_number
 
 PROFILE_FORMAT_VERSION = 1
-Params = dict[str, object]
+Params = JSONObject
 
 
 def _number(fields: Fields, name: str) -> float:
@@ -66,7 +66,7 @@ class MemoryGrowth:
     seconds: float | None = None  # wall time of the sampled calls
     warmup_calls: int | None = None  # calls made before sampling started
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "calls": list(self.calls),
             "rss_mib": list(self.rss_mib),
@@ -111,7 +111,7 @@ class DeviceMemory:
     construction_mib: float
     growth_mib: float
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "total_mib": self.total_mib,
             "used_mib": dict(self.used_mib),
@@ -144,7 +144,7 @@ class MemoryProfile:
     sample_interval_seconds: dict[str, float] | None = None  # construction, evaluation
     notes: list[str] = field(default_factory=list)  # what memory_profiler cannot see here
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "baseline_mib": self.baseline_mib,
             "construction_peak_mib": self.construction_peak_mib,
@@ -186,7 +186,7 @@ class Callee:
     own_seconds: float
     cumulative_seconds: float
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "function": self.function,
             "file": self.file,
@@ -222,7 +222,7 @@ class CallProfile:
     profiled_calls: int | None = None  # every call cProfile saw in one evaluation
     top_callees: list[Callee] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "params": dict(self.params),
             "per_evaluation": dict(self.per_evaluation),
@@ -261,7 +261,7 @@ class ProfiledLine:
     per_hit_seconds: float | None  # None where the line was never hit
     percent: float  # of the function's total_seconds
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "lineno": self.lineno,
             "source": self.source,
@@ -296,7 +296,7 @@ class LineProfile:
     interpreted_equivalent: bool = False  # a jitted function's py_func, run by CPython
     lines: list[ProfiledLine] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "function": self.function,
             "phase": self.phase,
@@ -339,7 +339,7 @@ class Profile:
     seconds: float | None = None  # wall time spent profiling the entry
     memory_params: Params | None = None  # where memory and calls were measured
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONOut:
         return {
             "format_version": self.format_version,
             "status": self.status,

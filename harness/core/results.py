@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.core.entry_parts import SAMPLE_KINDS, Check, EntryWarning, Failure, InstructionCounts, optional_part
 from harness.core.files import write_json_atomic
-from harness.core.json_fields import FieldError, Fields
+from harness.core.json_fields import FieldError, Fields, JSONObject, JSONOut, JSONValue
 from harness.core.profiles import Profile
 from harness.core.timings import Construction, Evaluation
 
@@ -48,7 +49,7 @@ class Entry:
 
     workload: str
     backend: str
-    params: dict[str, Any]
+    params: JSONObject
     threads: int | None = None
     status: str = "ok"
     reason: str = ""
@@ -62,10 +63,10 @@ class Entry:
     failure: Failure | None = None
     # The machine facts (MACHINE_FIELDS) of an entry merged from shards run on machines of
     # different kinds (`merge --allow-mixed-machines`); None: the run's metadata holds them.
-    machine: dict[str, Any] | None = None
+    machine: JSONObject | None = None
     sample_kind: str = "mean"  # one of SAMPLE_KINDS
     instructions: InstructionCounts | None = None  # the deterministic mode's counts
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JSONObject = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -88,8 +89,8 @@ class Entry:
         threads = f" threads={self.threads}" if self.threads is not None else ""
         return f"{self.workload}[{params}] {self.backend}{threads}"
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_json(self) -> JSONOut:
+        data: JSONOut = {
             "workload": self.workload,
             "backend": self.backend,
             "params": dict(self.params),
@@ -115,7 +116,7 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "entry", version: int = SCHEMA_VERSION) -> Entry:
+    def from_json(cls, data: object, where: str = "entry", version: int = SCHEMA_VERSION) -> Entry:
         """An entry of a file of schema ``version``, every field the harness reads checked
         (``FieldError`` names the one that is wrong)."""
         fields = Fields(data, where)
@@ -134,13 +135,13 @@ class Entry:
             status=status,
             reason=fields.text("reason", ""),
             check=Check.from_json(part["check"], fields.at("check")) if part["check"] else None,
-            construction=optional_part(Construction, part["construction"], fields.at("construction")),
-            evaluation=optional_part(Evaluation, part["evaluation"], fields.at("evaluation")),
+            construction=optional_part(Construction.from_json, part["construction"], fields.at("construction")),
+            evaluation=optional_part(Evaluation.from_json, part["evaluation"], fields.at("evaluation")),
             calls_per_evaluation=_calls(fields),
             info=dict(fields.mapping("info", {})),
-            profile=optional_part(Profile, fields.optional_mapping("profile"), fields.at("profile")),
+            profile=optional_part(Profile.from_json, fields.optional_mapping("profile"), fields.at("profile")),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
-            failure=optional_part(Failure, fields.optional_mapping("failure"), fields.at("failure")),
+            failure=optional_part(Failure.from_json, fields.optional_mapping("failure"), fields.at("failure")),
             machine=_entry_machine(fields),
             sample_kind=_sample_kind(fields, instructions, version),
             instructions=instructions,
@@ -163,7 +164,7 @@ class Run:
     def find(self, key: tuple[str, str, str, int | None]) -> Entry | None:
         return next((e for e in self.entries if e.key == key), None)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return {
             "schema_version": self.schema_version,
             "metadata": dict(self.metadata),
@@ -171,7 +172,7 @@ class Run:
         }
 
     @classmethod
-    def from_json(cls, data: Any, source: str = "results") -> Run:
+    def from_json(cls, data: object, source: str = "results") -> Run:
         """A run; ``ResultsError`` naming ``source``, the field and what is wrong with it."""
         if not isinstance(data, dict) or "schema_version" not in data:
             raise ResultsError(f"{source} is not a harness results file (no schema_version)")
@@ -192,7 +193,7 @@ class Run:
 
 
 def entry_key(
-    workload: str, backend: str, params: dict[str, Any], threads: int | None
+    workload: str, backend: str, params: Mapping[str, JSONValue], threads: int | None
 ) -> tuple[str, str, str, int | None]:
     return (workload, backend, json.dumps(params, sort_keys=True), threads)
 
@@ -244,7 +245,7 @@ def load(path: Path) -> Run:
     return Run.from_json(data, source=str(path))
 
 
-def _extra(fields: Fields, known: set[str]) -> dict[str, Any]:
+def _extra(fields: Fields, known: set[str]) -> JSONObject:
     """Fields this model does not name, kept as they are."""
     return {k: v for k, v in fields.data.items() if k not in known}
 
@@ -271,7 +272,7 @@ def machine_facts(entry: Entry, metadata: dict[str, Any]) -> dict[str, Any]:
     return {name: metadata.get(name) for name in MACHINE_FIELDS}
 
 
-def _entry_machine(fields: Fields) -> dict[str, Any] | None:
+def _entry_machine(fields: Fields) -> JSONObject | None:
     machine = fields.optional_fields("machine")
     if machine is None:
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.core.entry_parts import plain
 from harness.core.json_fields import MISSING as MISSING_FIELD
-from harness.core.json_fields import Fields
+from harness.core.json_fields import Fields, JSONOut
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Stats:
         """Standard deviation over the mean: the measurement's noise, as a fraction."""
         return self.stdev / self.mean if self.mean else math.inf
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return {
             "median": self.median,
             "mean": self.mean,
@@ -57,7 +57,7 @@ class Stats:
         }
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "seconds", *, positive: bool = True) -> Stats:
+    def from_json(cls, data: object, where: str = "seconds", *, positive: bool = True) -> Stats:
         """Statistics of timings: every value finite, and above zero when ``positive``."""
         fields = Fields(data, where)
         values = fields.timings("values", positive=positive)
@@ -93,7 +93,7 @@ class Construction:
     cache_load: Stats | None = None
     cache_load_steps: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return {
             "seconds": self.seconds.to_json(),
             "steps": dict(self.steps),
@@ -104,7 +104,7 @@ class Construction:
         }
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "construction") -> Construction:
+    def from_json(cls, data: object, where: str = "construction") -> Construction:
         fields = Fields(data, where)
         seconds = Stats.from_json(fields.get("seconds", MISSING_FIELD), fields.at("seconds"), positive=False)
         return cls(
@@ -141,11 +141,11 @@ class PlainLoop:
             return None
         return cls(Stats.of(statistics.median(v) for v in values), int(loops[0]["loops"]), values)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         return {"seconds": self.seconds.to_json(), "loops": self.loops, "values": self.values, "timer": self.timer}
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "plain_loop") -> PlainLoop:
+    def from_json(cls, data: object, where: str = "plain_loop") -> PlainLoop:
         fields = Fields(data, where)
         per_process = [Fields({"values": v}, f"{fields.at('values')}[{i}]").timings("values")
                        for i, v in enumerate(fields.optional_items("values"))]
@@ -174,13 +174,13 @@ class CompileReport:
     compiled_values_kept: int = 0
     first_call_seconds: Stats | None = None  # each worker's untimed first call
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         data = plain(self)
         data["first_call_seconds"] = self.first_call_seconds.to_json() if self.first_call_seconds else None
         return data
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "compiles") -> CompileReport:
+    def from_json(cls, data: object, where: str = "compiles") -> CompileReport:
         fields = Fields(data, where)
         return cls(
             processes=fields.integer("processes"),
@@ -248,7 +248,7 @@ class Evaluation:
             return None
         return self.plain_loop.seconds.median / self.fresh_plain_loop.seconds.median
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         data = plain(self)
         data["seconds"] = self.seconds.to_json()
         data["plain_loop"] = self.plain_loop.to_json() if self.plain_loop else None
@@ -257,7 +257,7 @@ class Evaluation:
         return data
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "evaluation") -> Evaluation:
+    def from_json(cls, data: object, where: str = "evaluation") -> Evaluation:
         """The evaluation, its timings finite and above zero (readers divide by them)."""
         fields = Fields(data, where)
         plain_loop, compiles = fields.optional_mapping("plain_loop"), fields.optional_mapping("compiles")
