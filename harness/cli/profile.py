@@ -13,7 +13,7 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -140,7 +140,7 @@ def profile_settings(
     )
 
 
-def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[str, Any] | None]:
+def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[str, object] | None]:
     """The file to profile into, and fresh metadata when it is a new one."""
 
     if args.into:
@@ -151,7 +151,7 @@ def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[st
     return args.output or default_results_path(metadata), metadata
 
 
-def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, Any] | None, preset: str) -> Run:
+def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, object] | None, preset: str) -> Run:
     """The run at ``path`` (``--into``), or a new run with ``metadata``; the lock is held."""
 
     if metadata is None:
@@ -184,7 +184,7 @@ def attach_profile(run: Run, plan: EntryPlan, reason: str, profile: dict[str, An
     return entry
 
 
-def new_entry(plan: EntryPlan, reason: str, profile: dict[str, Any] | None) -> Entry:
+def new_entry(plan: EntryPlan, reason: str, profile: Mapping[str, object] | None) -> Entry:
     if reason:
         return plan.entry(status="unavailable", reason=reason)
     if profile is None or profile["memory"] is None:
