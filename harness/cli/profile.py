@@ -44,7 +44,8 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=positive_float,
         metavar="SECONDS",
-        help=f"seconds per profiling child (default: {per_preset('timeout')})",
+        help="seconds one entry may take per kind of profile (memory, lines) before it is killed and recorded "
+        f"as timeout (default: {per_preset('timeout')})",
     )
     parser.add_argument(
         "--growth-seconds",

@@ -75,7 +75,8 @@ def add_run_command(commands: Subparsers) -> None:
         "--timeout",
         type=positive_float,
         metavar="SECONDS",
-        help=f"seconds per entry before it is killed (default: {per_preset('timeout')})",
+        help="seconds one entry may take, its processes together, before it is killed and recorded as timeout "
+        f"(default: {per_preset('timeout')})",
     )
     add_memory_limit_option(run)
     run.add_argument(

@@ -135,7 +135,7 @@ def measure_sides(
     if settings.mode in ("instructions", "both"):
         for side in sides:
             files[f"{side.label}-instructions"] = [count_side(settings, side, output_dir, counter, log)]
-    log(f"results of this check: {output_dir}")
+    log(f"results of this A/B check: {output_dir}")
     return files
 
 

@@ -60,7 +60,7 @@ def row(entry: EntryComparison) -> list[str]:
 
 SAMPLES_NOTE = (
     "base, new: the median of one sample per process (a process's mean for a run's results, its "
-    "minimum for check rounds), so they may differ from a run's median of all values"
+    "minimum for the rounds of an A/B check), so they may differ from a run's median of all values"
 )
 
 

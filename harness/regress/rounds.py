@@ -1,6 +1,6 @@
 """Writes the rounds of an A/B check as results files, one per side and round
 (``DIR/<side>/round-NN.json``), so ``harness compare`` pairs them as strata exactly as it
-pairs the rounds of saved runs, and an interrupted check keeps the rounds it finished."""
+pairs the rounds of saved runs, and an interrupted A/B check keeps the rounds it finished."""
 
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
         notes = (
             *notes,
             f"underpowered: {stats.base_samples} vs {stats.new_samples} samples give p >= "
-            f"{stats.min_p_value:.2g}, too few{family}; add samples (check: more --rounds; "
+            f"{stats.min_p_value:.2g}, too few{family}; add samples (harness check: more --rounds; "
             "compare: a folder of runs a side)",
         )
     return dataclasses.replace(entry, status=status, reason=reason, min_effect=min_effect, notes=notes)
@@ -104,7 +104,7 @@ def judge_times(entries: list[EntryComparison], thresholds: Thresholds) -> list[
     """Every timed entry's verdict, with Holm's step-down adjustment across them.
 
     An A/B check tests dozens of entries at once; at ``alpha`` each, one of them would
-    cross by chance in many checks. Holm's procedure keeps the chance of *any* false
+    cross by chance in many A/B checks. Holm's procedure keeps the chance of *any* false
     regression in a comparison below ``alpha`` (whatever the dependence between the
     entries) and is uniformly more powerful than Bonferroni: the smallest p-value is
     compared with ``alpha / m``, the next with ``alpha / (m - 1)``, and so on.
