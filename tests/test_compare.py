@@ -1,4 +1,5 @@
-"""``harness.regress.compare``: matching, verdicts, not-comparable paths, Markdown and the CLI's exit codes.
+"""``harness.regress.compare.compare_sides``: matching, verdicts, not-comparable paths, Markdown and the
+CLI's exit codes.
 
 Runs are built from seeded synthetic samples: no benchmark runs and no clock is read.
 """
@@ -18,20 +19,12 @@ from harness.cli.main import main
 from harness.core.entry_parts import InstructionCounts
 from harness.core.results import Entry, Run, load, save
 from harness.core.timings import Evaluation, Stats
-from harness.regress.compare import (
-    IMPROVED,
-    NOT_COMPARABLE,
-    REGRESSED,
-    UNCHANGED,
-    CompareError,
-    Side,
-    Thresholds,
-    compare,
-    holm,
-    load_side,
-    process_means,
-)
+from harness.regress.ab_check import sampling_like
+from harness.regress.compare import compare_sides
 from harness.regress.render import markdown
+from harness.regress.sides import CompareError, Side, load_side
+from harness.regress.time_verdicts import holm, process_means
+from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, UNCHANGED, Thresholds
 
 MACHINE = {"machine": "ci-box", "cpu_model": "AMD EPYC", "logical_cores": 2, "python": "3.11.7"}
 PARAMS = {"width": 160, "height": 160, "maxiter": 100}
@@ -81,7 +74,7 @@ def side(label: str, *runs: Run) -> Side:
 
 
 def one_key(base: Entry, new: Entry, thresholds: Thresholds | None = None) -> Any:
-    comparison = compare(side("base", run_of(base)), side("new", run_of(new)), thresholds)
+    comparison = compare_sides(side("base", run_of(base)), side("new", run_of(new)), thresholds)
     assert len(comparison.entries) == 1
     return comparison.entries[0]
 
@@ -177,8 +170,6 @@ def test_a_version_1_file_says_what_its_samples_are_in_its_own_words(tmp_path: P
     [({"check_round": 1}, "auto", ("min", "auto")), ({}, "auto", ("mean", "wall")), ({}, "cpu", ("mean", "cpu"))],
 )
 def test_a_baseline_is_sampled_like_it_was_measured(metadata: dict[str, Any], timer: str, expected: Any) -> None:
-    from harness.cli.regress import sampling_like
-
     assert sampling_like([run_of(metadata=metadata)], timer) == expected
 
 
@@ -201,9 +192,9 @@ def many_entries(shift: dict[int, float], count: int = 20) -> tuple[Side, Side]:
 def test_a_change_significant_alone_is_not_a_regression_among_many_entries() -> None:
     # 6 vs 6 fully separated gives p = 0.0022: below alpha alone, above alpha / 20
     base, new = many_entries({3: 1.2})
-    alone = compare(base, new, Thresholds(family_wise=False))
+    alone = compare_sides(base, new, Thresholds(family_wise=False))
     assert [e.status for e in alone.entries].count(REGRESSED) == 1
-    family = compare(base, new, Thresholds())
+    family = compare_sides(base, new, Thresholds())
     entry = family.entries[3]
     assert entry.status == UNCHANGED and entry.statistics.family == 20
     assert entry.statistics.p_adjusted == pytest.approx(20 * entry.statistics.p_value)
@@ -214,7 +205,7 @@ def test_holm_keeps_a_regression_that_is_clear_for_the_family() -> None:
     base = [timed_entry(process_values(300 + i, 12, 1e-3), params={"i": i}) for i in range(20)]
     slower = {5: 1.2}
     new = [timed_entry(process_values(400 + i, 12, 1e-3 * slower.get(i, 1.0)), params={"i": i}) for i in range(20)]
-    comparison = compare(side("base", run_of(*base)), side("new", run_of(*new)))
+    comparison = compare_sides(side("base", run_of(*base)), side("new", run_of(*new)))
     assert [e.status for e in comparison.entries].count(REGRESSED) == 1 and comparison.entries[5].status == REGRESSED
 
 
@@ -233,14 +224,14 @@ def test_rounds_pair_into_strata() -> None:
             for r, load in enumerate((1e-3, 1.6e-3, 1.2e-3))
         ),
     )
-    verdict = compare(base, new).entries[0]
+    verdict = compare_sides(base, new).entries[0]
     assert verdict.statistics.strata == 3
     assert verdict.status == REGRESSED
 
 
 def test_missing_on_one_side_is_not_comparable() -> None:
     other = timed_entry(process_values(13, 4, 1e-3), backend="cython")
-    comparison = compare(
+    comparison = compare_sides(
         side("base", run_of(timed_entry(process_values(14, 4, 1e-3)), other)),
         side("new", run_of(timed_entry(process_values(15, 4, 1e-3)))),
     )
@@ -250,7 +241,7 @@ def test_missing_on_one_side_is_not_comparable() -> None:
 
 
 def test_different_parameters_are_not_comparable() -> None:
-    comparison = compare(
+    comparison = compare_sides(
         side(
             "base",
             run_of(
@@ -290,7 +281,7 @@ def test_different_timers_are_not_comparable() -> None:
 
 
 def test_different_machines_are_never_compared_silently() -> None:
-    comparison = compare(
+    comparison = compare_sides(
         side("base", run_of(timed_entry(process_values(19, 10, 1e-3)))),
         side(
             "new",
@@ -305,7 +296,7 @@ def test_different_machines_are_never_compared_silently() -> None:
 
 def test_nothing_in_common_is_an_error() -> None:
     with pytest.raises(CompareError, match="nothing to compare"):
-        compare(
+        compare_sides(
             side("base", run_of(timed_entry([1.0] * 3))),
             side("new", run_of(timed_entry([1.0] * 3, workload="other"))),
         )
@@ -348,7 +339,7 @@ def test_markdown_lists_regressions_first_with_the_warnings() -> None:
         timed_entry(process_values(24, 10, 1.2e-3), backend="cython"),
         metadata={"python": "3.12.1"},
     )
-    text = markdown(compare(side("base", base), side("new", new)))
+    text = markdown(compare_sides(side("base", base), side("new", new)))
     assert text.startswith("## :red_circle: Performance regression: 1 regressed, 1 unchanged")
     assert "> **Warning:** python differs: 3.11.7 vs 3.12.1" in text
     rows = [line for line in text.splitlines() if line.startswith("| mandelbrot")]

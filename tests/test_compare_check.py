@@ -31,17 +31,14 @@ from harness.regress.ab import (
     ref_worktree,
     verify_imports,
 )
-from harness.regress.compare import Thresholds, compare, load_side
-from harness.regress.sampling import (
-    Group,
-    RoundWriter,
-    Sampler,
-    Target,
-    Workers,
-    read_findings,
-    setup_entry,
-    targets_for,
-)
+from harness.regress.compare import compare_sides
+from harness.regress.rounds import RoundWriter
+from harness.regress.sampling import Sampler
+from harness.regress.set_up import setup_entry
+from harness.regress.sides import load_side
+from harness.regress.targets import Group, Target, targets_for
+from harness.regress.verdicts import Thresholds
+from harness.regress.workers import Workers, read_findings
 from harness.run.child import ChildOutcome, run_command
 from harness.run.runner import EntryPlan
 
@@ -272,7 +269,7 @@ def test_rounds_are_written_so_that_compare_pairs_them(tmp_path: Path) -> None:
     _, _, writer = run_sampler(tmp_path, slower, targets, setups, pairs=3, min_rounds=2, max_rounds=2)
     files = writer.write()
     assert [p.name for p in files["new"]] == ["round-01.json", "round-02.json"]
-    comparison = compare(load_side("base", files["base"]), load_side("new", files["new"]), Thresholds())
+    comparison = compare_sides(load_side("base", files["base"]), load_side("new", files["new"]), Thresholds())
     verdicts = {e.label: (e.status, e.statistics.strata if e.statistics else None) for e in comparison.entries}
     assert verdicts == {"toy[n=100] python": ("regressed", 2), "toy[n=100] numba": ("not comparable", None)}
     pooled = load(tmp_path / "new-latest.json").find(targets[0].key)

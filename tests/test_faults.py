@@ -585,7 +585,10 @@ def test_every_default_is_shown_in_help(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "seconds per entry before it is killed (default: 180 s at quick, 600 s otherwise)" in text
+    assert (
+        "seconds one entry may take, its processes together, before it is killed and recorded as timeout "
+        "(default: 180 s at quick, 600 s otherwise)"
+    ) in text
     assert "evaluation seconds per entry (default: 1 s at quick, 8 s otherwise)" in text
     assert "(default: 80% of the memory available when the run starts, now" in text
     assert "(default: default)" in text

@@ -12,7 +12,8 @@ from harness.cli.main import build_parser, main
 from harness.cli.options import selected_entries
 from harness.core.results import Entry, Run, load, save
 from harness.core.timings import Evaluation, Stats
-from harness.regress.compare import compare, load_side
+from harness.regress.compare import compare_sides
+from harness.regress.sides import load_side
 from harness.run.settings import RunSettings
 from harness.run.shards import PLAN, Shard, assign
 
@@ -202,7 +203,7 @@ def test_mixed_machines_keep_each_entrys_machine_and_are_never_compared_across(t
     assert merged.metadata["machine"] == "vm + box" and merged.metadata["logical_cores"] is None
     single = tmp_path / "vm.json"
     save(Run(metadata={**MACHINE, "preset": "quick"}, entries=list(SELECTION)), single)
-    verdicts = compare(load_side("base", [single]), load_side("new", [output])).entries
+    verdicts = compare_sides(load_side("base", [single]), load_side("new", [output])).entries
     on_vm = {e.key for e in merged.entries if e.machine["machine"] == "vm"}
     for verdict in verdicts:
         if verdict.key in on_vm:

@@ -4,9 +4,12 @@ find them there."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from harness.regress.side_bootstrap import BOOTSTRAP, FLAT_LAYOUT
 
@@ -68,3 +71,29 @@ def test_a_new_module_is_never_taken_from_another_tree(tmp_path: Path) -> None:
 def test_every_old_name_is_a_module_of_the_flat_layout() -> None:
     assert all(old.count(".") == 1 and old.startswith("harness.") for old in FLAT_LAYOUT.values())
     assert all(new.split(".")[1] in ("core", "run", "regress", "cli") for new in FLAT_LAYOUT)
+
+
+def runtime_harness_imports(path: Path) -> set[str]:
+    """The harness modules a file imports when it runs (imports for type checking only are never run)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    checking_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in checking_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("harness"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("harness"))
+    return found
+
+
+@pytest.mark.parametrize("script", ["harness/regress/check_worker.py", "harness/cli/instructions.py"])
+def test_a_script_run_in_a_side_tree_imports_only_names_the_flat_layout_has(script: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert runtime_harness_imports(root / script) <= set(FLAT_LAYOUT)

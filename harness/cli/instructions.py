@@ -3,7 +3,8 @@
 ``harness check --mode instructions`` also runs this file *by path* inside the ref's tree
 (``side_bootstrap``), where it imports that tree's harness; so it uses only the API every
 tree since the first A/B check has had: the selection options, ``selected_plans``, the
-results model and the counter in ``harness.regress.instructions``.
+results model and the counter in ``harness.regress.instructions``. (Imports for type
+checking only are never run, so they may name any module of this tree.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from harness.cli.options import add_selection_options, selected_plans
 from harness.core.backends import implementation_unavailable_reason
@@ -30,11 +31,18 @@ from harness.regress.instructions import (
     valgrind_unavailable_reason,
 )
 
+if TYPE_CHECKING:
+    from harness.core.entry_parts import InstructionCounts
+    from harness.core.results import Entry
+    from harness.run.runner import EntryPlan
+
+VALGRIND_TIMEOUT = 600.0  # seconds one valgrind run (or the native warm-up run) may take, unless told
+
 
 def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
     """Plan the selection as ``harness run`` does and count every entry into a Run."""
     plans = selected_plans(args)
-    counting = Counting(calls=parse_calls(args.calls), timeout=args.timeout)
+    counting = Counting(calls=parse_calls(args.calls), timeout=args.valgrind_timeout)
     dirs = [str(Path(d).resolve()) for d in args.workload_dir]
     run = Run(
         metadata={
@@ -68,7 +76,7 @@ def measure(args: argparse.Namespace, command: Sequence[str]) -> Run:
     return run
 
 
-def counted_entry(plan: Any, counts: Any) -> Any:
+def counted_entry(plan: EntryPlan, counts: InstructionCounts | dict[str, object]) -> Entry:
     """The entry of one count. A tree from before results schema 2 (the ref of an A/B check)
     returns the counts as a dict, kept as an extra field of its entry, as its files had them."""
     if isinstance(counts, dict):
@@ -105,7 +113,49 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="two call counts N1,N2 (default 1,11; N2 is raised until the counted calls take "
         "about 1 s natively); per call = (I(N2)-I(N1))/(N2-N1)",
     )
-    parser.add_argument("--timeout", type=_positive_seconds, default=600.0, help="seconds per valgrind run")
+    parser.add_argument(
+        "--valgrind-timeout",
+        type=_positive_seconds,
+        default=VALGRIND_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds one run of an entry under valgrind (or its native warm-up run) may take before it is "
+        f"killed and the entry recorded as failed; an entry makes three such runs (default {VALGRIND_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        dest="valgrind_timeout",
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        action=DeprecatedSpelling,
+        new_spelling="--valgrind-timeout",
+        help="deprecated spelling of --valgrind-timeout",
+    )
+
+
+class DeprecatedSpelling(argparse.Action):
+    """An option's old spelling: sets the new option's value and says so in one line on stderr.
+
+    Here rather than beside the other option types because this file also runs inside
+    older trees (see the module's docstring); ``harness check`` uses it too.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str, new_spelling: str, **options: object) -> None:
+        self.new_spelling = new_spelling
+        super().__init__(option_strings, dest, **options)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        print(
+            f"note: {parser.prog} {option_string} is deprecated; use {self.new_spelling}, which means the same",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.cli.option_types import positive_float
 from harness.core.registry import workload_dirs
@@ -32,6 +32,10 @@ class ExactOptionParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[ExactOptionParser]  # what ``add_subparsers`` gives ``harness.cli.main``
 
 
 def add_workload_dir_option(parser: argparse.ArgumentParser) -> None:

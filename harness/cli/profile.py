@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from harness.cli.option_types import positive_float
 from harness.cli.options import add_memory_limit_option, run_settings
@@ -45,7 +44,8 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=positive_float,
         metavar="SECONDS",
-        help=f"seconds per profiling child (default: {per_preset('timeout')})",
+        help="seconds one entry may take per kind of profile (memory, lines) before it is killed and recorded "
+        f"as timeout (default: {per_preset('timeout')})",
     )
     parser.add_argument(
         "--growth-seconds",
@@ -141,7 +141,7 @@ def profile_settings(
     )
 
 
-def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[str, Any] | None]:
+def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[str, object] | None]:
     """The file to profile into, and fresh metadata when it is a new one."""
 
     if args.into:
@@ -152,7 +152,7 @@ def profile_target(args: argparse.Namespace, preset: str) -> tuple[Path, dict[st
     return args.output or default_results_path(metadata), metadata
 
 
-def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, Any] | None, preset: str) -> Run:
+def open_results(args: argparse.Namespace, path: Path, metadata: dict[str, object] | None, preset: str) -> Run:
     """The run at ``path`` (``--into``), or a new run with ``metadata``; the lock is held."""
 
     if metadata is None:

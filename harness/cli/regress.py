@@ -12,42 +12,44 @@ wrong-version file, nothing to compare, a ref that cannot be checked out or buil
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from harness.cli import instructions
 from harness.cli.option_types import non_negative_float, positive_float, positive_int
-from harness.cli.options import add_selection_options, selected_plans
-from harness.core.machine import collect
+from harness.cli.options import add_selection_options, run_settings
 from harness.core.results import ResultsError
-from harness.regress.ab import (
-    CheckError,
-    SideTree,
-    alias_beside,
-    build_in_place,
-    ref_worktree,
-    repository_root,
-    verify_imports,
-)
-from harness.regress.compare import NOT_COMPARABLE, Thresholds, compare, load_side
+from harness.regress.ab import CheckError
+from harness.regress.ab_check import MODES, CheckSettings, run_check, warn_skipped
+from harness.regress.compare import SidesComparison, compare_sides
 from harness.regress.instructions import InstructionsError
 from harness.regress.render import markdown, print_comparison
-from harness.regress.sampling import RoundWriter, Sampler, Workers, targets_for
-from harness.regress.side_bootstrap import BOOTSTRAP
+from harness.regress.sides import load_side
+from harness.regress.targets import TIMERS
+from harness.regress.verdicts import NOT_COMPARABLE, Thresholds
+from harness.regress.workers import STALL_TIMEOUT
 from harness.run.selection import UsageError
 
+if TYPE_CHECKING:
+    from harness.cli.options import Subparsers
+
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
-TIMERS = ("auto", "cpu", "wall")  # check --timer: auto is CPU time for one-thread backends
 
 
-def add_compare_commands(commands: Any) -> None:
+@dataclass(frozen=True)
+class Outputs:
+    """Where the comparisons also go, besides the terminal (``--markdown``, ``--json``)."""
+
+    markdown: Path | None = None
+    json: Path | None = None
+
+
+def add_compare_commands(commands: Subparsers) -> None:
     """Register the commands on ``harness.cli.main``'s subparsers."""
 
     compare = commands.add_parser("compare", help="compare saved results: regressed, improved, unchanged")
@@ -82,20 +84,32 @@ def add_compare_commands(commands: Any) -> None:
         help="sample processes per side in a round, started alternately A B, B A, ... (default 3)",
     )
     check.add_argument(
+        "--stall-timeout",
+        type=positive_float,
+        default=STALL_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds a set-up or sample process may go without finishing a step (one entry's set-up, "
+        f"or one value) before it is killed and that entry recorded as timeout (default {STALL_TIMEOUT:g})",
+    )
+    check.add_argument(
         "--timeout",
         type=positive_float,
-        help="seconds a set-up or sample process may go without finishing a step before it is killed (default 600)",
+        dest="stall_timeout",
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        action=instructions.DeprecatedSpelling,
+        new_spelling="--stall-timeout",
+        help="deprecated spelling of --stall-timeout",
     )
     check.add_argument("--output-dir", type=Path, help="where the rounds' results go (default results/check/...)")
     check.add_argument(
         "--mode",
-        choices=("time", "instructions", "both"),
+        choices=MODES,
         default="time",
         help="wall-clock rounds, callgrind instruction counts, or both (default time)",
     )
     add_threshold_options(check)
     check.set_defaults(handler=command_check)
-
 
     counting = commands.add_parser("instructions", help="instructions per call under callgrind")
     instructions.add_options(counting)
@@ -137,8 +151,8 @@ def add_threshold_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, help="also write the comparison as JSON to this file")
 
 
-def thresholds_from(args: argparse.Namespace) -> Any:
-
+def thresholds_from(args: argparse.Namespace) -> Thresholds:
+    """The threshold options, checked: a bad one is a usage error before anything runs."""
     per_workload = {}
     for pair in args.min_effect_for:
         name, equals, text = pair.partition("=")
@@ -159,40 +173,32 @@ def thresholds_from(args: argparse.Namespace) -> Any:
     )
 
 
+def outputs_from(args: argparse.Namespace) -> Outputs:
+    return Outputs(markdown=args.markdown, json=args.json)
+
+
 # -- compare ----------------------------------------------------------------------------------
 
 
 def command_compare(args: argparse.Namespace) -> int:
-
+    """Steps: read the options -> load both sides -> compare -> print and write."""
+    thresholds, outputs = thresholds_from(args), outputs_from(args)
     base = load_side("base", [args.base])
     new = load_side("new", [args.new])
-    warn_skipped(base, new)
-    return report([compare_sides(base, new, args)], args)
+    warn_skipped([base, new], log)
+    return report([compare_sides(base, new, thresholds)], outputs)
 
 
-def warn_skipped(*sides: Any) -> None:
-    """One warning per results file a side's folder held that could not be read."""
-    for side in sides:
-        for reason in side.skipped:
-            print(f"warning: {side.label}: skipped {reason}", file=sys.stderr)
-
-
-def compare_sides(base: Any, new: Any, args: argparse.Namespace) -> Any:
-
-    return compare(base, new, thresholds_from(args))
-
-
-def report(comparisons: Sequence[Any], args: argparse.Namespace) -> int:
+def report(comparisons: Sequence[SidesComparison], outputs: Outputs) -> int:
     """Print each comparison, write the Markdown/JSON, and choose the exit code."""
-
     for comparison in comparisons:
         print_comparison(comparison)
-    if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text("\n".join(markdown(c) for c in comparisons))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([comparison_json(c) for c in comparisons], indent=1))
+    if outputs.markdown:
+        outputs.markdown.parent.mkdir(parents=True, exist_ok=True)
+        outputs.markdown.write_text("\n".join(markdown(c) for c in comparisons))
+    if outputs.json:
+        outputs.json.parent.mkdir(parents=True, exist_ok=True)
+        outputs.json.write_text(json.dumps([c.to_json() for c in comparisons], indent=1))
     if any(c.regressed for c in comparisons):
         return EXIT_REGRESSION
     if not any(c.compared for c in comparisons):
@@ -205,167 +211,44 @@ def report(comparisons: Sequence[Any], args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def comparison_json(comparison: Any) -> dict[str, Any]:
-    return {
-        "regressed": comparison.regressed,
-        "counts": comparison.counts(),
-        "warnings": comparison.warnings,
-        "base": comparison.base.sources,
-        "new": comparison.new.sources,
-        "entries": [e.to_json() for e in comparison.entries],
-    }
-
-
 # -- check ------------------------------------------------------------------------------------
 
 
 def command_check(args: argparse.Namespace) -> int:
-
-    thresholds_from(args)  # bad threshold options fail before any benchmark runs
-    # a terminated check unwinds like an interrupted one: the ref's worktree is removed
+    """Steps: read the options into one ``CheckSettings`` -> run the A/B check -> print and write."""
+    settings = check_settings(args)  # bad options fail before any benchmark runs
+    # a terminated A/B check unwinds like an interrupted one: the ref's worktree is removed
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
-        baseline = load_side("base", [args.baseline]) if args.baseline else None  # bad input fails first
-        current = SideTree("new", repository_root(Path.cwd()))
-        output_dir = args.output_dir or current.tree / "results" / "check" / timestamp()
-        build_in_place(current.tree)
-        verify_imports(current)
-        if baseline is None:
-            return check_against(args, current, output_dir)
-        return check_baseline(args, current, output_dir, baseline)
+        comparisons = run_check(settings, Path(instructions.__file__), log)
     except CheckError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    return report(comparisons, outputs_from(args))
 
 
-def check_against(args: argparse.Namespace, current: Any, output_dir: Path) -> int:
-
-    with ref_worktree(current.tree, args.against) as ref_tree:
-        base = SideTree("base", ref_tree)
-        print(f"building {args.against} in {ref_tree}", file=sys.stderr)
-        build_in_place(ref_tree, reuse_from=current.tree)
-        verify_imports(base)
-        new = SideTree(current.label, alias_beside(current.tree, ref_tree))
-        files = measure_sides(args, [base, new], output_dir)
-    return compare_files(args, files.get("base", []), files.get("new"), files)
-
-
-def check_baseline(args: argparse.Namespace, current: Any, output_dir: Path, baseline: Any) -> int:
-    warn_skipped(baseline)
-    baseline_files = [Path(source) for source in baseline.sources]
-    args.statistic, args.timer = sampling_like(baseline.runs, args.timer)
-    files = measure_sides(args, [current], output_dir)
-    if "new-instructions" in files:
-        files["base-instructions"] = baseline_files
-    return compare_files(args, baseline_files, files.get("new"), files)
-
-
-def sampling_like(baseline: Sequence[Any], timer: str) -> tuple[str, str]:
-    """The sample statistic and timer that make this tree's samples comparable with ``baseline``.
-
-    A check's own rounds take each process's minimum; runs of ``harness run`` hold pyperf's
-    values, whose samples are process means in wall clock, so the tree is sampled alike.
-    """
-    if any("check_round" in run.metadata for run in baseline):
-        return "min", timer
-    log("the baseline holds runs of `harness run`: samples are process means, in wall clock unless --timer")
-    return "mean", "wall" if timer == "auto" else timer
-
-
-def measure_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
-    """Timed samples and/or instruction counts for every side, into ``output_dir``."""
-    files: dict[str, list[Path]] = {}
-    if args.mode in ("time", "both"):
-        files = sample_sides(args, sides, output_dir)
-    if args.mode in ("instructions", "both"):
-        for side in sides:
-            files[f"{side.label}-instructions"] = [count_side(args, side, output_dir)]
-    print(f"results of this check: {output_dir}", file=sys.stderr)
-    return files
-
-
-def sample_sides(args: argparse.Namespace, sides: Sequence[Any], output_dir: Path) -> dict[str, list[Path]]:
-    """Set every side up, then sample them in rounds: see ``harness.regress.sampling``."""
-
-    targets = targets_for(selected_plans(args), args.timer)  # planned by this tree: both sides run these
-    workload_dirs = [Path(d).resolve() for d in args.workload_dir]
-    workers = Workers(output_dir, workload_dirs=workload_dirs, timeout=args.timeout or 600.0)
-    sampler = Sampler(
-        sides,
-        workers,
+def check_settings(args: argparse.Namespace) -> CheckSettings:
+    """Everything ``harness check`` was asked to do, checked, in one frozen object."""
+    return CheckSettings(
+        selection=run_settings(args),
+        counter_arguments=tuple(counter_arguments(args)),
+        workload_dirs=tuple(Path(d).resolve() for d in args.workload_dir),
+        against=args.against,
+        baseline=args.baseline,
+        rounds=args.rounds,
+        min_rounds=args.min_rounds,
+        processes=args.processes,
+        stall_timeout=args.stall_timeout,
+        output_dir=args.output_dir,
+        mode=args.mode,
         thresholds=thresholds_from(args),
-        pairs=args.processes,
-        min_rounds=min(args.min_rounds, args.rounds),
-        max_rounds=args.rounds,
-        statistic=getattr(args, "statistic", "min"),
-        log=log,
+        timer=args.timer,
+        command=("python", "-m", "harness", *sys.argv[1:]),
     )
-    started = time.monotonic()
-    setups = sampler.setup(targets)
-    log(f"set-up of {len(targets)} entries on {len(sides)} sides took {time.monotonic() - started:.0f} s")
-    command = ["python", "-m", "harness", *sys.argv[1:]]
-    metadata = {side.label: collect(side.tree, args.preset, command, None) for side in sides}
-    writer = RoundWriter(
-        output_dir, metadata, setups, values=sampler.values, warmups=sampler.warmups, statistic=sampler.statistic
-    )
-    sampler.sample(targets, writer, setups)
-    return writer.write()
 
 
-def compare_files(
-    args: argparse.Namespace,
-    base_files: Sequence[Path],
-    new_files: Sequence[Path] | None,
-    files: dict[str, list[Path]],
-) -> int:
-
-    comparisons = []
-    if new_files:
-        base, new = load_side("base", base_files), load_side("new", new_files)
-        warn_skipped(base, new)
-        comparisons.append(compare_sides(base, new, args))
-    if "new-instructions" in files:
-        base_counts = files.get("base-instructions") or []
-        if base_counts:
-            comparisons.append(
-                compare_sides(
-                    load_side("base", base_counts),
-                    load_side("new", files["new-instructions"]),
-                    args,
-                )
-            )
-    return report(comparisons, args)
-
-
-def count_side(args: argparse.Namespace, side: Any, output_dir: Path) -> Path:
-    """Run this tree's instructions counter inside ``side``'s tree (its own harness)."""
-
-
-    output = output_dir / f"{side.label}-instructions" / "instructions.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-c",
-        BOOTSTRAP,
-        str(Path(instructions.__file__).resolve()),
-        *selection_arguments(args),
-        "--output",
-        str(output),
-    ]
-    print(f"instructions: {side.label} ({side.tree})", file=sys.stderr, flush=True)
-    done = subprocess.run(command, cwd=side.tree, env=side.environment(), text=True, capture_output=True)
-    if done.returncode not in (0, 1) or not output.exists():
-        raise CheckError(f"instruction counts of {side.label} failed: {done.stderr[-2000:]}")
-    return output
-
-
-def log(text: str) -> None:
-    sys.stderr.write(text + "\n")  # one write: lines from the two sides' threads stay whole
-    sys.stderr.flush()
-
-
-def selection_arguments(args: argparse.Namespace) -> list[str]:
-    """The selection options, as ``harness run`` takes them (workload dirs made absolute)."""
+def counter_arguments(args: argparse.Namespace) -> list[str]:
+    """The selection options, as the instructions counter takes them (workload dirs made absolute)."""
     arguments = ["--preset", args.preset]
     arguments += [f"--workload={name}" for name in args.workload]
     arguments += [f"--backend={name}" for name in args.backend]
@@ -376,15 +259,15 @@ def selection_arguments(args: argparse.Namespace) -> list[str]:
     return arguments
 
 
-def timestamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+def log(text: str) -> None:
+    sys.stderr.write(text + "\n")  # one write: lines from the two sides' threads stay whole
+    sys.stderr.flush()
 
 
 # -- instructions -----------------------------------------------------------------------------
 
 
 def command_instructions(args: argparse.Namespace) -> int:
-
     try:
         run = instructions.measure(args, ["python", "-m", "harness", "instructions", *sys.argv[2:]])
     except InstructionsError as error:

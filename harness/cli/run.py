@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from harness.cli.option_types import positive_float
 from harness.cli.options import (
@@ -49,8 +49,11 @@ from harness.run.session import (
 from harness.run.settings import RunSettings
 from harness.run.shards import Shard
 
+if TYPE_CHECKING:
+    from harness.cli.options import Subparsers
 
-def add_run_command(commands: Any) -> None:
+
+def add_run_command(commands: Subparsers) -> None:
     run = commands.add_parser("run", help="check, then time construction and evaluation")
     add_selection_options(run)
     target = run.add_mutually_exclusive_group()
@@ -72,7 +75,8 @@ def add_run_command(commands: Any) -> None:
         "--timeout",
         type=positive_float,
         metavar="SECONDS",
-        help=f"seconds per entry before it is killed (default: {per_preset('timeout')})",
+        help="seconds one entry may take, its processes together, before it is killed and recorded as timeout "
+        f"(default: {per_preset('timeout')})",
     )
     add_memory_limit_option(run)
     run.add_argument(

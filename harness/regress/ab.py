@@ -30,7 +30,7 @@ class CheckError(RuntimeError):
 
 @dataclass(frozen=True)
 class SideTree:
-    """A source tree benchmarked as one side of the check."""
+    """A source tree benchmarked as one side of the A/B check."""
 
     label: str
     tree: Path

@@ -36,12 +36,41 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Required, TextIO, TypedDict
+
+# the side's harness: resolved by ``side_bootstrap`` in a tree from before the layout
+from harness.core.registry import discover
+from harness.core.workload import StepTimer
+from harness.run.kernels import build_kernel
 
 CALIBRATION_CAP = 2**22  # most calls in one value, for kernels of a few nanoseconds
 
 
-def timed_loops(call: Callable[[], Any], clock: Callable[[], float]) -> Callable[[int], float]:
+class EntrySpec(TypedDict):
+    """One entry of a process's spec (``harness.regress.targets.Target.spec``)."""
+
+    workload: str
+    backend: str
+    params: dict[str, object]
+    timer: str  # "cpu" (process CPU time) or "wall"
+    loops: int  # calls per value; 0: calibrate
+
+
+class ProcessSpec(TypedDict, total=False):
+    """What one process is given (``harness.regress.workers.Workers.run`` writes it)."""
+
+    entries: Required[list[EntrySpec]]
+    output: Required[str]  # the JSON lines file of its findings
+    reference_dir: str  # setup: where the reference backend's outputs are kept
+    values: int  # sample: values per entry, after ``warmups`` discarded ones
+    warmups: int
+    value_seconds: float  # a calibrated value lasts at least this long
+
+
+Findings = dict[str, object]  # one entry's findings, one JSON line (``harness.regress.workers.Finding``)
+
+
+def timed_loops(call: Callable[[], object], clock: Callable[[], float]) -> Callable[[int], float]:
     """Seconds that ``loops`` back-to-back calls take on ``clock``.
 
     ``harness.run.evaluate`` has the same loop, but this file must not need more of a side's
@@ -96,27 +125,23 @@ class CompileCounter:
     def install(self) -> None:
         if self.installed or "numba" not in sys.modules:
             return
-        from numba.core import event
+        from numba.core import event  # only once the kernels loaded Numba: this file never loads it
 
         counter = self
 
         class Listener(event.Listener):  # type: ignore[misc]
-            def on_start(self, ev: Any) -> None:
+            def on_start(self, ev: object) -> None:
                 counter.starts += 1
 
-            def on_end(self, ev: Any) -> None:
+            def on_end(self, ev: object) -> None:
                 pass
 
         event.register("numba:compile", Listener())
         self.installed = True
 
 
-def prepare_entry(index: int, entry: dict[str, Any], spec: dict[str, Any]) -> Timed:
+def prepare_entry(index: int, entry: EntrySpec, spec: ProcessSpec) -> Timed:
     """Build one kernel (Numba loads it from the side's cache) and choose its loops."""
-    from harness.core.registry import discover
-    from harness.core.workload import StepTimer
-    from harness.run.kernels import build_kernel
-
     workload = discover()[entry["workload"]]
     kernel, _ = build_kernel(workload, entry["backend"], entry["params"], StepTimer())
     if kernel.time_loops:
@@ -129,7 +154,7 @@ def prepare_entry(index: int, entry: dict[str, Any], spec: dict[str, Any]) -> Ti
     return Timed(index, timer, time_loops, loops)
 
 
-def sample(spec: dict[str, Any], output: TextIO) -> None:
+def sample(spec: ProcessSpec, output: TextIO) -> None:
     """Build every entry, warm each up, then take values round-robin: value 1 of every
     entry, then value 2, ..., so each entry's values spread over the whole process and a
     slow spell of the machine touches a few values of many entries, not all of one."""
@@ -160,23 +185,27 @@ def sample(spec: dict[str, Any], output: TextIO) -> None:
         output.write(json.dumps({"done": item.index, **sampled(item)}) + "\n")
 
 
-def sampled(item: Timed) -> dict[str, Any]:
+def sampled(item: Timed) -> Findings:
     """An entry's findings once its process has taken every value it could."""
-    found = {"values": item.values, "loops": item.loops, "timer": item.timer, "compiled_values": item.compiled_values}
+    found: Findings = {
+        "values": item.values,
+        "loops": item.loops,
+        "timer": item.timer,
+        "compiled_values": item.compiled_values,
+    }
     if not item.values and item.compiled_values:
         reason = f"Numba compiled during all {item.compiled_values} values: the kernel compiles on every call"
         return {**found, "status": "failed", "reason": reason}
     return {**found, "status": "ok"}
 
 
-def failure() -> dict[str, Any]:
+def failure() -> Findings:
     return {"status": "failed", "reason": traceback.format_exc(limit=-3)}
 
 
-def setup_entry(entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+def setup_entry(entry: EntrySpec, spec: ProcessSpec) -> Findings:
     """The side's own construction of one entry, with its correctness check."""
-    from harness.core.registry import discover
-    from harness.run.construct import construct
+    from harness.run.construct import construct  # set-up only: sample processes never load construction
 
     workload = discover().get(entry["workload"])
     if workload is None or entry["backend"] not in workload.implementations:
@@ -188,7 +217,7 @@ def setup_entry(entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     return construct({**entry, "check": True, "reference_file": str(reference)})
 
 
-def setup(spec: dict[str, Any], output: TextIO) -> None:
+def setup(spec: ProcessSpec, output: TextIO) -> None:
     """Set the entries up one after the other."""
     for index, entry in enumerate(spec["entries"]):
         output.write(json.dumps({"start": index}) + "\n")

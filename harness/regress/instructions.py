@@ -26,12 +26,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.core.entry_parts import InstructionCounts
+from harness.core.registry import discover
+from harness.core.workload import StepTimer
 from harness.regress.side_bootstrap import BOOTSTRAP
+from harness.run.kernels import build_kernel
 
 UNCOUNTED_BACKENDS = {
     "numba_parallel": "thread scheduling under valgrind makes instruction counts nondeterministic",
@@ -111,7 +115,7 @@ def run_counted(command: list[str], env: dict[str, str], output: Path, timeout: 
     return parse_totals(output.read_text(errors="replace"))
 
 
-def count_entry(spec: dict[str, Any], counting: Counting) -> InstructionCounts:
+def count_entry(spec: Mapping[str, object], counting: Counting) -> InstructionCounts:
     """Warm the caches natively, then count ``n1`` and ``n2`` calls under callgrind.
 
     The warm-up run also writes the bytecode caches, so that both counted runs load the
@@ -156,10 +160,6 @@ def calls_for(calls: tuple[int, int], seconds_per_call: float) -> tuple[int, int
 
 def drive(spec_path: Path) -> None:
     """Child side: build the kernel as the harness does, then call it ``calls`` times."""
-    from harness.core.registry import discover
-    from harness.core.workload import StepTimer
-    from harness.run.kernels import build_kernel
-
     spec = json.loads(spec_path.read_text())
     workload = discover(spec.get("workload_dirs", []))[spec["workload"]]
     kernel, _ = build_kernel(workload, spec["backend"], spec["params"], StepTimer())
@@ -169,10 +169,8 @@ def drive(spec_path: Path) -> None:
         Path(spec["timing"]).write_text(json.dumps({"seconds_per_call": seconds_per_call(kernel.call)}))
 
 
-def seconds_per_call(call: Any) -> float:
+def seconds_per_call(call: Callable[[], object]) -> float:
     """Native seconds per call, over at least 0.2 s or 1000 calls (the warm-up run only)."""
-    import time
-
     calls, started = 0, time.perf_counter()
     while calls < 1000 and time.perf_counter() - started < 0.2:
         call()

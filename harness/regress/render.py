@@ -1,25 +1,24 @@
-"""Renders a ``Comparison``: a rich table for the terminal and Markdown for CI summaries."""
+"""Renders a ``SidesComparison``: a rich table for the terminal and Markdown for CI summaries."""
 
 from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from collections.abc import Mapping
 
-from harness.regress.compare import (
-    IMPROVED,
-    NOT_COMPARABLE,
-    REGRESSED,
-    Comparison,
-    EntryComparison,
-)
+from rich.console import Console
+from rich.markup import escape as rich_escape
+from rich.table import Table
+
+from harness.regress.compare import SidesComparison
+from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, EntryComparison
 
 STATUS_STYLE = {REGRESSED: "bold red", IMPROVED: "green", NOT_COMPARABLE: "yellow"}
 STATUS_ICON = {REGRESSED: ":red_circle:", IMPROVED: ":green_circle:", NOT_COMPARABLE: ":warning:"}
 COLUMNS = ("entry", "base", "new", "ratio", "95% CI", "p", "samples", "status", "why")
 
 
-def headline(comparison: Comparison) -> str:
+def headline(comparison: SidesComparison) -> str:
     """One line: the verdict and how many entries fell in each status."""
     counts = comparison.counts()
     tally = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
@@ -61,14 +60,12 @@ def row(entry: EntryComparison) -> list[str]:
 
 SAMPLES_NOTE = (
     "base, new: the median of one sample per process (a process's mean for a run's results, its "
-    "minimum for check rounds), so they may differ from a run's median of all values"
+    "minimum for the rounds of an A/B check), so they may differ from a run's median of all values"
 )
 
 
-def rich_table(comparison: Comparison) -> Any:
+def rich_table(comparison: SidesComparison) -> Table:
     """A rich Table of every entry; regressions in red, not-comparable ones in yellow."""
-    from rich.markup import escape as rich_escape
-    from rich.table import Table
 
     thresholds = comparison.thresholds
     table = Table(
@@ -85,17 +82,14 @@ def rich_table(comparison: Comparison) -> Any:
     return table
 
 
-def print_comparison(comparison: Comparison) -> None:
-    from rich.console import Console
-    from rich.markup import escape as rich_escape
-
+def print_comparison(comparison: SidesComparison) -> None:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     for warning in comparison.warnings:
         console.print(f"[bold yellow]warning:[/bold yellow] {rich_escape(warning)}")
     console.print(rich_table(comparison))
 
 
-def markdown(comparison: Comparison) -> str:
+def markdown(comparison: SidesComparison) -> str:
     """A Markdown summary for a CI job summary or a pull-request comment."""
     thresholds = comparison.thresholds
     icon = STATUS_ICON[REGRESSED] if comparison.regressed else ":white_check_mark:"
@@ -136,8 +130,9 @@ def order(entry: EntryComparison) -> int:
     )
 
 
-def describe_side(metadata: dict[str, Any], runs: int) -> str:
-    git = metadata.get("git") or {}
+def describe_side(metadata: Mapping[str, object], runs: int) -> str:
+    git = metadata.get("git")
+    git = git if isinstance(git, Mapping) else {}
     commit = git.get("short_commit") or "unknown commit"
     dirty = " (dirty)" if git.get("dirty") else ""
     return (

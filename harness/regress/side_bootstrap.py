@@ -57,7 +57,8 @@ class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def resolve_flat_layout() -> None:
     """In a tree from before the layout, make the new names import the old modules."""
     harness = importlib.import_module("harness")
-    if (Path(str(harness.__file__)).parent / "core").is_dir():  # by path: an editable install finds any tree's
+    found = harness.__file__ is not None and (Path(harness.__file__).parent / "core").is_dir()
+    if found:  # by path: an editable install finds any tree's
         return
     cli = importlib.import_module("harness.cli")  # a module there: let harness.cli.options resolve under it
     cli.__path__ = []  # type: ignore[attr-defined]

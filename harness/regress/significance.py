@@ -148,7 +148,7 @@ class NullDistribution:
 
 def monte_carlo_statistics(strata: Sequence[Stratum], resamples: int, seed: int) -> list[float]:
     """The rank statistic under ``resamples`` seeded permutations of labels within strata."""
-    import numpy as np
+    import numpy as np  # numpy: only for the Monte Carlo p-values of large strata, not at start-up
 
     rng = np.random.default_rng(seed)
     totals = np.zeros(resamples)
