@@ -43,7 +43,7 @@ from harness.regress.sampling import (
     targets_for,
 )
 from harness.run.child import ChildOutcome, run_command
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 
 SIDES = [SideTree("base", Path("/ref")), SideTree("new", Path("/tree"))]
 FIXTURES = Path(__file__).parent / "fixtures" / "workloads"

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.core.results import Entry, Evaluation, load  # noqa: E402
-from harness.run.runner import processes_overlap  # noqa: E402
+from harness.run.entry_warnings import processes_overlap  # noqa: E402
 
 CPU_BACKENDS = ("python", "numpy", "cython", "numba", "numba_parallel")
 

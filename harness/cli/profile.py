@@ -25,9 +25,9 @@ from harness.core import machine
 from harness.core.paths import ROOT
 from harness.core.results import Entry, Run, load, save
 from harness.profiling.runner import PRESET_PROFILE_SETTINGS, ProfileRunner, ProfileSettings, settings_for
+from harness.run.entries import EntryPlan
 from harness.run.interrupts import exit_code_of, stop_signals_interrupt
 from harness.run.locking import ResultsLock
-from harness.run.runner import EntryPlan
 from harness.run.selection import Planned, UsageError, plans_for, record_load_failures, record_workloads
 from harness.run.session import EXIT_FAILURES, EXIT_OK, INTERRUPTED_BASE, default_results_path
 

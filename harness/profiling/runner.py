@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.core.backends import implementation_unavailable_reason, simulated_cuda
 from harness.run.child import ChildOutcome, run_python_module
-from harness.run.runner import EntryPlan, child_environment
+from harness.run.entries import EntryPlan, child_environment
 
 PROFILE_FORMAT_VERSION = 1
 

@@ -57,8 +57,9 @@ from harness.regress.compare import Thresholds, sample_statistics
 from harness.regress.side_bootstrap import BOOTSTRAP
 from harness.regress.significance import Stratum
 from harness.run.child import ChildOutcome, run_command
+from harness.run.entries import EntryPlan, entry_environment
 from harness.run.planning import loops_for
-from harness.run.runner import EntryPlan, entry_environment, summarise_construction, wrong_result_reason
+from harness.run.summary import summarise_construction, wrong_result_reason
 
 Runner = Callable[..., ChildOutcome]
 Key = tuple[str, str, str, int | None]

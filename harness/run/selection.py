@@ -13,7 +13,7 @@ from typing import Any
 from harness.core.registry import LoadFailure, Selection, discover_workloads, select_discovered
 from harness.core.results import WORKLOAD_LOAD_FAILURES, Run
 from harness.core.workload import BACKENDS, Workload
-from harness.run.runner import EntryPlan, plan_entries
+from harness.run.entries import EntryPlan, plan_entries
 from harness.run.settings import RunSettings
 from harness.run.shards import Key
 

@@ -11,8 +11,9 @@ from typing import Any
 from harness.core.names import path_component
 from harness.core.paths import ROOT
 from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, ResultsError, Run, save
+from harness.run.entries import EntryPlan, Measurement
 from harness.run.interrupts import exit_code_of
-from harness.run.runner import EntryPlan, EntryRunner, Measurement, Progress
+from harness.run.runner import EntryRunner, Progress
 from harness.run.selection import Planned
 from harness.run.settings import RunSettings
 from harness.run.shards import (
