@@ -13,7 +13,8 @@ from harness.core.workload import Kernel
 from harness.run.compile_watch import CompileWatch, compile_seconds, outermost_compiles
 from harness.run.entries import EntryPlan
 from harness.run.entry_warnings import measurement_warnings, plain_loop_agrees
-from harness.run.evaluate import RETAKES, WorkerLog, first_call, guarded_timer
+from harness.run.evaluate import RETAKES, first_call, guarded_timer
+from harness.run.findings import WorkerLog
 from harness.run.summary import read_compile_watch
 
 

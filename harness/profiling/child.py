@@ -16,11 +16,11 @@ parameters; a Cython backend loads its separate traced build first.
 
 Each kind's findings are written as JSON as soon as that kind is done; a crash leaves
 the parent the findings written so far and a clean "no output" for the rest.
+The spec is a ``harness.run.spec.ProfilingSpec``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +30,7 @@ from typing import Any
 
 from harness.core.results import write_json_atomic
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer, Workload
+from harness.run.spec import ProfilingSpec
 
 CONSTRUCTION_INTERVAL = 0.005
 # One line-profiled (or cProfiled) call should take about this long at most...
@@ -53,7 +54,7 @@ LINE_PROFILE_MAX_CALLS = 50
 # -- memory ---------------------------------------------------------------------------
 
 
-def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
+def memory_findings(spec: ProfilingSpec, workload: Workload) -> dict[str, Any]:
     """Memory of construction and evaluation, calls per evaluation, and the line params."""
     from harness.core.backends import simulated_cuda
     from harness.profiling.memory import (
@@ -64,7 +65,7 @@ def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
         sample_growth,
     )
 
-    backend, params = spec["backend"], spec["params"]
+    backend, params = spec.backend, spec.params
     device = DeviceMemory.start(backend, simulated_cuda())
     baseline = rss_mib()
     try:
@@ -75,8 +76,8 @@ def memory_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     device.mark("after_construction")
     evaluation_peak, call_seconds, interval = measure_evaluation(kernel, first_call_seconds)
     budget = GrowthBudget(
-        seconds=float(spec.get("growth_seconds", GrowthBudget.seconds)),
-        max_calls=int(spec.get("growth_max_calls", GrowthBudget.max_calls)),
+        seconds=GrowthBudget.seconds if spec.growth_seconds is None else spec.growth_seconds,
+        max_calls=GrowthBudget.max_calls if spec.growth_max_calls is None else spec.growth_max_calls,
     )
     if backend == "cuda" and simulated_cuda():
         budget = replace(budget, min_calls=1)  # simulated memory says nothing
@@ -240,11 +241,11 @@ def call_findings(
 # -- lines ----------------------------------------------------------------------------
 
 
-def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
-    """Line profiles of construction and one evaluation at ``spec["params"]``."""
+def line_findings(spec: ProfilingSpec, workload: Workload) -> dict[str, Any]:
+    """Line profiles of construction and one evaluation at ``spec.params``."""
     from harness.profiling.lines import construction_targets, module_targets, patch_interpreted
 
-    backend, params = spec["backend"], spec["params"]
+    backend, params = spec.backend, spec.params
     notes: list[str] = []
     if backend == "cython":
         notes += load_traced_build(workload.implementations[backend])
@@ -262,7 +263,7 @@ def line_findings(spec: dict[str, Any], workload: Workload) -> dict[str, Any]:
     evaluation_profiles: list[dict[str, Any]] = []
     calls: list[float] = []
     if evaluation.functions:
-        seconds = float(spec.get("line_seconds", LINE_PROFILE_SECONDS))
+        seconds = LINE_PROFILE_SECONDS if spec.line_seconds is None else spec.line_seconds
         evaluation_profiles, calls = profile_phase(
             "evaluation", evaluation.functions, lambda: repeat_calls(kernel.call, seconds)
         )
@@ -360,24 +361,22 @@ def display_path(filename: str) -> str:
 
 # -- entry point ----------------------------------------------------------------------
 
-KINDS: dict[str, Callable[[dict[str, Any], Workload], dict[str, Any]]] = {
+KINDS: dict[str, Callable[[ProfilingSpec, Workload], dict[str, Any]]] = {
     "memory": memory_findings,
     "lines": line_findings,
 }
 
 
-def run_kinds(spec: dict[str, Any], workload: Workload) -> None:
+def run_kinds(spec: ProfilingSpec, workload: Workload) -> None:
     """Take each kind of profile the spec names, in order, writing each one's findings.
 
     ``lines`` after ``memory`` uses the parameters the memory findings picked for it.
     Stops after a kind that finds the backend unavailable.
     """
-    kinds: list[str] = spec.get("kinds") or [spec["kind"]]
-    outputs: dict[str, str] = spec.get("outputs") or {spec["kind"]: spec["output"]}
-    params = spec["params"]
-    for kind in kinds:
-        findings = KINDS[kind]({**spec, "params": params}, workload)
-        write_json_atomic(Path(outputs[kind]), findings)
+    params = spec.params
+    for kind, output in spec.outputs.items():
+        findings = KINDS[kind](replace(spec, params=params), workload)
+        write_json_atomic(output, findings)
         if findings.get("status") == "unavailable":
             return
         params = findings.get("line_params", params)
@@ -390,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness.profiling.child SPEC.json", file=sys.stderr)
         return 2
-    spec = json.loads(Path(args[0]).read_text())
-    workload = discover()[spec["workload"]]
+    spec = ProfilingSpec.read(Path(args[0]))
+    workload = discover()[spec.workload]
     run_kinds(spec, workload)
     return 0
 

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.core.backends import implementation_unavailable_reason
 from harness.core.results import Check, Entry, EntryWarning, Evaluation, Run, Stats, save
@@ -58,6 +58,7 @@ from harness.regress.side_bootstrap import BOOTSTRAP
 from harness.regress.significance import Stratum
 from harness.run.child import ChildOutcome, run_command
 from harness.run.entries import EntryPlan, entry_environment
+from harness.run.findings import ConstructionFindings
 from harness.run.planning import loops_for
 from harness.run.summary import summarise_construction, wrong_result_reason
 
@@ -213,7 +214,7 @@ def setup_entry(plan: EntryPlan, finding: dict[str, Any]) -> Entry:
     return plan.entry(
         status="ok",
         check=check,
-        construction=summarise_construction([finding], []),
+        construction=summarise_construction([cast(ConstructionFindings, finding)], []),
         calls_per_evaluation=finding.get("calls_per_evaluation"),
         info=info,
     )

@@ -8,16 +8,19 @@ that run at different speeds or a measurement of something besides the kernel.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from harness.core.results import CompileReport, EntryWarning, Evaluation
 from harness.run.entries import EntryPlan
+from harness.run.findings import ConstructionFindings
 
 # pyperf's median over a plain timeit loop's outside this range is a warning
 PLAIN_LOOP_AGREEMENT = (0.8, 1.25)
 
 
-def measurement_warnings(plan: EntryPlan, cached: list[dict[str, Any]], evaluation: Evaluation) -> list[EntryWarning]:
+def measurement_warnings(
+    plan: EntryPlan, cached: Sequence[ConstructionFindings], evaluation: Evaluation
+) -> list[EntryWarning]:
     """What measuring this entry showed that its figures must be read with."""
     warnings = []
     cache_load_compile = max((f.get("jit_compile_seconds") or 0.0 for f in cached), default=0.0)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from harness.core.backends import implementation_unavailable_reason
 from harness.core.names import path_component
@@ -23,7 +23,9 @@ from harness.core.results import Check, Construction, Entry, Evaluation, Failure
 from harness.run.child import ChildOutcome, run_python_module
 from harness.run.entries import EntryPlan, Measurement, child_environment
 from harness.run.entry_warnings import measurement_warnings
+from harness.run.findings import ConstructionFindings, StepFailure
 from harness.run.planning import expected_seconds, plan_evaluation
+from harness.run.spec import ConstructionSpec, EvaluationSpec
 from harness.run.summary import (
     add_plain_loops,
     numba_cache_note,
@@ -82,18 +84,22 @@ class _EntryAttempt:
         self.step_seconds: dict[str, float] = {}  # wall seconds of the children, per results.STEP_KINDS
         folder.mkdir(parents=True, exist_ok=True)
 
-    def child(self, step: str, module: str, args: list[str], **options: Any) -> ChildOutcome:
-        """``run_python_module``, its wall time added to ``step``'s (one of results.STEP_KINDS)."""
+    def child(self, step: str, module: str, args: list[str], env: Mapping[str, str], log_path: Path) -> ChildOutcome:
+        """``run_python_module`` within the entry's time and memory limits, its wall time added
+        to ``step``'s (one of results.STEP_KINDS)."""
+        timeout, memory_limit = self.remaining(), self.runner.measurement.memory_limit
         started = self.runner.clock()
         try:
-            return run_python_module(module, args, **options)
+            return run_python_module(
+                module, args, env=env, timeout=timeout, log_path=log_path, memory_limit=memory_limit
+            )
         finally:
             self.step_seconds[step] = self.step_seconds.get(step, 0.0) + self.runner.clock() - started
 
     def run(self) -> Entry:
-        findings, failure = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
-        if failure:
-            return failure
+        findings = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
+        if isinstance(findings, Entry):
+            return findings
         if findings["status"] == "unavailable":
             return self.plan.entry(status="unavailable", reason=findings["reason"])
         check = Check.from_json(findings["check"])
@@ -108,18 +114,18 @@ class _EntryAttempt:
         estimate = float(findings.get("estimate_seconds", 0.0))
         cold = [findings]
         for run in range(2, runs + 1):  # a JIT's fresh code is not what pyperf times: no plain loop
-            more, failure = self.construct(
+            more = self.construct(
                 f"cold {run}", cache_dir=self.folder / f"cache-{run}", plain_loop=None if jit else estimate
             )
-            if failure:
-                return failure
+            if isinstance(more, Entry):
+                return more
             cold.append(more)
         warm_cache = self.folder / f"cache-{len(cold)}"
-        cached: list[dict[str, Any]] = []
+        cached: list[ConstructionFindings] = []
         for run in range(1, runs + 1) if jit else ():
-            more, failure = self.construct(f"cache load {run}", cache_dir=warm_cache, plain_loop=estimate)
-            if failure:
-                return failure
+            more = self.construct(f"cache load {run}", cache_dir=warm_cache, plain_loop=estimate)
+            if isinstance(more, Entry):
+                return more
             cached.append(more)
         construction = summarise_construction(cold, cached)
         evaluation, failure = self.evaluate(findings, construction, warm_cache)
@@ -147,7 +153,7 @@ class _EntryAttempt:
 
     def construct(
         self, label: str, *, cache_dir: Path, check: bool = False, plain_loop: float | None = None
-    ) -> tuple[dict[str, Any], Entry | None]:
+    ) -> ConstructionFindings | Entry:
         """One construction child; returns its findings, or the entry that records its failure.
 
         ``plain_loop``: the estimated seconds of one call, to time a plain loop after the
@@ -155,36 +161,32 @@ class _EntryAttempt:
         self.report(f"construction ({label})")
         name = label.replace(" ", "-")
         output = self.folder / f"construct-{name}.json"
-        spec = {
-            "workload": self.plan.workload.name,
-            "backend": self.plan.backend,
-            "params": self.plan.params,
-            "check": check,
-            "reference_file": str(self.reference_file()),
-            "output": str(output),
-            "plain_loop_call_seconds": plain_loop,
-        }
-        spec_path = self.folder / f"spec-{name}.json"
-        spec_path.write_text(json.dumps(spec))
-        step = "check" if check else "cache_load" if label.startswith("cache load") else "construction"
-        outcome = self.child(
-            step,
-            "harness.run.construct",
-            [str(spec_path)],
-            env=self.runner.base_environment(self.plan, cache_dir),
-            timeout=self.remaining(),
-            log_path=self.folder / f"construct-{name}.log",
-            memory_limit=self.runner.measurement.memory_limit,
+        spec = ConstructionSpec(
+            self.plan.workload.name,
+            self.plan.backend,
+            self.plan.params,
+            check=check,
+            reference_file=self.reference_file(),
+            plain_loop_call_seconds=plain_loop,
+            output=output,
         )
-        findings = json.loads(output.read_text()) if output.exists() and not outcome.timed_out else None
+        spec_path = self.folder / f"spec-{name}.json"
+        spec.write(spec_path)
+        step = "check" if check else "cache_load" if label.startswith("cache load") else "construction"
+        env = self.runner.base_environment(self.plan, cache_dir)
+        log_path = self.folder / f"construct-{name}.log"
+        outcome = self.child(step, "harness.run.construct", [str(spec_path)], env, log_path)
+        findings: ConstructionFindings | None = None
+        if output.exists() and not outcome.timed_out:
+            findings = json.loads(output.read_text())  # written by the child: harness.run.construct
         if findings is not None and findings.get("status") == "failed":
-            return {}, self.raised(f"construction ({label})", findings["failure"])
+            return self.raised(f"construction ({label})", findings["failure"])
         if not outcome.ok or findings is None:
-            return {}, self.failed(f"construction ({label})", outcome)
-        return findings, None
+            return self.failed(f"construction ({label})", outcome)
+        return findings
 
     def evaluate(
-        self, findings: dict[str, Any], construction: Construction, warm_cache: Path
+        self, findings: ConstructionFindings, construction: Construction, warm_cache: Path
     ) -> tuple[Evaluation | None, Entry | None]:
         call_seconds = float(findings.get("estimate_seconds", 0.0))
         startup = INTERPRETER_STARTUP_SECONDS + (
@@ -202,16 +204,7 @@ class _EntryAttempt:
         pyperf_file.unlink(missing_ok=True)
         spec_path = self.folder / "spec-evaluate.json"
         watch_file = self.folder / "watch.jsonl"
-        spec_path.write_text(
-            json.dumps(
-                {
-                    "workload": self.plan.workload.name,
-                    "backend": self.plan.backend,
-                    "params": self.plan.params,
-                    "watch_file": str(watch_file),
-                }
-            )
-        )
+        EvaluationSpec(self.plan.workload.name, self.plan.backend, self.plan.params, watch_file).write(spec_path)
         env = self.runner.base_environment(self.plan, warm_cache)
         inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
         args = [
@@ -224,15 +217,7 @@ class _EntryAttempt:
         ]
         if inherited:
             args.append(f"--inherit-environ={','.join(inherited)}")
-        outcome = self.child(
-            "evaluation",
-            "harness.run.evaluate",
-            args,
-            env=env,
-            timeout=self.remaining(),
-            log_path=self.folder / "evaluate.log",
-            memory_limit=self.runner.measurement.memory_limit,
-        )
+        outcome = self.child("evaluation", "harness.run.evaluate", args, env, self.folder / "evaluate.log")
         if not outcome.ok or not pyperf_file.exists():
             return None, self.failed("evaluation", outcome)
         evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
@@ -251,7 +236,7 @@ class _EntryAttempt:
         failure = Failure(phase=phase, message=outcome.cause, output_tail=outcome.stderr_tail)
         return self.plan.entry(status=status, reason=f"{phase}{timeout}: {outcome.headline()}", failure=failure)
 
-    def raised(self, phase: str, failure: dict[str, Any]) -> Entry:
+    def raised(self, phase: str, failure: StepFailure) -> Entry:
         """A construction step that raised, as the child recorded it: step, exception, traceback."""
         record = Failure(
             phase=phase,
@@ -268,7 +253,7 @@ class _EntryAttempt:
             self.runner.progress.step(self.plan, text)
 
 
-def _params_digest(params: dict[str, Any]) -> str:
+def _params_digest(params: Mapping[str, object]) -> str:
     return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
 
 

@@ -5,28 +5,28 @@ compiling, and the reason a failed check gives.
 
 from __future__ import annotations
 
-import json
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from harness.core.results import Check, CompileReport, Construction, Evaluation, PlainLoop, Stats
+from harness.run.findings import ConstructionFindings, WorkerLog, WorkFindings
 from harness.run.planning import EvaluationPlan
 
 
 def summarise_construction(
-    cold: list[dict[str, Any]], cached: list[dict[str, Any]]
+    cold: Sequence[ConstructionFindings], cached: Sequence[ConstructionFindings]
 ) -> Construction:
     """Median per step over the cold runs; the total is the sum of the top-level steps."""
 
-    def total(findings: dict[str, Any]) -> float:
+    def total(findings: ConstructionFindings) -> float:
         return sum(v for k, v in findings["steps"].items() if "." not in k)
 
     step_names = list(dict.fromkeys(name for f in cold for name in f["steps"]))
     steps = {
         name: statistics.median(f["steps"].get(name, 0.0) for f in cold) for name in step_names
     }
-    compiles = [f["jit_compile_seconds"] for f in cold if f.get("jit_compile_seconds") is not None]
+    compiles = [seconds for f in cold if (seconds := f.get("jit_compile_seconds")) is not None]
     return Construction(
         seconds=Stats.of(total(f) for f in cold),
         steps=steps,
@@ -41,38 +41,40 @@ def summarise_construction(
     )
 
 
-def add_plain_loops(evaluation: Evaluation, cold: list[dict[str, Any]], cached: list[dict[str, Any]]) -> None:
+def add_plain_loops(
+    evaluation: Evaluation, cold: Sequence[ConstructionFindings], cached: Sequence[ConstructionFindings]
+) -> None:
     """The plain loops of the processes that ran what pyperf's workers run: the cache-load
     runs for a JIT backend (its check run's, of freshly compiled code, kept apart), else
     every cold run."""
     same_code = cached or cold
-    evaluation.plain_loop = PlainLoop.pooled([f["plain_loop"] for f in same_code if f.get("plain_loop")])
-    if cached and cold[0].get("plain_loop"):
-        evaluation.fresh_plain_loop = PlainLoop.pooled([cold[0]["plain_loop"]])
+    evaluation.plain_loop = PlainLoop.pooled([dict(loop) for f in same_code if (loop := f.get("plain_loop"))])
+    if cached and (fresh := cold[0].get("plain_loop")):
+        evaluation.fresh_plain_loop = PlainLoop.pooled([dict(fresh)])
 
 
 def read_compile_watch(path: Path) -> CompileReport | None:
     """Sum up what the evaluation workers saw of Numba compiling (``harness.run.evaluate``)."""
     if not path.exists():
         return None
-    logs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    logs = WorkerLog.read_lines(path)
     if not logs:
         return None
-    compiling = [log for log in logs if log["build_compiles"] or log["first_call_compiles"]]
-    seconds = [log["build_compile_seconds"] + log["first_call_compile_seconds"] for log in compiling]
+    compiling = [log for log in logs if log.build_compiles or log.first_call_compiles]
+    seconds = [log.build_compile_seconds + log.first_call_compile_seconds for log in compiling]
     return CompileReport(
         processes=len(logs),
         processes_compiling=len(compiling),
         compile_seconds=round(statistics.median(seconds), 6) if seconds else 0.0,
-        discarded_values=sum(len(log["discarded_values"]) for log in logs),
-        compiled_values_kept=sum(log["compiled_values_kept"] for log in logs),
-        first_call_seconds=Stats.of(log["first_call_seconds"] for log in logs),
+        discarded_values=sum(len(log.discarded_values) for log in logs),
+        compiled_values_kept=sum(log.compiled_values_kept for log in logs),
+        first_call_seconds=Stats.of(log.first_call_seconds for log in logs),
     )
 
 
-def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -> Evaluation:
+def read_pyperf(path: Path, plan: EvaluationPlan, work: WorkFindings | None) -> Evaluation:
     """Turn pyperf's JSON into an Evaluation (seconds per call, every value kept)."""
-    import pyperf
+    import pyperf  # not at module level: the CLI imports this module, and most commands never read pyperf's files
 
     benchmark = pyperf.Benchmark.load(str(path))
     values = list(benchmark.get_values())
@@ -93,7 +95,7 @@ def read_pyperf(path: Path, plan: EvaluationPlan, work: dict[str, Any] | None) -
     )
 
 
-def numba_cache_note(cached: list[dict[str, Any]], evaluation: Evaluation) -> str:
+def numba_cache_note(cached: Sequence[ConstructionFindings], evaluation: Evaluation) -> str:
     compiles = evaluation.compiles
     if any(f.get("jit_compile_seconds") for f in cached) or (compiles and compiles.processes_compiling):
         return "run-private; not reused: the kernel recompiled in later processes (see warnings)"
