@@ -67,7 +67,7 @@ def test_a_profiling_spec_names_a_kind_without_an_output() -> None:
 def test_a_spec_file_that_is_not_json_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "spec.json"
     path.write_text("{not json")
-    with pytest.raises(FieldError, match="spec.json"):
+    with pytest.raises(FieldError, match=r"spec\.json"):
         EvaluationSpec.read(path)
 
 

@@ -59,7 +59,7 @@ def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
     if "numba" not in sys.modules:
         yield events
         return
-    from numba.core import event  # only once the backend has loaded Numba: importing it costs seconds
+    from numba.core import event  # optional: reached only once the backend loaded Numba (checked above)
 
     with event.install_recorder("numba:compile") as recorder:
         try:
@@ -72,7 +72,7 @@ def thread_facts() -> dict[str, object]:
     """Numba's thread count and threading layer, where Numba ran."""
     if "numba" not in sys.modules:
         return {}
-    import numba  # already loaded by the backend (checked above): this only names it
+    import numba  # optional: reached only once the backend loaded Numba (checked above)
 
     facts: dict[str, object] = {"numba_threads": numba.get_num_threads()}
     with contextlib.suppress(ValueError):  # raised when no parallel region ran yet

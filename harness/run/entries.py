@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,14 +44,14 @@ class EntryPlan:
 
     workload: Workload
     backend: str
-    params: dict[str, Any]
+    params: dict[str, object]
     threads: int | None = None
 
     @property
     def key(self) -> tuple[str, str, str, int | None]:
         return entry_key(self.workload.name, self.backend, self.params, self.threads)
 
-    def entry(self, **fields: Any) -> Entry:
+    def entry(self, **fields: Any) -> Entry:  # Any: each of Entry's keyword arguments
         return Entry(
             workload=self.workload.name,
             backend=self.backend,
@@ -70,7 +70,7 @@ def plan_entries(
     backends: Sequence[str],
     preset: str,
     thread_counts: Sequence[int],
-    overrides: dict[str, Any] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> list[EntryPlan]:
     """Every (workload, case, backend, threads) the selection asks for, in run order."""
     plans = []
