@@ -5,7 +5,7 @@ import numpy as np
 from harness.core.correctness import compare, flatten
 from harness.core.entry_parts import Check
 from harness.core.workload import Comparison
-from harness.run.runner import wrong_result_reason
+from harness.run.summary import wrong_result_reason
 
 EXACT = Comparison.exact("integers")
 

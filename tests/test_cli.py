@@ -14,7 +14,7 @@ from harness.cli.main import build_parser, main
 from harness.cli.options import selected_entries
 from harness.core.registry import discover
 from harness.core.results import Run
-from harness.run.runner import plan_entries
+from harness.run.entries import plan_entries
 from harness.run.selection import thread_counts
 from harness.run.session import exit_code
 

@@ -40,7 +40,7 @@ from harness.regress.targets import Group, Target, targets_for
 from harness.regress.verdicts import Thresholds
 from harness.regress.workers import Workers, read_findings
 from harness.run.child import ChildOutcome, run_command
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 
 SIDES = [SideTree("base", Path("/ref")), SideTree("new", Path("/tree"))]
 FIXTURES = Path(__file__).parent / "fixtures" / "workloads"

@@ -11,13 +11,11 @@ import pytest
 from harness.core.timings import CompileReport, Evaluation, PlainLoop, Stats
 from harness.core.workload import Kernel
 from harness.run.compile_watch import CompileWatch, compile_seconds, outermost_compiles
-from harness.run.evaluate import RETAKES, WorkerLog, first_call, guarded_timer
-from harness.run.runner import (
-    EntryPlan,
-    measurement_warnings,
-    plain_loop_agrees,
-    read_compile_watch,
-)
+from harness.run.entries import EntryPlan
+from harness.run.entry_warnings import measurement_warnings, plain_loop_agrees
+from harness.run.evaluate import RETAKES, first_call, guarded_timer
+from harness.run.findings import WorkerLog
+from harness.run.summary import read_compile_watch
 
 
 class FakeWatch(CompileWatch):
@@ -227,7 +225,7 @@ def test_kernels_numba_cannot_cache_are_flagged_in_a_run(fixture_workloads, tmp_
 
 
 def test_pyperf_is_held_against_the_processes_that_run_its_code():
-    from harness.run.runner import add_plain_loops
+    from harness.run.summary import add_plain_loops
 
     def finding(seconds: float) -> dict:
         return {"plain_loop": {"seconds": Stats.of([seconds, seconds]).to_json(), "loops": 4}}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness.run.construct import UnusableReference, compile_seconds, construct, load_reference, save_reference
-from harness.run.runner import summarise_construction
+from harness.run.summary import summarise_construction
 
 
 def test_compile_seconds_counts_nested_compiles_once():
@@ -104,7 +104,7 @@ def test_backends_that_agree_on_wrong_inputs_miss_the_outside_reference(fixture_
 
 def test_the_run_records_an_outside_miss_as_a_wrong_result(fixture_workloads, tmp_path):
     from harness.core.entry_parts import Check, OutsideCheck
-    from harness.run.runner import wrong_result_reason
+    from harness.run.summary import wrong_result_reason
 
     miss = OutsideCheck("sum of squares", 285.0, 385.0, False, "the closed form")
     reason = wrong_result_reason(Check(passed=False, comparison={}, size=10, failed_on="outside", outside=[miss]))

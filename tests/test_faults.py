@@ -552,7 +552,7 @@ def test_a_preset_value_outside_its_declared_range_fails_before_any_entry(
 
 def test_numpy_integers_in_presets_become_plain_ints(fault_workloads: Path) -> None:
     from harness.core.registry import discover
-    from harness.run.runner import plan_entries
+    from harness.run.entries import plan_entries
 
     hazards = discover()["hazards"]
     assert type(hazards.presets["quick"][0]["n"]).__module__ == "numpy"  # as declared

@@ -12,7 +12,7 @@ from harness.core.profiles import MemoryProfile
 from harness.core.registry import discover
 from harness.profiling.runner import ProfileRunner, ProfileSettings
 from harness.run.child import ChildOutcome
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 
 MEMORY = {"status": "ok", "memory": {"notes": []}, "calls": None, "line_params": {"width": 8}}
 LINES = {"status": "ok", "line_profiles": [], "line_profile_notes": [], "line_profile_evaluation_calls": 2}

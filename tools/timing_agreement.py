@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness.core.results import Entry, load  # noqa: E402
 from harness.core.timings import Evaluation  # noqa: E402
-from harness.run.runner import processes_overlap  # noqa: E402
+from harness.run.entry_warnings import processes_overlap  # noqa: E402
 
 CPU_BACKENDS = ("python", "numpy", "cython", "numba", "numba_parallel")
 

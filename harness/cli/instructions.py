@@ -34,7 +34,7 @@ from harness.regress.instructions import (
 if TYPE_CHECKING:
     from harness.core.entry_parts import InstructionCounts
     from harness.core.results import Entry
-    from harness.run.runner import EntryPlan
+    from harness.run.entries import EntryPlan
 
 VALGRIND_TIMEOUT = 600.0  # seconds one valgrind run (or the native warm-up run) may take, unless told
 

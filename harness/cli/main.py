@@ -12,7 +12,10 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from harness.cli.options import ExactOptionParser, add_selection_options, add_workload_dir_option
 from harness.cli.profile import add_profile_options, command_profile
@@ -30,9 +33,6 @@ from harness.run.merge import add_merge_command
 from harness.run.selection import UsageError
 from harness.run.session import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
 from harness.run.shards import ShardError
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,8 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_list(args: argparse.Namespace) -> int:
     """Workloads x backends with availability; exit 1 when a package or a path is broken."""
-    from rich.console import Console
-    from rich.markup import escape
 
     discovery = discover_workloads(args.workload_dir)
     table, broken_paths = availability_table(discovery.workloads.values())
@@ -119,8 +117,6 @@ def command_list(args: argparse.Namespace) -> int:
 
 def availability_table(workloads: Iterable[Workload]) -> tuple[Table, int]:
     """One row per workload and backend: available, unavailable (why) or failed (why); and the failed count."""
-    from rich.markup import escape
-    from rich.table import Table
 
     table = Table(title="Workloads and backends")
     for column in ("workload", "backend", "available"):

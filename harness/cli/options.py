@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from harness.cli.option_types import positive_float
 from harness.core.registry import workload_dirs
 from harness.core.workload import BACKENDS
-from harness.run.runner import PRESET_MEASUREMENT, EntryPlan, measurement_for
+from harness.run.entries import PRESET_MEASUREMENT, EntryPlan, measurement_for
 from harness.run.selection import (
     DEFAULT_PRESET,
     Planned,

@@ -18,6 +18,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
 from harness.cli.option_types import positive_float
 from harness.cli.options import add_memory_limit_option, run_settings
 from harness.core import machine
@@ -25,9 +29,9 @@ from harness.core.paths import ROOT
 from harness.core.profiles import MemoryProfile, Profile
 from harness.core.results import Entry, Run, load, save
 from harness.profiling.runner import PRESET_PROFILE_SETTINGS, ProfileRunner, ProfileSettings, settings_for
+from harness.run.entries import EntryPlan
 from harness.run.interrupts import exit_code_of, stop_signals_interrupt
 from harness.run.locking import ResultsLock
-from harness.run.runner import EntryPlan
 from harness.run.selection import Planned, UsageError, plans_for, record_load_failures, record_workloads
 from harness.run.session import EXIT_FAILURES, EXIT_OK, INTERRUPTED_BASE, default_results_path
 
@@ -220,19 +224,16 @@ class ProfileConsole:
     """A status line while an entry is profiled, one line when done, a table at the end."""
 
     def __init__(self) -> None:
-        from rich.console import Console
 
         self.console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
     @contextmanager
     def entry(self, plan: EntryPlan, index: int, total: int) -> Iterator[None]:
-        from rich.markup import escape
 
         with self.console.status(escape(f"[{index}/{total}] {plan.label}: profiling")):
             yield
 
     def note(self, text: str) -> None:
-        from rich.markup import escape
 
         self.console.print(escape(text))
 
@@ -240,8 +241,6 @@ class ProfileConsole:
         self.note(f"[{index}/{total}] {entry.label}: {profile_line(entry)}")
 
     def summary(self, run: Run, plans: list[EntryPlan]) -> None:
-        from rich.markup import escape
-        from rich.table import Table
 
         table = Table(title="Profiles")
         for column in ("entry", "constr. peak", "eval peak", "growth /1000 calls", "growing",

@@ -25,9 +25,9 @@ from harness.core.paths import ROOT
 from harness.core.results import Entry, Run, load, save
 from harness.report.sources import collect_results
 from harness.run.console import RunConsole
+from harness.run.entries import EntryPlan
 from harness.run.interrupts import stop_signals_interrupt
 from harness.run.locking import ResultsLock
-from harness.run.runner import EntryPlan
 from harness.run.selection import (
     Planned,
     UsageError,

@@ -7,6 +7,8 @@ or numba.cuda until a check for a backend that needs it is asked for.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib.util
 import os
 from functools import cache
@@ -47,7 +49,7 @@ def _cuda_unavailable_reason() -> str | None:
     if importlib.util.find_spec("numba_cuda") is None:
         return "the numba-cuda package is not installed: pip install numba-cuda"
     try:
-        from numba import cuda
+        from numba import cuda  # optional and slow: only once numba-cuda is found installed
     except ImportError as error:
         return f"numba-cuda is installed but does not import ({error}): reinstall it, pip install numba-cuda"
     if simulated_cuda():
@@ -67,9 +69,6 @@ def _cuda_unavailable_reason() -> str | None:
 
 def _cuda_driver_problem() -> str | None:
     """Why the CUDA driver library cannot be loaded, or None when it can (Linux and Windows names)."""
-    import ctypes
-    import ctypes.util
-
     names = ["libcuda.so.1", "libcuda.so", "nvcuda.dll"]
     found = ctypes.util.find_library("cuda")
     for name in [*([found] if found else []), *names]:

@@ -62,8 +62,8 @@ def _sources(source: Path) -> list[Path]:
 
 def build_folder(module_name: str, source: Path) -> Path:
     """The cache folder of this module's build; it changes whenever an input of the build does."""
-    import Cython
-    import numpy
+    import Cython  # optional: a user's .pyx is built only where Cython is installed
+    import numpy  # numpy's headers and version belong to the build; loaded with it
 
     digest = hashlib.sha256()
     for part in (module_name, sys.version, sysconfig.get_platform(), Cython.__version__, numpy.__version__):
@@ -80,11 +80,11 @@ def extension_path(folder: Path, module_name: str) -> Path:
 
 def _compile(module_name: str, source: Path, folder: Path) -> None:
     """cythonize and build_ext ``source`` as ``module_name``, the extension landing under ``folder``."""
-    import numpy
-    from Cython.Build import cythonize
-    from Cython.Compiler.Errors import CompileError as CythonError
-    from setuptools import Distribution, Extension
-    from setuptools.errors import BaseError, CCompilerError
+    import numpy  # numpy's headers, for the build only
+    from Cython.Build import cythonize  # optional, and slow to import: only to build
+    from Cython.Compiler.Errors import CompileError as CythonError  # as above
+    from setuptools import Distribution, Extension  # setuptools' build machinery: only to build
+    from setuptools.errors import BaseError, CCompilerError  # as above
 
     work = folder / "src"
     work.mkdir(parents=True)
@@ -101,8 +101,8 @@ def _compile(module_name: str, source: Path, folder: Path) -> None:
         modules = cythonize([extension], compiler_directives={"language_level": 3}, quiet=True)
         distribution = Distribution({"ext_modules": modules, "script_name": "harness_cython_build"})
         command = distribution.get_command_obj("build_ext")
-        command.build_lib = str(folder)  # type: ignore[attr-defined]
-        command.build_temp = str(folder / "temp")  # type: ignore[attr-defined]
+        command.build_lib = str(folder)
+        command.build_temp = str(folder / "temp")
         command.ensure_finalized()
         command.run()
     except (CythonError, CCompilerError, BaseError) as error:

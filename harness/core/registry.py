@@ -109,7 +109,7 @@ def discover(extra_dirs: Sequence[str | Path] = ()) -> dict[str, Workload]:
 
 def discover_workloads(extra_dirs: Sequence[str | Path] = ()) -> Discovery:
     """All workloads by name, and the packages that failed to load (which stop nothing)."""
-    import workloads
+    import workloads  # the built-in workloads, a package beside harness: found only when discovering
 
     found = Discovery()
     _collect(found, "workloads.", workloads.__path__)

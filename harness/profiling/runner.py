@@ -22,7 +22,7 @@ from harness.core.backends import implementation_unavailable_reason, simulated_c
 from harness.core.profiles import Params, Profile
 from harness.profiling.protocol import KINDS, ChildSpec, Findings
 from harness.run.child import ChildOutcome, run_python_module
-from harness.run.runner import EntryPlan, child_environment
+from harness.run.entries import EntryPlan, child_environment
 
 
 @dataclass(frozen=True)

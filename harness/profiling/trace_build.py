@@ -110,8 +110,8 @@ def build(plan: TraceBuild) -> Path:
     )
     distribution = Distribution({"ext_modules": modules, "script_name": "trace_build"})
     command = distribution.get_command_obj("build_ext")
-    command.build_lib = str(plan.folder / "lib")  # type: ignore[attr-defined]
-    command.build_temp = str(plan.folder / "temp")  # type: ignore[attr-defined]
+    command.build_lib = str(plan.folder / "lib")
+    command.build_temp = str(plan.folder / "temp")
     command.ensure_finalized()
     command.run()
     if not plan.is_built:

@@ -37,7 +37,7 @@ from harness.regress.sides import Side, load_side
 from harness.regress.targets import targets_for
 from harness.regress.verdicts import Thresholds
 from harness.regress.workers import STALL_TIMEOUT, Workers
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 from harness.run.selection import UsageError, plans_for
 from harness.run.settings import RunSettings
 

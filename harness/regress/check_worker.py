@@ -129,7 +129,7 @@ class CompileCounter:
 
         counter = self
 
-        class Listener(event.Listener):  # type: ignore[misc]
+        class Listener(event.Listener):
             def on_start(self, ev: object) -> None:
                 counter.starts += 1
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from harness.core.entry_parts import Check
 from harness.core.results import Entry
 from harness.regress.ab import SideTree
 from harness.regress.targets import Target, groups_of
 from harness.regress.workers import Finding, Workers
-from harness.run.runner import EntryPlan, summarise_construction, wrong_result_reason
+from harness.run.entries import EntryPlan
+from harness.run.findings import ConstructionFindings
+from harness.run.summary import summarise_construction, wrong_result_reason
 
 
 def set_up_sides(
@@ -64,7 +67,7 @@ def setup_entry(plan: EntryPlan, finding: Finding) -> Entry:
     return plan.entry(
         status="ok",
         check=check,
-        construction=summarise_construction([dict(finding)], []),
+        construction=summarise_construction([cast(ConstructionFindings, finding)], []),
         calls_per_evaluation=finding.get("calls_per_evaluation"),
         info=info,
     )

@@ -35,7 +35,7 @@ PACKAGES = ("harness.core", "harness.run", "harness.regress")
 class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds each of ``FLAT_LAYOUT``'s names as the old module, and the new packages as empty ones."""
 
-    def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+    def find_spec(self, name, path=None, target=None):
         if name in FLAT_LAYOUT or name in PACKAGES:
             return importlib.machinery.ModuleSpec(name, self, is_package=name in PACKAGES)
         if name.startswith(tuple(f"{package}." for package in (*PACKAGES, "harness.cli"))):
@@ -43,14 +43,14 @@ class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             raise ModuleNotFoundError(f"No module named {name!r} in this tree, which predates it", name=name)
         return None
 
-    def create_module(self, spec):  # type: ignore[no-untyped-def]
+    def create_module(self, spec):
         if spec.name in PACKAGES:
             package = types.ModuleType(spec.name)
             package.__path__ = []
             return package
         return importlib.import_module(FLAT_LAYOUT[spec.name])
 
-    def exec_module(self, module):  # type: ignore[no-untyped-def]
+    def exec_module(self, module):
         pass
 
 
@@ -61,7 +61,7 @@ def resolve_flat_layout() -> None:
     if found:  # by path: an editable install finds any tree's
         return
     cli = importlib.import_module("harness.cli")  # a module there: let harness.cli.options resolve under it
-    cli.__path__ = []  # type: ignore[attr-defined]
+    cli.__path__ = []
     sys.meta_path.insert(0, FlatLayout())
 
 

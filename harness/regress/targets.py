@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from harness.core.backends import implementation_unavailable_reason
 from harness.regress.check_worker import EntrySpec
 from harness.regress.verdicts import Key
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 
 CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
 TIMERS = ("auto", "cpu", "wall")  # auto: CPU time for CPU_TIMED_BACKENDS, wall clock for the others

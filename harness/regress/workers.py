@@ -16,7 +16,7 @@ from harness.regress.check_worker import EntrySpec, ProcessSpec
 from harness.regress.side_bootstrap import BOOTSTRAP
 from harness.regress.targets import Group
 from harness.run.child import ChildOutcome, run_command
-from harness.run.runner import entry_environment
+from harness.run.entries import entry_environment
 
 Runner = Callable[..., ChildOutcome]
 WORKER = Path(__file__).resolve().parent / "check_worker.py"

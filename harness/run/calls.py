@@ -17,7 +17,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import FrameType
+from typing import TypeVar
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,13 @@ class CallCount:
         }
 
 
-def count_calls(function: Callable[[], Any]) -> tuple[CallCount, Any]:
+def count_calls(function: Callable[[], Result]) -> tuple[CallCount, Result]:
     """Run ``function()`` once; count the calls made inside it (its own frame excluded)."""
     wrapper_code = getattr(function, "__code__", None)
     counts = {"call": 0, "c_call": 0}
     wrapper_seen = False
 
-    def profiler(frame: Any, event: str, arg: Any) -> None:
+    def profiler(frame: FrameType, event: str, arg: object) -> None:
         nonlocal wrapper_seen
         if event == "call" and not wrapper_seen and frame.f_code is wrapper_code:
             wrapper_seen = True
@@ -57,6 +60,6 @@ def count_calls(function: Callable[[], Any]) -> tuple[CallCount, Any]:
         result = function()
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     builtin_calls = counts["c_call"] - 1  # the c_call of sys.setprofile(None) itself
     return CallCount(python_calls=counts["call"], builtin_calls=builtin_calls), result

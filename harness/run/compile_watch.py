@@ -16,7 +16,10 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numba.core.event import Event, Listener
 
 COMPILE_EVENT = "numba:compile"
 
@@ -24,7 +27,7 @@ COMPILE_EVENT = "numba:compile"
 def import_numba_if_installed() -> None:
     """Import Numba when it is installed (a missing one is the backend's to report)."""
     if "numba" not in sys.modules and importlib.util.find_spec("numba") is not None:
-        import numba  # noqa: F401
+        import numba  # noqa: F401  # optional (the jit extra): importing it is this function's job
 
 
 def compile_seconds(events: Iterable[tuple[float, str]]) -> float | None:
@@ -67,7 +70,7 @@ class CompileWatch:
     """
 
     events: list[tuple[float, str]] = field(default_factory=list)
-    _listener: Any = None
+    _listener: Listener | None = None
 
     def start(self, *, import_numba: bool = False) -> bool:
         """Begin recording; True if Numba is loaded (importing it first if asked and installed)."""
@@ -77,15 +80,15 @@ class CompileWatch:
             import_numba_if_installed()  # loaded here so that compiles during a build are seen
         if "numba" not in sys.modules:
             return False
-        from numba.core import event
+        from numba.core import event  # optional: reached only once Numba is loaded (checked above)
 
         watch = self
 
-        class Recorder(event.Listener):  # type: ignore[misc]
-            def on_start(self, ev: Any) -> None:
+        class Recorder(event.Listener):  # type: ignore[misc]  # numba ships no type information
+            def on_start(self, ev: Event) -> None:
                 watch.events.append((time.perf_counter(), "START"))
 
-            def on_end(self, ev: Any) -> None:
+            def on_end(self, ev: Event) -> None:
                 watch.events.append((time.perf_counter(), "END"))
 
         self._listener = Recorder()

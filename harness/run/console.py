@@ -15,7 +15,7 @@ from harness.core.analysis import entry_warnings, speedup
 from harness.core.formatting import format_rate, format_ratio, format_seconds
 from harness.core.registry import LoadFailure
 from harness.core.results import Entry, Run
-from harness.run.runner import EntryPlan
+from harness.run.entries import EntryPlan
 
 STATUS_STYLE = {
     "ok": "green",

@@ -10,35 +10,38 @@ to the path the spec names, so a crash leaves the parent a clean "no output" rat
 half a file.
 A step that raises is a finding too: ``status: failed`` with the step, the exception's
 type and message and the traceback's tail, so the entry can say what went wrong where.
+The spec is a ``harness.run.spec.ConstructionSpec``; the findings a
+``harness.run.findings.ConstructionFindings``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import math
 import sys
 import time
 import timeit
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from harness.core.correctness import Parts, compare, flatten, unusable_reference
 from harness.core.entry_parts import OutsideCheck
 from harness.core.files import write_json_atomic
+from harness.core.json_fields import FieldError, JSONOut
 from harness.core.registry import load_workload
 from harness.core.timings import Stats
 from harness.core.workload import BackendUnavailable, Kernel, Params, StepTimer, Workload
 from harness.run.calls import count_calls
 from harness.run.compile_watch import compile_seconds, import_numba_if_installed
+from harness.run.findings import ConstructionFindings, PlainLoopFindings
 from harness.run.kernels import NUMBA_BACKENDS, Clock, build_kernel, perf_counter_timer, prepare_kernel
 from harness.run.planning import loops_for
+from harness.run.spec import ConstructionSpec
 
 PLAIN_LOOP_SECONDS = 0.5  # about how long the plain-loop cross-check times the kernel
 PLAIN_LOOP_REPEATS = (3, 15)  # values it takes: at least, at most
@@ -51,12 +54,6 @@ class UnusableReference(ValueError):
     """The reference backend's result is None or not numeric, so nothing can be checked."""
 
 
-
-
-
-
-
-
 @contextmanager
 def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
     """Record Numba's own ``numba:compile`` events, if Numba is loaded; else record nothing."""
@@ -64,7 +61,7 @@ def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
     if "numba" not in sys.modules:
         yield events
         return
-    from numba.core import event
+    from numba.core import event  # optional: reached only once the backend loaded Numba (checked above)
 
     with event.install_recorder("numba:compile") as recorder:
         try:
@@ -73,19 +70,19 @@ def numba_compile_events() -> Iterator[list[tuple[float, str]]]:
             events.extend((stamp, ev.status.name) for stamp, ev in recorder.buffer)
 
 
-def thread_facts() -> dict[str, Any]:
+def thread_facts() -> JSONOut:
     """Numba's thread count and threading layer, where Numba ran."""
     if "numba" not in sys.modules:
         return {}
-    import numba
+    import numba  # optional: reached only once the backend loaded Numba (checked above)
 
-    facts: dict[str, Any] = {"numba_threads": numba.get_num_threads()}
+    facts: JSONOut = {"numba_threads": numba.get_num_threads()}
     with contextlib.suppress(ValueError):  # raised when no parallel region ran yet
         facts["threading_layer"] = numba.threading_layer()
     return facts
 
 
-def save_reference(path: Path, result: Any) -> None:
+def save_reference(path: Path, result: object) -> None:
     """Save the reference result's parts; a reference no result could be checked against is refused."""
     parts = flatten(result)
     problem = unusable_reference(parts)
@@ -93,7 +90,7 @@ def save_reference(path: Path, result: Any) -> None:
         raise UnusableReference(f"the reference backend's result cannot be checked against: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
-    arrays: dict[str, Any] = dict(parts)
+    arrays: dict[str, np.ndarray] = dict(parts)
     np.savez(temporary, **arrays)
     temporary.replace(path)
 
@@ -103,7 +100,7 @@ def load_reference(path: Path) -> Parts:
         return Parts({name: data[name] for name in data.files})
 
 
-def reference_result(workload: Workload, params: dict[str, Any], path: Path) -> Any:
+def reference_result(workload: Workload, params: Params, path: Path) -> Parts:
     """The reference backend's result for these params, computed once and cached on disk."""
     if not path.exists():
         kernel, _ = build_kernel(workload, workload.reference, params, StepTimer())
@@ -118,7 +115,21 @@ class Stage:
         self.current = "workload"
 
 
-def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[str, Any]:
+def construct(spec: Mapping[str, object], clock: Clock = time.perf_counter) -> dict[str, object]:
+    """The findings of one construction, from the JSON of a ``ConstructionSpec``.
+
+    The A/B check's worker calls this by name in trees of any version of the harness
+    (``harness.regress.check_worker``), so it takes and returns plain dicts; a malformed
+    spec is a ``failed`` finding of the ``workload`` step.
+    """
+    try:
+        typed = ConstructionSpec.from_json(dict(spec))
+    except FieldError as error:
+        return dict(failure_findings("workload", error))
+    return dict(construction_findings(typed, clock))
+
+
+def construction_findings(spec: ConstructionSpec, clock: Clock = time.perf_counter) -> ConstructionFindings:
     """The findings of one construction; a step that raises becomes a ``failed`` finding.
 
     BackendUnavailable from the inputs, the import or ``prepare`` (which may decline a case
@@ -135,9 +146,9 @@ def construct(spec: dict[str, Any], clock: Clock = time.perf_counter) -> dict[st
         return failure_findings(stage.current, error)
 
 
-def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[str, Any]:
-    workload = load_workload(spec["workload"])
-    backend, params = spec["backend"], spec["params"]
+def construct_steps(spec: ConstructionSpec, clock: Clock, stage: Stage) -> ConstructionFindings:
+    workload = load_workload(spec.workload)
+    backend, params = spec.backend, spec.params
     steps = StepTimer(clock)
     stage.current = "inputs"
     with steps("inputs"):
@@ -156,23 +167,23 @@ def construct_steps(spec: dict[str, Any], clock: Clock, stage: Stage) -> dict[st
     stage.current = "fetch"
     fetch_started = clock()
     result = kernel.fetch(output)
-    findings: dict[str, Any] = {
+    findings: ConstructionFindings = {
         "status": "ok",
         "steps": steps.seconds,
         "fetch_seconds": clock() - fetch_started,
         "jit_compile_seconds": compile_seconds(events),
         "info": {**kernel.info, **(thread_facts() if backend == "numba_parallel" else {})},
     }
-    if spec.get("check"):
+    if spec.check:
         stage.current = "check"
-        findings.update(check_and_estimate(workload, backend, params, kernel, inputs, result, spec, clock, stage))
-    elif spec.get("plain_loop_call_seconds"):  # a later construction: one more process's plain loop
+        check_and_estimate(workload, spec, kernel, inputs, result, findings, clock, stage)
+    elif spec.plain_loop_call_seconds:  # a later construction: one more process's plain loop
         stage.current = "plain loop"
-        findings["plain_loop"] = plain_loop(kernel.call, float(spec["plain_loop_call_seconds"]), clock)
+        findings["plain_loop"] = plain_loop(kernel.call, spec.plain_loop_call_seconds, clock)
     return findings
 
 
-def failure_findings(step: str, error: BaseException) -> dict[str, Any]:
+def failure_findings(step: str, error: BaseException) -> ConstructionFindings:
     """A step's exception as data: the step, its type and message, the traceback's tail.
 
     The traceback also goes to stderr, into the child's log.
@@ -193,43 +204,43 @@ def failure_findings(step: str, error: BaseException) -> dict[str, Any]:
 
 def check_and_estimate(
     workload: Workload,
-    backend: str,
-    params: dict[str, Any],
+    spec: ConstructionSpec,
     kernel: Kernel,
-    inputs: Any,
-    result: Any,
-    spec: dict[str, Any],
+    inputs: object,
+    result: object,
+    findings: ConstructionFindings,
     clock: Clock,
     stage: Stage | None = None,
-) -> dict[str, Any]:
-    """Correctness check, then (only if it passed) a steady-call estimate and call counts."""
+) -> None:
+    """Correctness check, then (only if it passed) a steady-call estimate and call counts,
+    added to ``findings``."""
     stage = stage or Stage()
-    reference_path = Path(spec["reference_file"])
-    if backend == workload.reference and not reference_path.exists():
-        save_reference(reference_path, result)
+    backend, params = spec.backend, spec.params
+    assert spec.reference_file is not None  # ConstructionSpec.from_json requires it with check
+    if backend == workload.reference and not spec.reference_file.exists():
+        save_reference(spec.reference_file, result)
     stage.current = f"the reference backend ({workload.reference})"  # its failure is not this backend's
-    reference = reference_result(workload, params, reference_path)
+    reference = reference_result(workload, params, spec.reference_file)
     stage.current = "check"
     check = compare(flatten(result), reference, workload.comparison_for(backend))
     if check.failed_on in ("", "values"):  # a result of the wrong structure has no figure to hold
         check.outside = outside_checks(workload, params, result)
     if check.passed and not all(o.passed for o in check.outside):
         check.passed, check.failed_on = False, "outside"
-    findings: dict[str, Any] = {"check": check.to_json()}
+    findings["check"] = check.to_json()
     if workload.work is not None:
         work = workload.work(params, inputs)
         findings["work"] = {"amount": work.amount, "unit": work.unit}
     if not check.passed:
-        return findings
+        return
     time_loops = kernel.time_loops or perf_counter_timer(kernel.call, clock)
-    findings["estimate_seconds"] = estimate_call_seconds(time_loops)
-    findings["plain_loop"] = plain_loop(kernel.call, findings["estimate_seconds"], clock)
+    estimate = findings["estimate_seconds"] = estimate_call_seconds(time_loops)
+    findings["plain_loop"] = plain_loop(kernel.call, estimate, clock)
     counts, _ = count_calls(kernel.call)
     findings["calls_per_evaluation"] = counts.to_json()
-    return findings
 
 
-def outside_checks(workload: Workload, params: Params, result: Any) -> list[OutsideCheck]:
+def outside_checks(workload: Workload, params: Params, result: object) -> list[OutsideCheck]:
     """The result held against every outside figure the workload declares for this case."""
     checks = []
     for reference in workload.outside_references_for(params):
@@ -242,7 +253,7 @@ def outside_checks(workload: Workload, params: Params, result: Any) -> list[Outs
     return checks
 
 
-def plain_loop(call: Callable[[], Any], call_seconds: float, clock: Clock = time.perf_counter) -> dict[str, Any]:
+def plain_loop(call: Callable[[], object], call_seconds: float, clock: Clock = time.perf_counter) -> PlainLoopFindings:
     """Seconds per call from a plain ``timeit.repeat`` of ``call``, after one warm-up call.
 
     Independent of pyperf and of the harness's planning: values of the same loop count
@@ -282,9 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness.run.construct SPEC.json", file=sys.stderr)
         return 2
-    spec = json.loads(Path(args[0]).read_text())
-    findings = construct(spec)
-    write_json_atomic(Path(spec["output"]), findings)
+    spec = ConstructionSpec.read(Path(args[0]))
+    if spec.output is None:
+        print(f"{args[0]}: the spec names no output file for the findings", file=sys.stderr)
+        return 2
+    findings = construction_findings(spec)
+    write_json_atomic(spec.output, findings)
     return 1 if findings["status"] == "failed" else 0
 
 

@@ -10,48 +10,28 @@ Every worker watches Numba's compile events (``harness.run.compile_watch``). A c
 building or in the first call means the kernel could not be loaded from the disk cache
 (a closure, dynamic globals), so every process pays for it; a compile inside a timed
 value measured the compiler, so that value is discarded and taken again. Each worker
-appends what it saw as one JSON line to the spec's ``watch_file`` for the runner.
+appends what it saw as one JSON line (a ``harness.run.findings.WorkerLog``) to the spec's
+``watch_file`` for the runner. The spec is a ``harness.run.spec.EvaluationSpec``.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import argparse
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+import pyperf
 
 from harness.core.registry import discover
 from harness.core.workload import Kernel, StepTimer
 from harness.run.compile_watch import CompileWatch
+from harness.run.findings import WorkerLog
 from harness.run.kernels import NUMBA_BACKENDS, Clock, build_kernel, time_function
+from harness.run.spec import EvaluationSpec
 
 RETAKES = 3  # how often a value that compiled is taken again before it is kept, flagged
 
-
-
-
-
-
-
-@dataclass
-class WorkerLog:
-    """What one evaluation worker saw of Numba compiling, and its first call."""
-
-    pid: int = field(default_factory=os.getpid)
-    build_compiles: int = 0
-    build_compile_seconds: float = 0.0
-    first_call_seconds: float = 0.0
-    first_call_compiles: int = 0
-    first_call_compile_seconds: float = 0.0
-    discarded_values: list[float] = field(default_factory=list)  # seconds of values that compiled
-    compiled_values_kept: int = 0  # values that still compiled after RETAKES tries
-
-    def append_to(self, path: Path) -> None:
-        with open(path, "a") as stream:
-            stream.write(json.dumps(asdict(self)) + "\n")
 
 
 def guarded_timer(
@@ -84,12 +64,12 @@ def first_call(kernel: Kernel, watch: CompileWatch, log: WorkerLog, clock: Clock
     log.first_call_compile_seconds = watch.seconds_since(mark)
 
 
-def worker_timer(spec: dict[str, Any]) -> tuple[str, Callable[[int], float], WorkerLog]:
+def worker_timer(spec: EvaluationSpec) -> tuple[str, Callable[[int], float], WorkerLog]:
     """Build the kernel in this worker, make its first call, and return the guarded timer."""
     watch, log = CompileWatch(), WorkerLog()
-    watch.start(import_numba=spec["backend"] in NUMBA_BACKENDS)
-    workload = discover()[spec["workload"]]
-    kernel, _ = build_kernel(workload, spec["backend"], spec["params"], StepTimer())
+    watch.start(import_numba=spec.backend in NUMBA_BACKENDS)
+    workload = discover()[spec.workload]
+    kernel, _ = build_kernel(workload, spec.backend, spec.params, StepTimer())
     watch.start()  # the build may have loaded Numba for a backend not named after it
     log.build_compiles, log.build_compile_seconds = watch.compiles_since(), watch.seconds_since()
     first_call(kernel, watch, log)
@@ -98,22 +78,20 @@ def worker_timer(spec: dict[str, Any]) -> tuple[str, Callable[[int], float], Wor
 
 
 def main() -> None:
-    import pyperf
-
-    def pass_spec(cmd: list[str], args: Any) -> None:
+    def pass_spec(cmd: list[str], args: argparse.Namespace) -> None:
         cmd.extend(["--spec", args.spec])
 
     runner = pyperf.Runner(program_args=("-m", "harness.run.evaluate"), add_cmdline_args=pass_spec)
     runner.argparser.add_argument("--spec", required=True, help="entry spec (JSON file)")
     args = runner.parse_args()
-    spec = json.loads(Path(args.spec).read_text())
-    name = f"{spec['workload']}.{spec['backend']}"
+    spec = EvaluationSpec.read(Path(args.spec))
+    name = f"{spec.workload}.{spec.backend}"
     if args.worker:
         timer, function, log = worker_timer(spec)
         runner.metadata["harness_timer"] = timer
         runner.bench_time_func(name, function)
-        if spec.get("watch_file"):
-            log.append_to(Path(spec["watch_file"]))
+        if spec.watch_file:
+            log.append_to(spec.watch_file)
     else:
         runner.bench_time_func(name, _never_called_in_master)
 

@@ -49,11 +49,24 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import NotRequired, TypedDict
 
 PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 POLL_SECONDS = 0.25  # how often resident memory is sampled, when there is a limit
 KILL_ROUNDS = 200  # kill passes over the tree before giving up on a process that keeps forking
+
+
+class GuardStatus(TypedDict):
+    """The status file: how the command ended and what the guard saw (``harness.run.child`` reads it)."""
+
+    ended: str  # exited, stopped, out_of_memory, terminated or not_started
+    returncode: int | None
+    error: NotRequired[str]  # why the command could not be started
+    leftovers_killed: NotRequired[int]
+    limit_bytes: NotRequired[int]
+    peak_bytes: NotRequired[int]
+    subreaper: NotRequired[bool]
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -79,7 +92,7 @@ def _proc_children_available() -> bool:
 def children_of(pid: int) -> list[int]:
     """The direct children of ``pid`` (every thread's), from /proc; psutil where /proc lacks them."""
     if not PROC_CHILDREN:
-        import psutil
+        import psutil  # only where /proc lacks the children files; the guard starts with every step
 
         try:
             return [child.pid for child in psutil.Process(pid).children()]
@@ -114,7 +127,7 @@ def descendants(pid: int) -> list[int]:
 def resident_bytes(pid: int) -> int:
     """The resident set of ``pid`` in bytes (0 once it is gone)."""
     if not PROC_CHILDREN:
-        import psutil
+        import psutil  # only where /proc lacks the children files; the guard starts with every step
 
         try:
             return int(psutil.Process(pid).memory_info().rss)
@@ -178,7 +191,7 @@ class Watch:
         self.peak_bytes = 0
         self.pidfd = os.pidfd_open(command_pid) if hasattr(os, "pidfd_open") else None
 
-    def outcome(self) -> dict[str, Any]:
+    def outcome(self) -> GuardStatus:
         while True:
             waiting = [sys.stdin.fileno()] + ([self.pidfd] if self.pidfd is not None else [])
             polling = self.limit_bytes > 0 or self.pidfd is None
@@ -197,13 +210,13 @@ class Watch:
         return used > self.limit_bytes
 
 
-def write_status(path: Path, status: dict[str, Any]) -> None:
+def write_status(path: Path, status: GuardStatus) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(json.dumps(status))
     os.replace(temporary, path)
 
 
-def _terminate(number: int, frame: Any) -> None:
+def _terminate(number: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
@@ -224,12 +237,10 @@ def main(argv: list[str]) -> int:
         status = {"ended": "not_started", "returncode": None, "error": str(error)}
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the clean-up below must finish
     killed = kill_tree(os.getpid())
-    status.update(
-        leftovers_killed=killed if status["ended"] == "exited" else 0,
-        limit_bytes=limit_bytes,
-        peak_bytes=watch.peak_bytes if watch else 0,
-        subreaper=subreaper,
-    )
+    status["leftovers_killed"] = killed if status["ended"] == "exited" else 0
+    status["limit_bytes"] = limit_bytes
+    status["peak_bytes"] = watch.peak_bytes if watch else 0
+    status["subreaper"] = subreaper
     write_status(status_path, status)
     return 0
 

@@ -7,16 +7,22 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
-from harness.core.workload import Kernel, StepTimer, Workload
+from harness.core.workload import Kernel, Params, StepTimer, Workload
 
 NUMBA_BACKENDS = ("numba", "numba_parallel", "cuda")
 
 Clock = Callable[[], float]
 
 
-def perf_counter_timer(call: Callable[[], Any], clock: Clock = time.perf_counter) -> Callable[[int], float]:
+class BackendModule(Protocol):
+    """A backend's module, as ``Workload.load`` imports it: its ``prepare`` makes the kernel."""
+
+    def prepare(self, inputs: object, params: Params, steps: StepTimer) -> Kernel: ...
+
+
+def perf_counter_timer(call: Callable[[], object], clock: Clock = time.perf_counter) -> Callable[[int], float]:
     """Seconds taken by ``loops`` back-to-back calls."""
 
     def time_loops(loops: int) -> float:
@@ -38,8 +44,8 @@ def time_function(kernel: Kernel) -> tuple[str, Callable[[int], float]]:
 
 
 def load_backend(
-    workload: Workload, backend: str, params: dict[str, Any], steps: StepTimer
-) -> tuple[Any, Any]:
+    workload: Workload, backend: str, params: Params, steps: StepTimer
+) -> tuple[BackendModule, object]:
     """Make the inputs and import the backend's module, each timed."""
     with steps("inputs"):
         inputs = workload.make_inputs(params)
@@ -48,19 +54,19 @@ def load_backend(
     return module, inputs
 
 
-def prepare_kernel(module: Any, inputs: Any, params: dict[str, Any], steps: StepTimer) -> Kernel:
+def prepare_kernel(module: BackendModule, inputs: object, params: Params, steps: StepTimer) -> Kernel:
     """Run the backend's ``prepare``; its own named sub-steps become ``prepare.<name>``."""
     prepare_steps = StepTimer(steps.clock)
     with steps("prepare"):
-        kernel: Kernel = module.prepare(inputs, params, prepare_steps)
+        kernel = module.prepare(inputs, params, prepare_steps)
     for name, seconds in prepare_steps.seconds.items():
         steps.seconds[f"prepare.{name}"] = seconds
     return kernel
 
 
 def build_kernel(
-    workload: Workload, backend: str, params: dict[str, Any], steps: StepTimer
-) -> tuple[Kernel, Any]:
+    workload: Workload, backend: str, params: Params, steps: StepTimer
+) -> tuple[Kernel, object]:
     """Inputs, import and prepare, each timed; returns the kernel and its inputs."""
     module, inputs = load_backend(workload, backend, params, steps)
     return prepare_kernel(module, inputs, params, steps), inputs

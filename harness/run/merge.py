@@ -21,10 +21,10 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from harness.core.results import MACHINE_FIELDS, Entry, ResultsError, Run, load, save
 from harness.run.locking import ResultsLock
@@ -32,6 +32,8 @@ from harness.run.settings import RunSettings
 from harness.run.shards import Key, Shard, key_text, read_shard_record
 
 EXIT_OK = 0
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 
 class MergeRefused(ResultsError):
@@ -50,11 +52,11 @@ class ShardFile:
     settings: RunSettings
 
     @property
-    def machine(self) -> tuple[Any, ...]:
+    def machine(self) -> tuple[object, ...]:
         return tuple(self.run.metadata.get(name) for name in MACHINE_FIELDS)
 
     @property
-    def commit(self) -> Any:
+    def commit(self) -> object:
         return (self.run.metadata.get("git") or {}).get("commit")
 
 
@@ -73,12 +75,12 @@ def read_shard_file(path: Path) -> ShardFile:
 # -- refusals -----------------------------------------------------------------------------
 
 
-def listed(files: Sequence[ShardFile], value: Any) -> str:
+def listed(files: Sequence[ShardFile], value: Callable[[ShardFile], object]) -> str:
     """Each file with what ``value`` says of it: ``a.json: 1/3; b.json: 2/4``."""
     return "; ".join(f"{f.path}: {value(f)}" for f in files)
 
 
-def refuse_if_differing(files: Sequence[ShardFile], what: str, value: Any, fix: str) -> None:
+def refuse_if_differing(files: Sequence[ShardFile], what: str, value: Callable[[ShardFile], object], fix: str) -> None:
     if len({repr(value(f)) for f in files}) > 1:
         raise MergeRefused(f"the shards have different {what} ({listed(files, value)}); {fix}")
 
@@ -151,7 +153,7 @@ def check_parts(files: Sequence[ShardFile]) -> None:
         )
 
 
-def balanced_from(file: ShardFile) -> Any:
+def balanced_from(file: ShardFile) -> object:
     return file.run.metadata["shard"].get("balanced_from")
 
 
@@ -238,7 +240,7 @@ def moved_pyperf_file(entry: Entry, shard_path: Path, output: Path) -> None:
 
 def merged_metadata(
     files: Sequence[ShardFile], command: str, mixed: bool, missing: list[int], interrupted: list[int]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The lowest shard's metadata, its shard record replaced by where the run was merged from."""
     metadata = dict(files[0].run.metadata)
     for name in ("shard", "resumed", "interrupted"):
@@ -262,10 +264,10 @@ def merged_metadata(
     return metadata
 
 
-def mixed_machine_facts(files: Sequence[ShardFile]) -> dict[str, Any]:
+def mixed_machine_facts(files: Sequence[ShardFile]) -> dict[str, object]:
     """Top-level machine facts of a mixed merge: each distinct value joined with " + "
     (logical cores, a number, is null unless all agree); each entry holds its own."""
-    facts: dict[str, Any] = {}
+    facts: dict[str, object] = {}
     for name in MACHINE_FIELDS:
         values = list(dict.fromkeys(f.run.metadata.get(name) for f in files))
         if name == "logical_cores":
@@ -275,7 +277,7 @@ def mixed_machine_facts(files: Sequence[ShardFile]) -> dict[str, Any]:
     return facts
 
 
-def merged_source(file: ShardFile) -> dict[str, Any]:
+def merged_source(file: ShardFile) -> dict[str, object]:
     metadata = file.run.metadata
     return {
         "file": str(file.path),
@@ -300,7 +302,7 @@ def write_merged(run: Run, output: Path, command: str, *, force: bool) -> None:
 # -- the command --------------------------------------------------------------------------
 
 
-def add_merge_command(commands: Any) -> None:
+def add_merge_command(commands: argparse._SubParsersAction[Parser]) -> None:
     """Register ``merge`` on ``harness.cli.main``'s subparsers."""
     merge_parser = commands.add_parser("merge", help="join the shard files of one run into one results file")
     merge_parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="shard results files")

@@ -40,7 +40,7 @@ def loops_for(call_seconds: float, value_seconds: float = MIN_VALUE_SECONDS) -> 
     """Calls per value so that a value lasts ``value_seconds``: a power of two, as pyperf's."""
     if call_seconds >= value_seconds:
         return 1
-    return 2 ** math.ceil(math.log2(value_seconds / max(call_seconds, 1e-9)))
+    return int(2 ** math.ceil(math.log2(value_seconds / max(call_seconds, 1e-9))))
 
 
 def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds: float) -> EvaluationPlan:

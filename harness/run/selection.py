@@ -8,12 +8,11 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from harness.core.registry import LoadFailure, Selection, discover_workloads, select_discovered
 from harness.core.results import WORKLOAD_LOAD_FAILURES, Run
 from harness.core.workload import BACKENDS, Workload
-from harness.run.runner import EntryPlan, plan_entries
+from harness.run.entries import EntryPlan, plan_entries
 from harness.run.settings import RunSettings
 from harness.run.shards import Key
 
@@ -58,9 +57,9 @@ def thread_counts(text: str | None, *, with_one: bool = False) -> list[int]:
     return list(dict.fromkeys(counts))
 
 
-def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> dict[str, Any]:
+def parameter_overrides(pairs: Sequence[str], workloads: Sequence[Workload]) -> dict[str, object]:
     """``--param NAME=VALUE`` pairs: each value read as JSON (``3``, ``0.5``, ``true``), else text."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, object] = {}
     for pair in pairs:
         name, equals, text = pair.partition("=")
         if not equals or not name:
@@ -130,7 +129,7 @@ def record_load_failures(run: Run, failures: Sequence[LoadFailure]) -> None:
         run.metadata.pop(WORKLOAD_LOAD_FAILURES, None)
 
 
-def record_workloads(run: Run, plans: list[Any]) -> None:
+def record_workloads(run: Run, plans: Sequence[EntryPlan]) -> None:
     """What readers of the results need of each workload's declaration: its size parameters."""
     recorded = run.metadata.setdefault("workloads", {})
     for plan in plans:

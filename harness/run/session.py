@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from harness.core.names import path_component
 from harness.core.paths import ROOT
 from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, ResultsError, Run, save
+from harness.run.console import RunConsole
+from harness.run.entries import EntryPlan, Measurement
 from harness.run.interrupts import exit_code_of
-from harness.run.runner import EntryPlan, EntryRunner, Measurement, Progress
+from harness.run.runner import EntryRunner, Progress
 from harness.run.selection import Planned
 from harness.run.settings import RunSettings
 from harness.run.shards import (
@@ -53,7 +56,12 @@ def entry_runner(settings: RunSettings, path: Path, console: Progress) -> EntryR
 
 
 def time_entries(
-    run: Run, path: Path, plans: list[EntryPlan], runner: Any, console: Any, measured: list[Entry] | None = None
+    run: Run,
+    path: Path,
+    plans: list[EntryPlan],
+    runner: EntryRunner,
+    console: RunConsole,
+    measured: list[Entry] | None = None,
 ) -> int | None:
     """Time every plan not already finished, saving after each (and adding it to ``measured``);
     the exit code if interrupted."""
@@ -81,7 +89,7 @@ def time_entries(
     return None
 
 
-def record_gpu(run: Run, entry: Any) -> None:
+def record_gpu(run: Run, entry: Entry) -> None:
     if entry.backend == "cuda" and entry.status == "ok" and not entry.info.get("simulated", True):
         run.metadata["gpu"] = entry.info.get("device")
 
@@ -94,7 +102,7 @@ def exit_code(run: Run) -> int:
     return EXIT_OK
 
 
-def default_results_path(metadata: dict[str, Any]) -> Path:
+def default_results_path(metadata: Mapping[str, Any]) -> Path:
     stamp = metadata["utc_time"].replace(":", "").replace("-", "").replace("+0000", "Z")
     name = path_component(f"{stamp}_{metadata['git']['short_commit']}")
     return ROOT / "results" / path_component(str(metadata["machine"])) / f"{name}.json"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from harness.core.results import ResultsError
 from harness.run.shards import Shard, ShardError
@@ -34,7 +33,7 @@ class RunSettings:
     workloads: tuple[str, ...]
     backends: tuple[str, ...] = ()  # empty: every backend
     threads: tuple[int, ...] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
     workload_dirs: tuple[str, ...] = ()
     budget: float = 8.0
     timeout: float = 600.0
@@ -47,7 +46,7 @@ class RunSettings:
     def memory_limit_bytes(self) -> int:
         return int(self.memory_limit_gib * GIB)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "preset": self.preset,
             "workloads": list(self.workloads),
@@ -62,13 +61,13 @@ class RunSettings:
             **self.shard_json(),
         }
 
-    def shard_json(self) -> dict[str, Any]:
+    def shard_json(self) -> dict[str, object]:
         """The shard's part of the JSON: nothing for a whole run, so its settings read as before."""
         if self.shard is None:
             return {}
         return {"shard": str(self.shard), "balance_from": self.balance_from}
 
-    def without_shard(self) -> dict[str, Any]:
+    def without_shard(self) -> dict[str, object]:
         """The settings every shard of one run shares: all but the shard and the memory limit
         (a default taken from each machine's available memory; it changes no figure of an ok entry)."""
         data = self.to_json()
@@ -77,7 +76,7 @@ class RunSettings:
         return data
 
     @classmethod
-    def from_json(cls, data: Any, source: str) -> RunSettings:
+    def from_json(cls, data: object, source: str) -> RunSettings:
         """Settings read back from a results file; ``ResultsError`` naming the field if malformed."""
         where = f"{source}: metadata.settings"
         if not isinstance(data, dict):
@@ -105,30 +104,30 @@ def default_memory_limit_gib() -> float:
     free; the rest is left to the harness and to whatever else the machine runs, so a
     runaway backend is stopped by its guard before the kernel's OOM killer picks a victim.
     """
-    import psutil
+    import psutil  # only a run without --memory-limit needs it; every CLI command imports this module
 
     return math.floor(MEMORY_FRACTION * psutil.virtual_memory().available / GIB * 10) / 10 or 0.1
 
 
-def _missing(where: str, name: str, expected: str, value: Any) -> ResultsError:
+def _missing(where: str, name: str, expected: str, value: object) -> ResultsError:
     return ResultsError(f"{where}.{name} must be {expected}; found {value!r}")
 
 
-def _text(data: Mapping[str, Any], name: str, where: str) -> str:
+def _text(data: Mapping[str, object], name: str, where: str) -> str:
     value = data.get(name)
     if not isinstance(value, str):
         raise _missing(where, name, "a string", value)
     return value
 
 
-def _optional_text(data: Mapping[str, Any], name: str, where: str) -> str | None:
+def _optional_text(data: Mapping[str, object], name: str, where: str) -> str | None:
     value = data.get(name)
     if value is not None and not isinstance(value, str):
         raise _missing(where, name, "a string or null", value)
     return value
 
 
-def _shard(data: Mapping[str, Any], where: str) -> Shard | None:
+def _shard(data: Mapping[str, object], where: str) -> Shard | None:
     text = _optional_text(data, "shard", where)
     try:
         return None if text is None else Shard.parse(text)
@@ -136,28 +135,28 @@ def _shard(data: Mapping[str, Any], where: str) -> Shard | None:
         raise ResultsError(f"{where}.shard: {error}") from None
 
 
-def _texts(data: Mapping[str, Any], name: str, where: str) -> Sequence[str]:
+def _texts(data: Mapping[str, object], name: str, where: str) -> Sequence[str]:
     value = data.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _missing(where, name, "a list of strings", value)
     return value
 
 
-def _whole_numbers(data: Mapping[str, Any], name: str, where: str) -> Sequence[int]:
+def _whole_numbers(data: Mapping[str, object], name: str, where: str) -> Sequence[int]:
     value = data.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
         raise _missing(where, name, "a list of positive integers", value)
     return value
 
 
-def _object(data: Mapping[str, Any], name: str, where: str) -> dict[str, Any]:
+def _object(data: Mapping[str, object], name: str, where: str) -> dict[str, object]:
     value = data.get(name, {})
     if not isinstance(value, dict):
         raise _missing(where, name, "an object", value)
     return dict(value)
 
 
-def _positive(data: Mapping[str, Any], name: str, where: str) -> float:
+def _positive(data: Mapping[str, object], name: str, where: str) -> float:
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         raise _missing(where, name, "a finite positive number", value)

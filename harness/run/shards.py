@@ -28,7 +28,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.core.json_fields import FieldError, Fields
 from harness.core.results import ResultsError, Run, entry_key, load
@@ -88,7 +87,7 @@ class Assignment:
     balanced_from: str  # a results file's path, or "plan"
     expected_seconds: float  # this shard's expected total
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         """``metadata.shard`` of the shard's results file."""
         return {
             "index": self.shard.index,
@@ -100,7 +99,7 @@ class Assignment:
         }
 
 
-def key_to_json(key: Key) -> dict[str, Any]:
+def key_to_json(key: Key) -> dict[str, object]:
     workload, backend, params, threads = key
     return {"workload": workload, "backend": backend, "params": json.loads(params), "threads": threads}
 
@@ -119,7 +118,7 @@ def key_text(key: Key) -> str:
     return json.dumps(list(key))
 
 
-def read_shard_record(data: Any, source: str) -> tuple[Shard, list[Key], list[Key]]:
+def read_shard_record(data: object, source: str) -> tuple[Shard, list[Key], list[Key]]:
     """``metadata.shard`` of a results file: the shard, the whole selection and its own part."""
     try:
         fields = Fields(data, "metadata.shard")

@@ -74,7 +74,7 @@ def selected(config: pytest.Config) -> tuple[list[Workload], list[LoadFailure]]:
         workloads = [w for w in discovery.workloads.values() if wanted(w.name, w.package)]
         failures = [f for f in discovery.failures if wanted(f.name, f.name)]
         cached = (workloads, failures)
-        config._harness_conformance = cached  # type: ignore[attr-defined]
+        config._harness_conformance = cached
     return cached
 
 
