@@ -5,11 +5,11 @@ the failure and the warnings; each with ``to_json`` and a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, TypeVar
 
-from harness.core.json_fields import Fields, JSONObject, JSONOut
+from harness.core.json_fields import Fields, JSONLike, JSONObject, JSONOut
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -67,7 +67,7 @@ class Check:
     """
 
     passed: bool
-    comparison: JSONObject
+    comparison: Mapping[str, JSONLike]
     max_abs_diff: float = 0.0
     max_rel_diff: float = 0.0
     mismatches: int = 0

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from harness.core.cython_build import CythonBuildError, build_unavailable_reason
@@ -40,6 +41,7 @@ from harness.core.implementations import (
     not_built_message,
     unfound_path_message,
 )
+from harness.core.json_fields import JSONOut
 from harness.core.parameters import ParameterError, ParameterType, check_case, inferred_type, plain_case
 
 BACKENDS: tuple[str, ...] = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
@@ -109,9 +111,9 @@ class Comparison:
     def is_exact(self) -> bool:
         return self.rtol == 0.0 and self.atol == 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONOut:
         kind = "exact" if self.is_exact else "tolerance"
-        data: dict[str, Any] = {"kind": kind, "rtol": self.rtol, "atol": self.atol, "reason": self.reason}
+        data: JSONOut = {"kind": kind, "rtol": self.rtol, "atol": self.atol, "reason": self.reason}
         if self.precision is not None:
             data["precision"] = self.precision
         return data
@@ -184,7 +186,7 @@ class Kernel:
     info:       facts about how it ran (device name, block size...) stored in the entry.
     """
 
-    call: Callable[[], Any]
+    call: Callable[[], object]
     fetch: Callable[[Any], Any] = _identity
     time_loops: Callable[[int], float] | None = None
     info: dict[str, Any] = field(default_factory=dict)
@@ -241,7 +243,7 @@ class Workload:
     name: str
     description: str
     presets: Mapping[str, Sequence[Mapping[str, Any]]]
-    make_inputs: Callable[[Params], Any]
+    make_inputs: Callable[[Params], object]
     comparison: Comparison
     implementations: Mapping[str, str] = field(default_factory=dict)
     reference: str = "numpy"
@@ -340,7 +342,7 @@ class Workload:
     def comparison_for(self, backend: str) -> Comparison:
         return self.comparisons.get(backend, self.comparison)
 
-    def load(self, backend: str) -> Any:
+    def load(self, backend: str) -> ModuleType:
         """Import the backend's implementation module.
 
         Raises BackendUnavailable when a documented optional piece is missing (see
@@ -354,7 +356,7 @@ class Workload:
             raise ImplementationError(f"{module_name} defines no prepare(inputs, params, steps)")
         return module
 
-    def _import(self, backend: str, module_name: str) -> Any:
+    def _import(self, backend: str, module_name: str) -> ModuleType:
         """The backend's module; a user's ``.pyx`` not yet compiled is compiled now (``harness.core.cython_build``)."""
         try:
             return importlib.import_module(module_name)
@@ -379,7 +381,7 @@ class Workload:
         return ImplementationError(f"importing {module_name} raised {type(error).__name__}: {error}")
 
 
-def compiled_on_first_use(module_name: str, source: Path) -> Any:
+def compiled_on_first_use(module_name: str, source: Path) -> ModuleType:
     """A user's Cython module built from ``source`` (or loaded from the build cache).
 
     BackendUnavailable without Cython or a C compiler; ImplementationError when the
