@@ -1,6 +1,6 @@
 """How large a case the pure-Python backend agrees to run.
 
-The seed's loop costs a few microseconds per element in CPython, so 2^22 elements would
+MiniTorch's per-element loop costs a few microseconds per element in CPython, so 2^22 elements would
 take tens of seconds per call and minutes per benchmark. Above the limit the python
 backend reports itself unavailable for that case, with the reason, instead of running.
 """
