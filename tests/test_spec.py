@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.core.json_fields import FieldError
+from harness.profiling.protocol import checked_kinds
 from harness.run.construct import construct
 from harness.run.spec import ChildSpec, ConstructionSpec, EvaluationSpec, ProfilingSpec
 
@@ -77,3 +78,11 @@ def test_construct_takes_a_plain_dict_and_a_malformed_one_is_a_failed_finding() 
     assert findings["status"] == "failed"
     assert json.loads(json.dumps(findings))["failure"]["step"] == "workload"
     assert "spec.workload" in str(findings["reason"])
+
+
+def test_a_profiling_spec_asking_for_an_unknown_kind_of_profile_is_refused(tmp_path: Path) -> None:
+    spec = ProfilingSpec("toy", "python", {"n": 3}, outputs={"memory": tmp_path / "m.json"})
+    assert checked_kinds(spec) is spec
+    wrong = ProfilingSpec("toy", "python", {"n": 3}, outputs={"heap": tmp_path / "h.json"})
+    with pytest.raises(FieldError, match="kinds of profile among memory, lines; found \\['heap'\\]"):
+        checked_kinds(wrong)

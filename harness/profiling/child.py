@@ -20,7 +20,6 @@ the parent the findings written so far and a clean "no output" for the rest.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -45,9 +44,10 @@ from harness.profiling.memory import (
     sample_growth,
     sample_interval,
 )
-from harness.profiling.protocol import ChildSpec, Findings
+from harness.profiling.protocol import Findings, checked_kinds
 from harness.profiling.trace_build import ROOT, TRACE_BUILD_DIR, TraceBuildError, build, load_traced, plan_trace_build
 from harness.run.calls import count_calls
+from harness.run.spec import ProfilingSpec
 
 CONSTRUCTION_INTERVAL = 0.005
 # One line-profiled (or cProfiled) call should take about this long at most...
@@ -72,7 +72,7 @@ Value = TypeVar("Value")
 # -- memory ---------------------------------------------------------------------------
 
 
-def memory_findings(spec: ChildSpec, workload: Workload) -> Findings:
+def memory_findings(spec: ProfilingSpec, workload: Workload) -> Findings:
     """Memory of construction and evaluation, calls per evaluation, and the line params."""
     backend, params = spec.backend, spec.params
     device = DeviceMemoryWatch.start(backend, simulated_cuda())
@@ -223,7 +223,7 @@ def call_findings(
 # -- lines ----------------------------------------------------------------------------
 
 
-def line_findings(spec: ChildSpec, workload: Workload) -> Findings:
+def line_findings(spec: ProfilingSpec, workload: Workload) -> Findings:
     """Line profiles of construction and one evaluation at ``spec.params``."""
     backend, params = spec.backend, spec.params
     notes: list[str] = []
@@ -334,13 +334,13 @@ def display_path(filename: str) -> str:
 
 # -- entry point ----------------------------------------------------------------------
 
-KINDS: dict[str, Callable[[ChildSpec, Workload], Findings]] = {
+KINDS: dict[str, Callable[[ProfilingSpec, Workload], Findings]] = {
     "memory": memory_findings,
     "lines": line_findings,
 }
 
 
-def run_kinds(spec: ChildSpec, workload: Workload) -> None:
+def run_kinds(spec: ProfilingSpec, workload: Workload) -> None:
     """Take each kind of profile the spec names, in order, writing each one's findings.
 
     ``lines`` after ``memory`` uses the parameters the memory findings picked for it.
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness.profiling.child SPEC.json", file=sys.stderr)
         return 2
-    spec = ChildSpec.from_json(json.loads(Path(args[0]).read_text()), args[0])
+    spec = checked_kinds(ProfilingSpec.read(Path(args[0])))
     workload = discover()[spec.workload]
     run_kinds(spec, workload)
     return 0

@@ -1,5 +1,6 @@
-"""What the parent asks a profiling child (``ChildSpec``) and what the child answers per
-kind of profile (``Findings``): both JSON files in the entry's scratch folder.
+"""What the parent asks a profiling child (``harness.run.spec.ProfilingSpec``, the spec every
+child of an entry reads) and what the child answers per kind of profile (``Findings``): both
+JSON files in the entry's scratch folder.
 
 The parent (``harness.profiling.runner``) imports this module and nothing that loads a
 profiler, so ``harness profile`` itself stays light; the child
@@ -11,64 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.core.json_fields import Fields
+from harness.core.json_fields import FieldError, Fields
 from harness.core.profiles import CallProfile, LineProfile, MemoryProfile, Params
+from harness.run.spec import ProfilingSpec
 
 KINDS = ("memory", "lines")
 STATUSES = ("ok", "unavailable", "failed", "timeout")
 
 
-@dataclass(frozen=True)
-class ChildSpec:
-    """One child's task: which kinds of profile to take, in order, and where each one's findings go.
-
-    ``growth_seconds``, ``growth_max_calls``, ``line_seconds``: None takes the child's defaults.
-    """
-
-    kinds: list[str]
-    workload: str
-    backend: str
-    params: Params
-    outputs: dict[str, str]  # kind -> findings file
-    growth_seconds: float | None = None
-    growth_max_calls: int | None = None
-    line_seconds: float | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kinds": list(self.kinds),
-            "workload": self.workload,
-            "backend": self.backend,
-            "params": dict(self.params),
-            "growth_seconds": self.growth_seconds,
-            "growth_max_calls": self.growth_max_calls,
-            "line_seconds": self.line_seconds,
-            "outputs": dict(self.outputs),
-        }
-
-    @classmethod
-    def from_json(cls, data: object, where: str = "spec") -> ChildSpec:
-        """A spec; one kind may be given alone, as ``kind`` and ``output``."""
-        fields = Fields(data, where)
-        if "kinds" in fields.data:
-            kinds, outputs = fields.texts("kinds"), fields.mapping("outputs")
-        else:
-            kinds, outputs = [fields.text("kind")], {fields.text("kind"): fields.text("output")}
-        for kind in kinds:
-            if kind not in KINDS:
-                raise fields.wrong("kinds", f"kinds of profile among {', '.join(KINDS)}", kinds)
-            if not isinstance(outputs.get(kind), str):
-                raise fields.wrong("outputs", f"an object naming a file for {kind}", outputs)
-        return cls(
-            kinds=list(kinds),
-            workload=fields.text("workload"),
-            backend=fields.text("backend"),
-            params=dict(fields.mapping("params")),
-            outputs={kind: str(outputs[kind]) for kind in kinds},
-            growth_seconds=fields.optional_number("growth_seconds"),
-            growth_max_calls=fields.optional_integer("growth_max_calls", minimum=1),
-            line_seconds=fields.optional_number("line_seconds"),
-        )
+def checked_kinds(spec: ProfilingSpec) -> ProfilingSpec:
+    """``spec``, refused (``FieldError`` naming the field) when it asks for a kind of profile
+    that does not exist or for none."""
+    unknown = [kind for kind in spec.kinds if kind not in KINDS]
+    if unknown or not spec.kinds:
+        raise FieldError(f"spec.kinds must be kinds of profile among {', '.join(KINDS)}; found {spec.kinds}")
+    return spec
 
 
 @dataclass(frozen=True)

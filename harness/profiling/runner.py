@@ -20,9 +20,10 @@ from pathlib import Path
 
 from harness.core.backends import implementation_unavailable_reason, simulated_cuda
 from harness.core.profiles import Params, Profile
-from harness.profiling.protocol import KINDS, ChildSpec, Findings
+from harness.profiling.protocol import KINDS, Findings, checked_kinds
 from harness.run.child import ChildOutcome, run_python_module
 from harness.run.entries import EntryPlan, child_environment
+from harness.run.spec import ProfilingSpec
 
 
 @dataclass(frozen=True)
@@ -117,18 +118,17 @@ class ProfileRunner:
         outputs = {kind: folder / f"{kind}.json" for kind in kinds}
         for output in outputs.values():
             output.unlink(missing_ok=True)
-        spec = ChildSpec(
-            kinds=kinds,
-            workload=plan.workload.name,
-            backend=plan.backend,
-            params=params,
-            outputs={kind: str(path) for kind, path in outputs.items()},
+        spec = ProfilingSpec(
+            plan.workload.name,
+            plan.backend,
+            params,
+            outputs=outputs,
             growth_seconds=self.settings.growth_seconds,
             growth_max_calls=self.settings.growth_max_calls,
             line_seconds=self.settings.line_seconds,
         )
         spec_path = folder / f"spec-{name}.json"
-        spec_path.write_text(json.dumps(spec.to_json()))
+        checked_kinds(spec).write(spec_path)
         timeout = self.settings.timeout * len(kinds)
         outcome = self.launch(
             "harness.profiling.child",
