@@ -206,14 +206,16 @@ def widened(array: np.ndarray) -> np.ndarray:
 def same_nonfinite(a: np.ndarray, e: np.ndarray, comparison: Comparison) -> np.ndarray:
     """Where NaN meets NaN and an infinity meets the same infinity (complex: part by part)."""
     if a.dtype.kind == "c":
-        return same_components(a.real, e.real, comparison) & same_components(a.imag, e.imag, comparison)
+        both: np.ndarray = same_components(a.real, e.real, comparison) & same_components(a.imag, e.imag, comparison)
+        return both
     return same_components(a, e, comparison)
 
 
 def same_components(a: np.ndarray, e: np.ndarray, comparison: Comparison) -> np.ndarray:
     with np.errstate(all="ignore"):
         close = np.isfinite(a) & np.isfinite(e) & (np.abs(a - e) <= comparison.atol + comparison.rtol * np.abs(e))
-    return (np.isnan(a) & np.isnan(e)) | (a == e) | close
+    same: np.ndarray = (np.isnan(a) & np.isnan(e)) | (a == e) | close
+    return same
 
 
 def mismatch_message(

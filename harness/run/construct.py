@@ -91,7 +91,8 @@ def save_reference(path: Path, result: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
     arrays: dict[str, np.ndarray] = dict(parts)
-    np.savez(temporary, **arrays)
+    # numpy's stub also takes allow_pickle by keyword, so a dict of arrays reads as a flag
+    np.savez(temporary, **arrays)  # type: ignore[arg-type]
     temporary.replace(path)
 
 
