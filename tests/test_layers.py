@@ -11,6 +11,8 @@ a cycle is still a cycle. An import inside a function needs its reason on its li
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,9 +130,30 @@ def test_every_import_inside_a_function_says_why() -> None:
     assert unexplained_function_imports() == []
 
 
+# Where workloads written before the layers import from; each re-exports ``harness.core``'s module.
+COMPATIBILITY = ("harness.cuda_timing", "harness.parameters", "harness.workload")
+
+
 def test_every_module_but_the_entry_points_is_in_a_layer() -> None:
-    outside = [name for name in modules() if layer(name) is None and name not in ("harness", "harness.__main__")]
+    entry_points = ("harness", "harness.__main__", *COMPATIBILITY)
+    outside = [name for name in modules() if layer(name) is None and name not in entry_points]
     assert outside == []
+
+
+@pytest.mark.parametrize("old", COMPATIBILITY)
+def test_an_old_module_name_gives_the_core_modules_names_with_a_warning(old: str) -> None:
+    graph = import_graph()
+    assert graph[old] == {old.replace("harness.", "harness.core.")}
+    code = (
+        "import importlib, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    old = importlib.import_module({old!r})\n"
+        f"new = importlib.import_module({old.replace('harness.', 'harness.core.')!r})\n"
+        "assert old.__all__ and all(getattr(old, n) is getattr(new, n) for n in old.__all__)\n"
+        "assert [w.category.__name__ for w in caught] == ['DeprecationWarning'], caught\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_the_checks_find_a_cycle_and_an_upward_import() -> None:
