@@ -48,7 +48,12 @@ class FlatLayout(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             package = types.ModuleType(spec.name)
             package.__path__ = []
             return package
-        return importlib.import_module(FLAT_LAYOUT[spec.name])
+        old = FLAT_LAYOUT[spec.name]
+        harness = sys.modules["harness"]
+        if importlib.machinery.PathFinder.find_spec(old, list(harness.__path__)) is None:
+            # only this tree's own module: an editable install's finder would supply another's
+            raise ModuleNotFoundError(f"No module named {old!r}", name=old)
+        return importlib.import_module(old)
 
     def exec_module(self, module):
         pass
