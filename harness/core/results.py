@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.entry_parts import SAMPLE_KINDS, Check, EntryWarning, Failure, InstructionCounts, optional_part
+from harness.core.entry_parts import SAMPLE_KINDS, Check, EntryWarning, Failure, InstructionCounts, Part, optional_part
 from harness.core.files import write_json_atomic
 from harness.core.json_fields import FieldError, Fields, JSONObject, JSONOut, JSONValue
 from harness.core.profiles import Profile
@@ -120,13 +120,15 @@ class Entry:
         """An entry of a file of schema ``version``, every field the harness reads checked
         (``FieldError`` names the one that is wrong)."""
         fields = Fields(data, where)
-        counts = fields.optional_mapping("instructions")
-        instructions = InstructionCounts.from_json(counts, fields.at("instructions")) if counts else None
+
+        def part(read: Callable[[JSONObject, str], Part], name: str) -> Part | None:
+            return optional_part(read, fields.optional_mapping(name), fields.at(name))
+
+        instructions = part(InstructionCounts.from_json, "instructions")
         names = {f.name for f in dataclasses.fields(cls)}
         status = fields.text("status", "ok")
         if status not in STATUSES:
             raise fields.wrong("status", f"one of {', '.join(STATUSES)}", status)
-        part = {name: fields.optional_mapping(name) for name in ("check", "construction", "evaluation")}
         return cls(
             workload=fields.text("workload"),
             backend=fields.text("backend"),
@@ -134,14 +136,14 @@ class Entry:
             threads=fields.optional_integer("threads", minimum=1),
             status=status,
             reason=fields.text("reason", ""),
-            check=Check.from_json(part["check"], fields.at("check")) if part["check"] else None,
-            construction=optional_part(Construction.from_json, part["construction"], fields.at("construction")),
-            evaluation=optional_part(Evaluation.from_json, part["evaluation"], fields.at("evaluation")),
+            check=part(Check.from_json, "check"),
+            construction=part(Construction.from_json, "construction"),
+            evaluation=part(Evaluation.from_json, "evaluation"),
             calls_per_evaluation=_calls(fields),
             info=dict(fields.mapping("info", {})),
-            profile=optional_part(Profile.from_json, fields.optional_mapping("profile"), fields.at("profile")),
+            profile=part(Profile.from_json, "profile"),
             warnings=[EntryWarning.from_json(w.data, w.path) for w in fields.each_fields("warnings")],
-            failure=optional_part(Failure.from_json, fields.optional_mapping("failure"), fields.at("failure")),
+            failure=part(Failure.from_json, "failure"),
             machine=_entry_machine(fields),
             sample_kind=_sample_kind(fields, instructions, version),
             instructions=instructions,
