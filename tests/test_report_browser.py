@@ -32,9 +32,9 @@ window.addEventListener("load", () => {
     const y = window.scrollY;
     return {left: r.left, top: r.top + y, right: r.right, bottom: r.bottom + y,
             width: r.width, height: r.height}; };
-  const images = [...document.querySelectorAll("figure.chart img")].map((img) => ({
-    alt: img.alt, complete: img.complete, natural: img.naturalWidth, ...box(img),
-    section: box(img.closest("section")) }));
+  const images = [...document.querySelectorAll("figure.chart svg")].map((svg) => ({
+    alt: svg.getAttribute("aria-label"), natural: svg.width.baseVal.value, ...box(svg),
+    section: box(svg.closest("section")) }));
   const blocks = [...document.querySelectorAll("section.block > *")].map((el) => ({
     tag: el.tagName, section: el.parentElement.id, ...box(el) }));
   const out = document.createElement("pre");
@@ -163,13 +163,13 @@ def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
-def test_every_chart_is_decoded_and_visible(rendered: tuple[Path, dict[str, object]]) -> None:
+def test_every_chart_is_drawn_and_visible(rendered: tuple[Path, dict[str, object]]) -> None:
     _, layout = rendered
     images = layout["images"]
     assert isinstance(images, list) and len(images) >= 15
     for image in images:
-        assert image["complete"] and image["natural"] > 0, image["alt"]
-        assert image["width"] > 300 and image["height"] > 150, image["alt"]
+        assert image["natural"] > 0 and image["alt"], image["alt"]
+        assert image["width"] > 250 and image["height"] > 100, image["alt"]
         section = image["section"]
         assert section["left"] <= image["left"] and image["right"] <= section["right"] + 0.5, image[
             "alt"
@@ -194,3 +194,127 @@ def test_screenshot_is_drawn(rendered: tuple[Path, dict[str, object]]) -> None:
     done = chromium(f"--screenshot={shot}", report.as_uri(), cwd=report.parent)
     assert shot.exists(), done.stderr[-2000:]
     assert shot.stat().st_size > 50_000  # a blank page compresses to a few kB
+
+
+# -- the committed default run's report, as a reader opens it ------------------------------
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+SCREEN = (1400, 900)
+MAX_SCREENS = 15
+SMALLEST_TEXT_PX = 9.0
+SMALLEST_CHART_SCALE = 0.8
+READING_PROBE = """
+<script>
+window.addEventListener("load", () => {
+  const charts = [...document.querySelectorAll("figure.chart svg")];
+  const texts = charts.flatMap((svg) => [...svg.querySelectorAll("text")].map((t) => {
+    const m = t.getScreenCTM();
+    return {px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), text: t.textContent,
+            chart: svg.closest("section").id};
+  }));
+  const summary = document.querySelector("#summary table");
+  const rows = summary ? [...summary.querySelectorAll("tbody tr")].map((tr) =>
+    [...tr.children].map((td) => td.textContent.trim())) : [];
+  const headings = summary ? [...summary.querySelectorAll("th")].map((th) => th.textContent.trim()) : [];
+  const out = document.createElement("pre");
+  out.id = "reading-probe";
+  out.textContent = JSON.stringify({
+    height: document.documentElement.scrollHeight,
+    pageWidth: document.documentElement.scrollWidth,
+    smallestText: texts.reduce((a, b) => (b.px < a.px ? b : a), {px: 1e9}),
+    scales: charts.map((svg) => ({chart: svg.closest("section").id,
+      scale: svg.getBoundingClientRect().width / svg.width.baseVal.value})),
+    summaryTop: summary ? summary.getBoundingClientRect().top + window.scrollY : null,
+    headings, rows});
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def default_run() -> Path:
+    """The newest committed run of the default preset (what ``nox -s bench`` writes)."""
+    from harness.core.results import load
+
+    runs = sorted(
+        (str(run.metadata.get("utc_time", "")), path)
+        for path in RESULTS.glob("*/*.json")
+        if (run := load(path)).metadata.get("preset") == "default"
+    )
+    assert runs, "no committed default run under results/"
+    return runs[-1][1]
+
+
+def read_back(dumped: subprocess.CompletedProcess[str], element: str) -> dict[str, object]:
+    match = re.search(rf'<pre id="{element}">(.+?)</pre>', dumped.stdout, re.DOTALL)
+    assert match, f"no {element} in Chromium's DOM; stderr: {dumped.stderr[-2000:]}"
+    text = match.group(1)
+    for entity, character in (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+        text = text.replace(entity, character)
+    found = json.loads(text)
+    assert isinstance(found, dict)
+    return found
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("default-run")
+    run = default_run()
+    html = build_report(collect_results([run, run.parent]), GENERATED_AT)
+    return folder, html
+
+
+@pytest.fixture(scope="module")
+def default_layout(default_report: tuple[Path, str]) -> dict[str, object]:
+    folder, html = default_report
+    probed = folder / "reading.html"
+    probed.write_text(html.replace("</body>", READING_PROBE + "</body>"), encoding="utf-8")
+    dumped = chromium(
+        "--virtual-time-budget=10000", "--dump-dom", probed.as_uri(), cwd=folder, width=SCREEN[0]
+    )
+    return read_back(dumped, "reading-probe")
+
+
+def test_the_default_runs_report_is_at_most_fifteen_desktop_screens(default_layout: dict[str, object]) -> None:
+    height = default_layout["height"]
+    assert isinstance(height, int | float)
+    assert height <= MAX_SCREENS * SCREEN[1], f"{height} px is {height / SCREEN[1]:.1f} screens of {SCREEN[1]} px"
+    assert default_layout["pageWidth"] <= SCREEN[0]
+
+
+def test_no_chart_text_is_smaller_than_9_px_and_no_chart_is_shrunk(default_layout: dict[str, object]) -> None:
+    smallest = default_layout["smallestText"]
+    assert isinstance(smallest, dict)
+    assert smallest["px"] >= SMALLEST_TEXT_PX, smallest
+    scales = default_layout["scales"]
+    assert isinstance(scales, list) and scales
+    shrunk = [s for s in scales if s["scale"] < SMALLEST_CHART_SCALE]
+    assert not shrunk, shrunk
+
+
+def test_the_first_screen_holds_the_summary_with_a_fastest_backend_per_case(
+    default_layout: dict[str, object],
+) -> None:
+    top = default_layout["summaryTop"]
+    assert isinstance(top, int | float) and top < SCREEN[1]
+    headings, rows = default_layout["headings"], default_layout["rows"]
+    assert isinstance(headings, list) and isinstance(rows, list) and rows
+    fastest = headings.index("fastest")
+    backends = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
+    for row in rows:
+        assert row[fastest].split(" ")[0] in backends, row
+
+
+def test_the_default_runs_report_never_spills_sideways_on_a_phone(
+    default_report: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, html = default_report
+    (tmp_path / "phone.html").write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
+    dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=tmp_path)
+    found = read_back(dumped, "phone-probe")
+    assert found["viewport"] == PHONE_WIDTH
+    assert found["pageWidth"] <= PHONE_WIDTH
+    assert found["headings"] == []
+    assert found["cells"] == []

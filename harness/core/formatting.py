@@ -16,7 +16,14 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def format_ratio(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.3g}x"
+    """Three significant figures, never in exponent notation ("1,930x", "0.000512x")."""
+    if ratio is None:
+        return "-"
+    if ratio >= 1000:
+        return f"{ratio:,.0f}x"
+    if 0 < ratio < 0.001:
+        return f"{ratio:.3g}x" if ratio < 1e-9 else f"{ratio:.9f}".rstrip("0") + "x"
+    return f"{ratio:.3g}x"
 
 
 def format_rate(rate: dict[str, Any] | None) -> str:

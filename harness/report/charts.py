@@ -1,4 +1,4 @@
-"""matplotlib figures for the report, returned as SVG data URIs.
+"""matplotlib figures for the report, returned as inline SVG markup.
 
 matplotlib is imported here only, and this module only when a report is built, so
 ``import harness`` stays light. Figures are made with ``matplotlib.figure.Figure``
@@ -10,9 +10,10 @@ that nothing overlaps.
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
 import math
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; figures are saved as SVG
 
+import markupsafe
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -105,6 +107,7 @@ class Axis:
     ticks: Sequence[float] = field(default_factory=tuple)
     tick_labels: Sequence[str] = field(default_factory=tuple)
     seconds: bool = False  # tick labels as "1 ms", "10 us"
+    limits: tuple[float, float] | None = None  # a fixed range (an efficiency from 0 to 1)
 
 
 def thread_style(index: int) -> str:
@@ -121,18 +124,36 @@ def is_wide(values: Sequence[float]) -> bool:
 
 
 @contextmanager
-def _figure(width: float, height: float) -> Iterator[Figure]:
+def new_figure(width: float, height: float) -> Iterator[Figure]:
     with matplotlib.rc_context(STYLE):
         yield Figure(figsize=(width, height), layout="constrained")
 
 
-def _data_uri(figure: Figure) -> str:
+UNSAFE_SVG = re.compile(r"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+def inline_svg(figure: Figure, alt: str, tight: bool = True) -> str:
+    """The figure as SVG markup to inline in the page, so its text is text the browser can
+    find and measure. matplotlib escapes every string it writes; the check below refuses
+    anything that could run, and ids get a prefix of the figure's hash so that two inline
+    figures never share one."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    # A narrow chart keeps its size (constrained layout fits its text inside); a wide one
+    # grows to hold a legend beside it.
+    figure.savefig(buffer, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
+    text = buffer.getvalue().decode("utf-8")
+    text = text[text.index("<svg") :]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
+    if UNSAFE_SVG.search(text):
+        raise ValueError("a chart's SVG holds markup that could run; refusing to inline it")
+    prefix = "c" + hashlib.sha256(text.encode()).hexdigest()[:10] + "-"
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
+    text = text.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
+    label = str(markupsafe.escape(alt))
+    return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
-def _scale(axes: Axes, which: str, axis: Axis, values: Sequence[float]) -> None:
+def scale_axis(axes: Axes, which: str, axis: Axis, values: Sequence[float]) -> None:
     log = axis.log if axis.log is not None else is_wide(values)
     if log and any(v > 0 for v in values):
         (axes.set_xscale if which == "x" else axes.set_yscale)("log")
@@ -144,29 +165,44 @@ def _scale(axes: Axes, which: str, axis: Axis, values: Sequence[float]) -> None:
         target.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     if log:
         target.set_minor_formatter(ticker.NullFormatter())
+    if axis.limits is not None:
+        (axes.set_xlim if which == "x" else axes.set_ylim)(*axis.limits)
     if axis.ticks:
         (axes.set_xticks if which == "x" else axes.set_yticks)(
             list(axis.ticks), labels=list(axis.tick_labels) or None
         )
 
 
-def _legend(axes: Axes) -> None:
-    handles, _ = axes.get_legend_handles_labels()
-    if handles:
+NARROW = (3.85, 3.0)  # inches: a third of the page's width, text at its natural size
+
+
+def _legend(axes: Axes, narrow: bool) -> None:
+    handles, labels = axes.get_legend_handles_labels()
+    figure = axes.get_figure()
+    if handles and narrow and isinstance(figure, Figure):
+        figure.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    elif handles:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
-def _finish(figure: Figure, axes: Axes, title: str, alt: str, caption: str) -> Chart:
-    axes.set_title(title, loc="left", fontsize=10)
-    _legend(axes)
-    return Chart(title=title, image=_data_uri(figure), alt=alt, caption=caption)
+def _finish(figure: Figure, axes: Axes, title: str, alt: str, caption: str, narrow: bool = False) -> Chart:
+    axes.set_title(title, loc="left", fontsize=9 if narrow else 10)
+    _legend(axes, narrow)
+    return Chart(title=title, svg=inline_svg(figure, alt, tight=not narrow), alt=alt, caption=caption)
 
 
 def line_chart(
-    title: str, series: Sequence[Series], x: Axis, y: Axis, caption: str = "", alt: str = ""
+    title: str,
+    series: Sequence[Series],
+    x: Axis,
+    y: Axis,
+    caption: str = "",
+    alt: str = "",
+    narrow: bool = False,
+    size: tuple[float, float] = (9.0, 4.0),
 ) -> Chart:
     """Lines with markers, an error band/bars where ``low``/``high`` are given."""
-    with _figure(9.0, 4.0) as figure:
+    with new_figure(*(NARROW if narrow else size)) as figure:
         axes = figure.add_subplot()
         for line in series:
             colour = backend_colour(line.backend)
@@ -191,9 +227,9 @@ def line_chart(
                     elinewidth=1,
                     capsize=3,
                 )
-        _scale(axes, "x", x, [v for s in series for v in s.x])
-        _scale(axes, "y", y, [v for s in series for v in [*s.y, *(s.low or []), *(s.high or [])]])
-        return _finish(figure, axes, title, alt or title, caption)
+        scale_axis(axes, "x", x, [v for s in series for v in s.x])
+        scale_axis(axes, "y", y, [v for s in series for v in [*s.y, *(s.low or []), *(s.high or [])]])
+        return _finish(figure, axes, title, alt or title, caption, narrow)
 
 
 def bar_chart(
@@ -204,10 +240,12 @@ def bar_chart(
     caption: str = "",
     alt: str = "",
     reference_line: float | None = None,
+    narrow: bool = False,
 ) -> Chart:
     """Grouped bars: one group per case or phase, one bar per backend in each."""
     width = 0.8 / max(len(bars), 1)
-    with _figure(max(7.0, 2.5 + 0.35 * len(groups) * max(len(bars), 1)), 3.6) as figure:
+    wide = (min(8.5, max(7.0, 2.5 + 0.35 * len(groups) * max(len(bars), 1))), 3.6)
+    with new_figure(*(NARROW if narrow else wide)) as figure:
         axes = figure.add_subplot()
         for index, bar in enumerate(bars):
             positions = [g + (index - (len(bars) - 1) / 2) * width for g in range(len(groups))]
@@ -223,15 +261,18 @@ def bar_chart(
         if reference_line is not None:
             axes.axhline(reference_line, color="black", linewidth=0.8, linestyle="--")
         values = [v for bar in bars for v in bar.values if v is not None]
-        _scale(axes, "y", y, [*values, *([reference_line] if reference_line else [])])
-        axes.set_xticks(range(len(groups)), labels=list(groups), rotation=20, ha="right")
+        scale_axis(axes, "y", y, [*values, *([reference_line] if reference_line else [])])
+        if narrow:
+            axes.set_xticks(range(len(groups)), labels=list(groups), fontsize=8)
+        else:
+            axes.set_xticks(range(len(groups)), labels=list(groups), rotation=20, ha="right")
         axes.grid(axis="x", visible=False)
-        return _finish(figure, axes, title, alt or title, caption)
+        return _finish(figure, axes, title, alt or title, caption, narrow)
 
 
 def box_chart(title: str, boxes: Sequence[Box], y: Axis, caption: str = "", alt: str = "") -> Chart:
     """A box per entry from all its values (median, quartiles, whiskers, outliers)."""
-    with _figure(max(7.0, 2.5 + 0.55 * len(boxes)), 4.2) as figure:
+    with new_figure(max(7.0, 2.5 + 0.55 * len(boxes)), 4.2) as figure:
         axes = figure.add_subplot()
         drawn = axes.boxplot(
             [list(b.values) for b in boxes],
@@ -245,7 +286,7 @@ def box_chart(title: str, boxes: Sequence[Box], y: Axis, caption: str = "", alt:
             patch.set_alpha(0.8)
         for median in drawn["medians"]:
             median.set_color("black")
-        _scale(axes, "y", y, [v for b in boxes for v in b.values])
+        scale_axis(axes, "y", y, [v for b in boxes for v in b.values])
         axes.set_xticks(range(len(boxes)), labels=[b.label for b in boxes], rotation=30, ha="right")
         axes.grid(axis="x", visible=False)
         return _finish(figure, axes, title, alt or title, caption)

@@ -20,6 +20,7 @@ COST_POINTS = 60
 def construction_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-construction",
+        span="third",
         title="Construction against evaluation: break-even",
         intro="Total cost of n calls = cold construction (import, compile, first call; median "
         "of fresh processes) + n × seconds per call. A compiled backend beats python or numpy "
@@ -32,7 +33,7 @@ def construction_section(prefix: str, entries: Sequence[Entry]) -> Section:
     for group in by_case(entries).values():
         chosen = one_per_backend(group)
         rows += [_construction_row(entry, chosen) for entry in chosen.values()]
-    section.tables.append(
+    section.details.append(
         Table(
             [
                 "case",
@@ -45,7 +46,8 @@ def construction_section(prefix: str, entries: Sequence[Entry]) -> Section:
                 "beats numpy",
             ],
             rows,
-            caption="'not measured' where a phase was not recorded or the reference is missing.",
+            caption="Every backend's construction phases and break-even ('not measured' where a "
+            "phase was not recorded or the reference is missing)",
         )
     )
     largest = max(by_case(built).values(), key=lambda g: case_size(g[0]) or 0.0)
@@ -109,11 +111,13 @@ def _cost_chart(entries: list[Entry]) -> Chart:
         if e.construction
     ]
     return line_chart(
-        f"Total cost of n calls ({case_label(built[0].params)})",
+        "Total cost of n calls",
         series,
         Axis("calls n", log=True),
         Axis("construction + n × per call (s)", log=True, seconds=True),
-        caption="Where a line drops below python's or numpy's, its compile has paid off.",
+        caption=f"Case {case_label(built[0].params)}. Where a line drops below python's or numpy's, "
+        "its compile has paid off.",
         alt="log-log plot of total seconds against number of calls for each backend",
+        narrow=True,
     )
 

@@ -7,8 +7,17 @@ from collections.abc import Sequence
 
 from harness.core.analysis import entry_warnings
 from harness.core.results import Entry
-from harness.report.charts import Axis, Bars, Box, bar_chart, box_chart
-from harness.report.grouping import by_case, label_among, one_per_backend
+from harness.report.charts import Axis, Bars, bar_chart
+from harness.report.grouping import (
+    backend_order,
+    by_case,
+    case_values,
+    entry_order,
+    median_seconds,
+    one_per_backend,
+    short_case,
+    varying_parameters,
+)
 from harness.report.labels import (
     case_label,
     entry_label,
@@ -19,43 +28,97 @@ from harness.report.labels import (
     ordered_backends,
 )
 from harness.report.model import Section, Table
+from harness.report.panels import Bar, Panel, panel_grid
+from harness.report.trust import samples
 
 
 def evaluation_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-evaluation",
         title="Evaluation time per call",
-        intro="Steady-state seconds per call from pyperf: every value of every worker process. "
-        "Boxes show the quartiles and the median, whiskers 1.5 IQR, dots outliers.",
+        intro="Steady-state seconds per call from pyperf, one panel per case on one scale: "
+        "bars at the median, whiskers over the range of the worker processes' means.",
     )
     if not entries:
-        return section.not_measured("no entry of this workload finished ok with an evaluation")
-    section.chart = box_chart(
-        "Seconds per call, all values",
-        [
-            Box(label_among(e, entries), e.backend, e.evaluation.seconds.values)
-            for e in entries
-            if e.evaluation
-        ],
-        Axis("seconds per call (s)", seconds=True),
-        alt="box plot of evaluation seconds per call for each backend",
+        return section.not_measured(
+            "no entry of this workload finished ok with an evaluation; harness run times it"
+        )
+    cases = by_case(entries)
+    varying = varying_parameters(entries)
+    panels = [
+        Panel(
+            short_case(group[0].params, varying),
+            [_bar(e) for e in sorted(group, key=entry_order) if e.evaluation is not None],
+        )
+        for group in cases.values()
+    ]
+    section.chart = panel_grid(
+        "Median seconds per call, one panel per case",
+        panels,
+        Axis("seconds per call", seconds=True),
+        alt=f"bars of median seconds per call of each backend in {len(panels)} case panels: "
+        + "; ".join(_panel_text(p) for p in panels),
     )
+    section.tables.append(_matrix(cases, varying))
     rows = [_evaluation_row(entry) for entry in entries]
     unreliable = sum(1 for row in rows if row[-1] != "ok")
     if unreliable:
         section.warnings.append(
-            f"{unreliable} of {len(rows)} entries are unreliable as measured; the reliability "
-            "column says why and what to do"
+            f"{unreliable} of {len(rows)} entries are unreliable as measured; every entry's "
+            "figures below say why and what to do"
         )
-    section.tables.append(
+    section.details.append(
         Table(
             ["case", "backend", "median", "min", "max", "spread", "values", "vs plain loop", "reliability"],
             rows,
-            caption="vs plain loop: this median over that of a plain timeit loop of the same kernel "
-            "in one process after a warm-up call; near 1.00 when both measured only the kernel.",
+            caption="Every entry's figures: median, range, spread, values, and the plain timing "
+            "loop's check (this median over that of a plain timeit loop of the same kernel; "
+            "near 1.00 when both measured only the kernel)",
         )
     )
     return section
+
+
+def _bar(entry: Entry) -> Bar:
+    assert entry.evaluation is not None
+    means = samples(entry)
+    return Bar(
+        entry_label(entry),
+        entry.backend,
+        entry.evaluation.seconds.median,
+        min(means) if len(means) > 1 else None,
+        max(means) if len(means) > 1 else None,
+        hatch="//" if entry.threads == 1 else "",
+    )
+
+
+def _panel_text(panel: Panel) -> str:
+    return f"{panel.title}: " + ", ".join(f"{b.label} {format_seconds(b.value)}" for b in panel.bars)
+
+
+def _matrix(cases: dict[str, list[Entry]], varying: Sequence[str]) -> Table:
+    """The chart's figures as text: one row per case, one column per backend."""
+    columns = list(
+        dict.fromkeys(entry_label(e) for e in sorted((e for g in cases.values() for e in g), key=backend_order))
+    )
+    rows = []
+    for group in cases.values():
+        by_label = {entry_label(e): e for e in group}
+        fastest = min(group, key=median_seconds)
+        rows.append(
+            [
+                short_case(group[0].params, varying),
+                *(_matrix_cell(by_label.get(c), fastest) for c in columns),
+            ]
+        )
+    return Table(["case", *columns], rows, caption="Median seconds per call; ▲ marks the fastest.")
+
+
+def _matrix_cell(entry: Entry | None, fastest: Entry) -> str:
+    if entry is None or entry.evaluation is None:
+        return "-"
+    text = format_seconds(entry.evaluation.seconds.median)
+    return f"▲ {text}" if entry is fastest else text
 
 
 def _evaluation_row(entry: Entry) -> list[str]:
@@ -86,6 +149,7 @@ def _plain_loop_cell(entry: Entry) -> str:
 def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-rates",
+        span="third",
         title="Rates against the numpy reference",
         intro="Work done per second (points/s, FLOP/s or B/s as the workload declares) divided "
         "by numpy's rate on the same case: above 1 is faster than numpy.",
@@ -120,15 +184,20 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
     else:
         section.chart = bar_chart(
             "Rate relative to numpy",
-            [case_label(group[0].params) for group in cases.values()],
+            [case_values(group[0].params, varying_parameters(rated)) for group in cases.values()],
             bars,
             Axis("rate / numpy rate (×)"),
             reference_line=1.0,
-            alt="bars of each backend's rate divided by numpy's rate, per case",
+            alt="bars of each backend's rate divided by numpy's rate, per case ("
+            + ", ".join(" ".join(varying_parameters(rated)).split()) + ")",
+            caption=f"Cases by their {', '.join(varying_parameters(rated))}." if varying_parameters(rated) else "",
+            narrow=True,
         )
     case_order = [case_label(group[0].params) for group in cases.values()]
     rows.sort(key=lambda row: case_order.index(row[0]))
-    section.tables.append(Table(["case", "backend", "rate", "relative to numpy"], rows))
+    section.details.append(
+        Table(["case", "backend", "rate", "relative to numpy"], rows, caption="Every backend's rate per case")
+    )
     return section
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from harness.core.analysis import case_size
 from harness.core.results import Entry
@@ -21,6 +22,31 @@ def timed_entries(entries: Sequence[Entry]) -> list[Entry]:
 def entry_order(entry: Entry) -> tuple[float, int, int]:
     """Smallest case first, then the harness's backend order, then fewest threads."""
     return (case_size(entry) or 0.0, backend_rank(entry.backend), entry.threads or 0)
+
+
+def backend_order(entry: Entry) -> tuple[int, int]:
+    return (backend_rank(entry.backend), entry.threads or 0)
+
+
+def varying_parameters(entries: Sequence[Entry]) -> tuple[str, ...]:
+    """The parameters whose value differs between the cases of ``entries`` (one workload)."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        for name, value in entry.params.items():
+            seen[name].add(repr(value))
+    return tuple(name for name, values in seen.items() if len(values) > 1)
+
+
+def short_case(params: Mapping[str, object], varying: Sequence[str]) -> str:
+    """The case by the parameters that tell it apart from its workload's other cases."""
+    shown = [f"{name}={params[name]}" for name in varying if name in params]
+    return ", ".join(shown) or "the one case"
+
+
+def case_values(params: Mapping[str, object], varying: Sequence[str], width: int = 16) -> str:
+    """The case by the values alone, wrapped for a narrow chart's axis ("neg\ntransposed")."""
+    shown = " ".join(str(params[name]) for name in varying if name in params) or "the one case"
+    return textwrap.fill(shown, width)
 
 
 def backend_rank(backend: str) -> int:

@@ -1,137 +1,239 @@
-"""Trends over many runs: one chart per workload, each machine its own lines."""
+"""History: each workload's seconds per call over commits, and every change ``harness
+compare`` finds between one commit and the next on the same machine.
+
+The x axis is the commits in the order they were first measured, each commit once with
+its date; runs of one commit on one machine are pooled as one side, as ``compare``
+pools them. Lines never join two machines, and each thread count has its own line.
+A point where ``compare`` found a significant change (``compare_sides``: a rank test on
+one sample per process, Holm-adjusted over the pair's entries, and a minimum effect) is
+marked, and the change is listed with the commit range it happened in.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core.analysis import case_size
-from harness.core.results import Entry, Run, machine_facts
-from harness.report.charts import Axis, Series, line_chart, marker, thread_style
-from harness.report.grouping import backend_rank, timed_entries
+from harness.core.results import Entry, Run
+from harness.regress.compare import compare_sides
+from harness.regress.sides import CompareError, Side
+from harness.regress.verdicts import IMPROVED, REGRESSED, EntryComparison
+from harness.report.charts import Axis
+from harness.report.grouping import backend_rank, median_seconds, timed_entries
 from harness.report.labels import case_key, case_label, entry_label, format_seconds
 from harness.report.model import Section, Table
+from harness.report.panels import Line, LinePanel, Mark, line_grid
 
-MAX_TICK_LABELS = 12
+
+@dataclass(frozen=True)
+class Commit:
+    name: str  # short commit, "+dirty" where the tree was
+    date: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}\n{self.date}"
+
+
+def commit_of(run: Run) -> Commit:
+    git = run.metadata.get("git") or {}
+    name = str(git.get("short_commit") or "?")[:8] + ("+dirty" if git.get("dirty") else "")
+    return Commit(name, str(run.metadata.get("utc_time", ""))[:10])
+
+
+def machine_name(run: Run) -> str:
+    return str(run.metadata.get("machine") or "unknown machine")
+
+
+@dataclass(frozen=True)
+class Change:
+    workload: str
+    entry: str
+    machine: str
+    before: Commit
+    after: Commit
+    comparison: EntryComparison
 
 
 def history_sections(runs: Sequence[tuple[Path, Run]]) -> list[Section]:
-    """One trend chart per workload over the runs found, each machine its own lines."""
-    if len(runs) < 2:
+    section = Section(
+        anchor="history",
+        title="Seconds per call over commits",
+        intro="Per workload, the case measured at the most commits: median seconds per call "
+        "at each commit (runs of one commit on one machine pooled), one line per machine, "
+        "backend and thread count. ▲ marks a regression and ▼ an improvement that harness "
+        "compare finds between one commit and the next on the same machine.",
+    )
+    commits = list(dict.fromkeys(commit_of(run) for _, run in runs))
+    if len(commits) < 2:
         return [
-            Section(anchor="history", title="History").not_measured(
-                f"{len(runs)} run found; trends need results of several commits or machines "
-                "in results/ (or more RESULTS arguments)"
+            section.not_measured(
+                f"{len(commits)} commit found; trends need results of several commits in results/ "
+                "(or more RESULTS arguments to harness report)"
             )
         ]
+    sides = _sides(runs)
+    changes = _changes(sides, commits)
     workloads = sorted({e.workload for _, run in runs for e in timed_entries(run.entries)})
-    sections = [_history_section(index, name, runs) for index, name in enumerate(workloads)]
-    return sections or [
-        Section(anchor="history", title="History").not_measured("no run has a timed entry")
-    ]
-
-
-def _history_section(index: int, workload: str, runs: Sequence[tuple[Path, Run]]) -> Section:
-    section = Section(
-        anchor=f"history-{index}",
-        title=f"History: {workload}",
-        intro="Median seconds per call for each run in time order (bars: min to max of its "
-        "values). Each machine has its own lines; lines never join two machines.",
+    panels, single = [], []
+    for workload in workloads:
+        panel = _panel(workload, sides, commits, changes)
+        if panel is None:
+            single.append(workload)
+        else:
+            panels.append(panel)
+    if not panels:
+        return [section.not_measured("no workload has the same case at two commits")]
+    section.chart = line_grid(
+        "Median seconds per call at each commit",
+        panels,
+        [c.label for c in commits],
+        Axis("median seconds per call", seconds=True),
+        alt="seconds per call over commits for "
+        + "; ".join(f"{p.title}: {len(p.lines)} lines" for p in panels)
+        + f"; {len(changes)} significant changes marked",
     )
-    chosen_case = _history_case(workload, runs)
-    points: dict[tuple[str, str, int | None], list[tuple[int, Entry]]] = defaultdict(list)
-    for position, (_, run) in enumerate(runs):
-        for entry in timed_entries(run.entries):
-            if entry.workload == workload and case_key(entry.params) == chosen_case:
-                machine = str(machine_facts(entry, run.metadata)["machine"] or "unknown machine")
-                points[(machine, entry.backend, entry.threads)].append((position, entry))
-    runs_with_case = {position for found in points.values() for position, _ in found}
-    first_entry = next(entry for found in points.values() for _, entry in found)
-    if len(runs_with_case) < 2:
-        return section.not_measured(
-            f"{workload} ({case_label(first_entry.params)}) is in one run only; trends need "
-            "the same case in runs of several commits or machines"
+    section.tables.append(_changes_table(changes))
+    if single:
+        section.notes.append(
+            f"Measured at one commit only, so no trend: {', '.join(single)}."
         )
-    machines = sorted({m for m, _, _ in points})
-    series, rows = [], []
-    for (machine, _backend, _threads), found in sorted(points.items(), key=_series_order):
-        series.append(_trend_series(machine, machines.index(machine), found))
-        rows.append(_trend_row(machine, found))
-    section.intro += f" Case: {case_label(first_entry.params)}."
-    ticks = list(range(len(runs)))
-    step = max(1, -(-len(runs) // MAX_TICK_LABELS))
-    section.chart = line_chart(
-        f"{workload}: seconds per call over runs",
-        series,
-        Axis(
-            "run (commit, oldest first)",
-            log=False,
-            ticks=ticks[::step],
-            tick_labels=[_run_label(run) for _, run in runs][::step],
-        ),
-        Axis("median seconds per call (s)", seconds=True),
-        alt=f"trend of median seconds per call over runs for {workload}",
-    )
-    section.tables.append(
-        Table(["machine", "backend", "runs", "first median", "last median", "change"], rows)
-    )
+    machines = sorted({machine for machine, _ in sides})
     if len(machines) > 1:
         section.notes.append(f"Machines kept apart: {', '.join(machines)}.")
-    return section
+    return [section]
 
 
-def _history_case(workload: str, runs: Sequence[tuple[Path, Run]]) -> str:
-    """The case of ``workload`` present in the most runs (ties: the largest)."""
+Sides = dict[tuple[str, Commit], list[tuple[Path, Run]]]
+
+
+def _sides(runs: Sequence[tuple[Path, Run]]) -> Sides:
+    sides: Sides = defaultdict(list)
+    for path, run in runs:
+        sides[(machine_name(run), commit_of(run))].append((path, run))
+    return dict(sides)
+
+
+def _changes(sides: Sides, commits: Sequence[Commit]) -> list[Change]:
+    """Every significant change between consecutive commits measured on one machine."""
+    found: list[Change] = []
+    for machine in sorted({m for m, _ in sides}):
+        measured = [c for c in commits if (machine, c) in sides]
+        for before, after in itertools.pairwise(measured):
+            old, new = sides[(machine, before)], sides[(machine, after)]
+            try:
+                comparison = compare_sides(
+                    Side(before.name, [r for _, r in old], [str(p) for p, _ in old]),
+                    Side(after.name, [r for _, r in new], [str(p) for p, _ in new]),
+                )
+            except CompareError:
+                continue
+            labels = {e.key: e for _, run in new for e in run.entries}
+            found += [
+                Change(e.workload, entry_label(labels[e.key]), machine, before, after, e)
+                for e in comparison.entries
+                if e.status in (REGRESSED, IMPROVED) and e.key in labels
+            ]
+    return found
+
+
+def _chosen_case(workload: str, sides: Sides) -> str | None:
+    """The case of ``workload`` measured at the most commits (ties: the largest)."""
     counts: dict[str, tuple[int, float]] = {}
-    for _, run in runs:
+    for (_, _commit), found in sides.items():
         seen = {
             case_key(e.params): case_size(e) or 0.0
+            for _, run in found
             for e in timed_entries(run.entries)
             if e.workload == workload
         }
         for key, size in seen.items():
             count, _ = counts.get(key, (0, 0.0))
             counts[key] = (count + 1, size)
-    return max(counts, key=lambda key: counts[key])
+    best = max(counts, key=lambda key: counts[key], default=None)
+    return best if best is not None and counts[best][0] >= 2 else None
 
 
-def _series_order(item: tuple[tuple[str, str, int | None], list[tuple[int, Entry]]]) -> tuple[str, int, int]:
+def _panel(workload: str, sides: Sides, commits: Sequence[Commit], changes: Sequence[Change]) -> LinePanel | None:
+    case = _chosen_case(workload, sides)
+    if case is None:
+        return None
+    points: dict[tuple[str, str, int | None], dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    for (machine, commit), found in sides.items():
+        for _, run in found:
+            for entry in timed_entries(run.entries):
+                if entry.workload == workload and case_key(entry.params) == case:
+                    points[(machine, entry.backend, entry.threads)][commits.index(commit)].append(entry)
+    marks = {(c.machine, c.entry, c.after): c.comparison.status for c in changes if c.workload == workload}
+    machines = sorted({m for m, _, _ in points})
+    lines = []
+    for (machine, backend, threads), at in sorted(points.items(), key=_line_order):
+        sample = next(iter(at.values()))[0]
+        label = entry_label(sample)
+        xs = sorted(at)
+        lines.append(
+            Line(
+                f"{label} @ {machine}" if len(machines) > 1 else label,
+                backend,
+                xs,
+                [_pooled(at[x]) for x in xs],
+                style=machines.index(machine),
+                threads=threads or 0,
+                marks=[
+                    Mark(x, _pooled(at[x]), status)
+                    for x in xs
+                    if (status := marks.get((machine, label, commits[x])))
+                ],
+            )
+        )
+    first = next(iter(next(iter(points.values())).values()))[0]
+    return LinePanel(f"{workload} ({case_label(first.params)})", lines)
+
+
+def _pooled(entries: Sequence[Entry]) -> float:
+    medians = sorted(median_seconds(e) for e in entries)
+    return medians[len(medians) // 2]
+
+
+def _line_order(item: tuple[tuple[str, str, int | None], object]) -> tuple[str, int, int]:
     (machine, backend, threads), _ = item
     return (machine, backend_rank(backend), threads or 0)
 
 
-def _trend_series(machine: str, machine_index: int, found: list[tuple[int, Entry]]) -> Series:
-    entry = found[0][1]
-    stats = [e.evaluation.seconds for _, e in found if e.evaluation]
-    return Series(
-        f"{entry_label(entry)} @ {machine}",
-        entry.backend,
-        [p for p, _ in found],
-        [s.median for s in stats],
-        low=[s.min for s in stats],
-        high=[s.max for s in stats],
-        linestyle=thread_style(machine_index),
-        marker=marker(machine_index),
+def _changes_table(changes: Sequence[Change]) -> Table:
+    if not changes:
+        return Table(
+            ["changes"],
+            [["harness compare finds no significant change between consecutive commits on any machine."]],
+        )
+    rows = [
+        [
+            change.comparison.status,
+            change.workload,
+            change.entry,
+            change.machine,
+            f"{change.before.name} ({change.before.date}) → {change.after.name} ({change.after.date})",
+            _figures(change.comparison),
+        ]
+        for change in sorted(changes, key=lambda c: (c.comparison.status != REGRESSED, c.workload, c.entry))
+    ]
+    return Table(
+        ["verdict", "workload", "backend", "machine", "between commits", "new / old per call"],
+        rows,
+        caption="Every significant change between one commit and the next, from harness compare.",
     )
 
 
-def _trend_row(machine: str, found: list[tuple[int, Entry]]) -> list[str]:
-    first, last = found[0][1].evaluation, found[-1][1].evaluation
-    assert first is not None and last is not None
-    change = last.seconds.median / first.seconds.median - 1
-    return [
-        machine,
-        entry_label(found[0][1]),
-        str(len(found)),
-        format_seconds(first.seconds.median),
-        format_seconds(last.seconds.median),
-        f"{change:+.1%}",
-    ]
-
-
-def _run_label(run: Run) -> str:
-    git = run.metadata.get("git") or {}
-    commit = str(git.get("short_commit") or "?")[:8] + ("+dirty" if git.get("dirty") else "")
-    return f"{commit}\n{str(run.metadata.get('utc_time', ''))[:10]}"
+def _figures(comparison: EntryComparison) -> str:
+    stats = comparison.statistics
+    if stats is None:
+        return comparison.reason
+    return (
+        f"×{stats.ratio:.3f} [{stats.ci_low:.3f}–{stats.ci_high:.3f}] "
+        f"({format_seconds(stats.base_median)} → {format_seconds(stats.new_median)})"
+    )
 

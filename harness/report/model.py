@@ -13,10 +13,11 @@ NOT_MEASURED = "not measured"
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure as a data URI (SVG), with text for readers who cannot see it."""
+    """A figure as inline SVG markup (made by ``harness.report.charts``, which escapes every
+    string in it), with text for readers who cannot see it."""
 
     title: str
-    image: str
+    svg: str
     alt: str
     caption: str = ""
 
@@ -26,6 +27,9 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     caption: str = ""
+
+    def without_caption(self) -> Table:
+        return Table(self.columns, self.rows)
 
 
 @dataclass
@@ -37,9 +41,11 @@ class Section:
     intro: str = ""
     chart: Chart | None = None
     tables: list[Table] = field(default_factory=list)
+    details: list[Table] = field(default_factory=list)  # shown folded: every figure, on request
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing: str | None = None
+    span: str = "full"  # "third": laid out three to a row (a narrow chart and folded tables)
 
     def not_measured(self, reason: str) -> Section:
         """Mark the section as empty, saying why and (in ``reason``) what would fill it."""
@@ -54,11 +60,21 @@ class WorkloadReport:
     cases: list[str]
     sections: list[Section]
 
+    @property
+    def shown(self) -> list[Section]:
+        return [s for s in self.sections if not s.missing]
+
+    @property
+    def not_measured(self) -> list[Section]:
+        """The sections with nothing to show: listed once, each with how to measure it."""
+        return [s for s in self.sections if s.missing]
+
 
 @dataclass
 class ReportPage:
     title: str
     subtitle: str
+    summary: list[Section]
     overview: list[Section]
     workloads: list[WorkloadReport]
     history: list[Section]

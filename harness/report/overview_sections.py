@@ -3,12 +3,12 @@ and the measurement warnings."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
 from harness.core.analysis import case_size, entry_warnings, fastest_entry, speedup
 from harness.core.results import WORKLOAD_LOAD_FAILURES, Entry, Run
-from harness.report.charts import Axis, Bars, bar_chart
 from harness.report.grouping import timed_entries
 from harness.report.labels import (
     case_key,
@@ -58,49 +58,27 @@ def speedup_section(run: Run) -> Section:
     section = Section(
         anchor="overview-speedup",
         title="Speedup matrix",
-        intro="Per workload and case: how many times faster per call each backend is than "
-        "python / than numpy (median seconds per call; numba_parallel at each thread count, so "
-        "its one-thread column compares with numba on the same algorithm).",
+        intro="How many times faster per call each backend is than python / than numpy (median "
+        "seconds per call; numba_parallel at each thread count, so its one-thread column "
+        "compares with numba on the same algorithm).",
     )
     cases = _cases(run)
     if not timed_entries(run.entries):
         return section.not_measured("no entry finished ok, so there is nothing to compare")
     columns = _columns(run.entries)
-    rows, groups = [], []
-    bars: dict[str, list[float | None]] = {c: [] for c in columns}
+    rows = []
     for (workload, _), entries in cases.items():
         chosen = _chosen(entries)
-        groups.append(f"{workload} | {case_label(entries[0].params)}")
         cells = [_speedup_cell(run, chosen.get(c)) for c in columns]
-        for column in columns:
-            entry = chosen.get(column)
-            ok = entry is not None and entry.status == "ok"
-            bars[column].append(speedup(run, entry, "python") if entry and ok else None)
         rows.append([workload, case_label(entries[0].params), *cells, _best(chosen)])
-    section.tables.append(
+    section.details.append(
         Table(
             ["workload", "case", *columns, "best backend"],
             rows,
-            caption="Each cell: speedup over python / over numpy; '-' where that baseline "
-            "is missing; otherwise the entry's status.",
+            caption="Every backend's speedup over python / over numpy, per case; '-' where that "
+            "baseline is missing; otherwise the entry's status",
         )
     )
-    plotted = [
-        Bars(c, c.split(" ")[0], values, hatch="//" if c.endswith(" ×1") else "")
-        for c, values in bars.items()
-        if any(values)
-    ]
-    if plotted:
-        section.chart = bar_chart(
-            "Speedup over python per call",
-            groups,
-            plotted,
-            Axis("speedup over python (×)"),
-            reference_line=1.0,
-            alt="bars of each backend's speedup over python per workload and case",
-        )
-    else:
-        section.notes.append("not measured: no python entry finished ok to compare with")
     return section
 
 
@@ -126,15 +104,19 @@ def problems_section(run: Run) -> Section:
         title="Entries that did not run, failed or were wrong",
         intro="Wrong results are never timed; unavailable backends say why.",
     )
-    rows = [
-        [e.workload, case_label(e.params), entry_label(e), e.status, _reason(e)]
-        for e in run.entries
-        if e.status != "ok"
-    ] + _load_failure_rows(run)
+    failed = [e for e in run.entries if e.status != "ok"]
+    rows = _grouped_problems(failed) + _load_failure_rows(run)
     if rows:
-        section.tables.append(Table(["workload", "case", "backend", "status", "reason"], rows))
+        section.tables.append(Table(["status", "reason", "entries", "which"], rows))
+        section.details.append(
+            Table(
+                ["workload", "case", "backend", "status", "reason"],
+                [[e.workload, case_label(e.params), entry_label(e), e.status, _reason(e)] for e in failed],
+                caption="Every entry that did not run, failed or was wrong",
+            )
+        )
     unchecked = [e for e in run.entries if e.status == "ok" and e.check is None]
-    if not rows and not unchecked:
+    if not failed and not rows and not unchecked:
         section.notes.append("Every entry finished ok and matched the reference.")
     elif unchecked:
         section.notes.append(
@@ -161,9 +143,29 @@ def outside_reference_notes(run: Run) -> list[str]:
 def _load_failure_rows(run: Run) -> list[list[str]]:
     """Workload packages that could not be loaded: none of their entries ran."""
     return [
-        [str(failure.get("name", "?")), "-", "-", "failed", f"cannot be loaded: {failure.get('error', '')}"]
+        ["failed", f"cannot be loaded: {failure.get('error', '')}", "the whole workload", str(failure.get("name", "?"))]
         for failure in run.metadata.get(WORKLOAD_LOAD_FAILURES, [])
     ]
+
+
+def _grouped_problems(entries: Sequence[Entry]) -> list[list[str]]:
+    """One row per status and reason, with how many entries share it and which."""
+    groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        groups[(entry.status, _reason(entry))].append(entry)
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0] == "unavailable", -len(item[1])))
+    return [[status, reason, str(len(found)), _which(found)] for (status, reason), found in ordered]
+
+
+def _which(entries: Sequence[Entry]) -> str:
+    """Entries named compactly: per workload, each backend with its number of cases."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in entries:
+        counts[entry.workload][entry_label(entry)] += 1
+    return "; ".join(
+        f"{workload}: " + ", ".join(f"{label} ×{n}" if n > 1 else label for label, n in labels.items())
+        for workload, labels in counts.items()
+    )
 
 
 def _reason(entry: Entry) -> str:
@@ -190,7 +192,10 @@ def reliability_section(run: Run) -> Section:
         if (warnings := entry_warnings(e))
     ]
     if rows:
-        section.tables.append(Table(["workload", "case", "backend", "warning"], rows))
+        section.tables.append(Table(["cause", "entries", "which", "for example"], _grouped_warnings(run)))
+        section.details.append(
+            Table(["workload", "case", "backend", "warning"], rows, caption="Every warning of every entry")
+        )
         section.warnings.append(
             f"{len(rows)} of {len(timed_entries(run.entries))} timed entries are unreliable as measured."
         )
@@ -198,3 +203,24 @@ def reliability_section(run: Run) -> Section:
         section.notes.append("Every timed entry has low spread and enough values.")
     return section
 
+
+NUMBER = re.compile(r"[-+]?\d[\d.,]*(?:e[-+]?\d+)?")
+PARENTHESES = re.compile(r"\s*\([^)]*\)")
+
+
+def warning_cause(message: str) -> str:
+    """What a warning is about, without its figures: the part before its first colon or
+    semicolon, numbers replaced by N ("spread N% of the mean")."""
+    bare = NUMBER.sub("N", PARENTHESES.sub("", message))
+    return re.split(r"[:;]|\. ", bare, maxsplit=1)[0].strip()
+
+
+def _grouped_warnings(run: Run) -> list[list[str]]:
+    groups: dict[str, list[tuple[Entry, str]]] = defaultdict(list)
+    for entry in timed_entries(run.entries):
+        for message in entry_warnings(entry):
+            groups[warning_cause(message)].append((entry, message))
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+    return [
+        [cause, str(len(found)), _which([e for e, _ in found]), found[0][1]] for cause, found in ordered
+    ]

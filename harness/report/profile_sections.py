@@ -29,6 +29,7 @@ def _phases(memory: MemoryProfile) -> tuple[float | None, float | None, float | 
 def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-memory",
+        span="third",
         title="Memory per phase",
         intro="Resident memory of the process before anything ran (baseline) and at its peak "
         "during construction and during evaluation.",
@@ -46,6 +47,7 @@ def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
         bars,
         Axis("resident memory (MiB)"),
         alt="bars of memory per phase for each backend",
+        narrow=True,
     )
     rows = [
         [
@@ -76,6 +78,7 @@ def _device_text(device: DeviceMemory | None) -> str:
 def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-memory-growth",
+        span="third",
         title="Memory growth over calls",
         intro="Resident memory sampled while the call repeats; a steady rise is a leak.",
     )
@@ -91,6 +94,7 @@ def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
         Axis("calls made", log=False),
         Axis("resident memory (MiB)", log=False),
         alt="resident memory against the number of calls for each backend",
+        narrow=True,
     )
     rows = []
     for entry, growth in grown:
@@ -168,6 +172,7 @@ def _hot_lines_table(entry: Entry, line_profile: LineProfile) -> Table:
 def calls_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-calls",
+        span="third",
         title="Python calls per evaluation",
         intro="Function calls the interpreter makes during one call (sys.setprofile): "
         "compiled backends should make almost none.",
@@ -184,31 +189,55 @@ def calls_section(prefix: str, entries: Sequence[Entry]) -> Section:
         ]
         for e in counted
     ]
-    section.tables.append(Table(["case", "backend", *(n.replace("_", " ") for n in names)], rows))
+    section.details.append(
+        Table(
+            ["case", "backend", *(n.replace("_", " ") for n in names)],
+            rows,
+            caption=f"Python calls per evaluation of {len(rows)} entries (most: "
+            f"{_most_calls(counted, names)})",
+        )
+    )
     return section
+
+
+def _most_calls(entries: Sequence[Entry], names: Sequence[str]) -> str:
+    def total(entry: Entry) -> int:
+        counts = entry.calls_per_evaluation or {}
+        return sum(v for n in names if isinstance(v := counts.get(n), int))
+
+    most = max(entries, key=total)
+    return f"{entry_label(most)}, {format_number(total(most))} in {case_label(most.params)}"
 
 
 def optimizer_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-optimizer",
+        span="third",
         title="Optimizer passes",
-        intro="Passes the workload's optimizer ran before evaluation, as it reports them.",
+        intro="Passes the workload's optimizer ran before evaluation, as it reports them: one "
+        "table per case (each rung of the scalar network's ladder is a case), a row per "
+        "backend and pass; columns no pass reports are left out.",
     )
+    by_case: dict[str, list[tuple[Entry, dict[str, object]]]] = {}
     for entry in entries:
         passes = entry.info.get("optimizer_passes")
-        if isinstance(passes, list) and passes:
-            section.tables.append(_passes_table(entry, [p for p in passes if isinstance(p, dict)]))
-    if not section.tables:
+        if isinstance(passes, list):
+            found = by_case.setdefault(case_label(entry.params), [])
+            found += [(entry, p) for p in passes if isinstance(p, dict)]
+    for case, passes in by_case.items():
+        if passes:
+            section.details.append(_passes_table(case, passes))
+    if not section.details:
         return section.not_measured("no entry of this workload reports optimizer passes")
     return section
 
 
-def _passes_table(entry: Entry, passes: list[dict[str, object]]) -> Table:
-    extra = [k for k in dict.fromkeys(k for p in passes for k in p) if k not in PASS_COLUMNS]
-    columns = [*PASS_COLUMNS, *extra]
-    rows = [[_pass_cell(c, p.get(c)) for c in columns] for p in passes]
-    caption = f"{entry_label(entry)} | {case_label(entry.params)}"
-    return Table([c.replace("_", " ") for c in columns], rows, caption)
+def _passes_table(case: str, passes: list[tuple[Entry, dict[str, object]]]) -> Table:
+    keys = list(dict.fromkeys(k for _, p in passes for k in p))
+    candidates = (*PASS_COLUMNS, *(k for k in keys if k not in PASS_COLUMNS))
+    columns = [c for c in candidates if any(p.get(c) is not None for _, p in passes)]
+    rows = [[entry_label(entry), *(_pass_cell(c, p.get(c)) for c in columns)] for entry, p in passes]
+    return Table(["backend", *(c.replace("_", " ") for c in columns)], rows, f"Passes in {case}")
 
 
 def _pass_cell(column: str, value: object) -> str:

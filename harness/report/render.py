@@ -24,6 +24,7 @@ from harness.report.history_sections import history_sections
 from harness.report.model import ReportPage
 from harness.report.overview_sections import problems_section, reliability_section, speedup_section
 from harness.report.sources import ReportError, ReportInput
+from harness.report.summary_sections import previous_comparable, summary_section
 from harness.report.workload_sections import workload_report
 
 TEMPLATE = "report.html.j2"
@@ -43,7 +44,8 @@ def build_page(report: ReportInput) -> ReportPage:
             f"{git.get('short_commit', '?')}{' (dirty)' if git.get('dirty') else ''} · "
             f"preset {run.metadata.get('preset', '?')} · {run.metadata.get('utc_time', '?')}"
         ),
-        overview=[speedup_section(run), problems_section(run), reliability_section(run)],
+        summary=[summary_section(run, previous_comparable(run, report.primary_path, report.runs))],
+        overview=[problems_section(run), reliability_section(run), speedup_section(run)],
         workloads=[
             workload_report(name, index, entries, declared_size_parameters(run, name))
             for index, (name, entries) in enumerate(sorted(by_workload.items()))

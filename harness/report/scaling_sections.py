@@ -15,7 +15,7 @@ from harness.core.analysis import (
 )
 from harness.core.results import Entry
 from harness.report.charts import Axis, Series, line_chart, marker, thread_style
-from harness.report.grouping import backend_rank, by_case, median_seconds
+from harness.report.grouping import backend_rank, by_case, median_seconds, short_case, varying_parameters
 from harness.report.labels import case_label, entry_label, format_number, format_ratio, format_seconds
 from harness.report.model import Section, Table
 
@@ -23,6 +23,7 @@ from harness.report.model import Section, Table
 def scaling_section(prefix: str, entries: Sequence[Entry], size_parameters: Sequence[str] | None = None) -> Section:
     section = Section(
         anchor=f"{prefix}-scaling",
+        span="third",
         title="Scaling with size",
         intro="Median seconds per call against the work per call, log-log. The exponent k is "
         "the least-squares slope: time grows as size^k (k=1: linear). A line joins cases that "
@@ -75,9 +76,14 @@ def scaling_section(prefix: str, entries: Sequence[Entry], size_parameters: Sequ
         Axis(f"work per call ({unit})", log=True),
         Axis("median seconds per call (s)", log=True, seconds=True),
         alt="log-log plot of seconds per call against size, one line per backend and fixed parameters",
+        narrow=True,
     )
-    section.tables.append(
-        Table(["line", "exponent k", "smallest size", "largest size", "distinct sizes"], rows)
+    section.details.append(
+        Table(
+            ["line", "exponent k", "smallest size", "largest size", "distinct sizes"],
+            rows,
+            caption="The fitted exponent of every line",
+        )
     )
     return section
 
@@ -106,10 +112,12 @@ def _work_unit(entries: Sequence[Entry]) -> str:
 def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-parallel",
+        span="third",
         title="Parallel efficiency (numba_parallel)",
         intro="Efficiency = speedup over one thread / threads; 1.0 is perfect scaling.",
     )
     series, rows = [], []
+    varying = varying_parameters(entries)
     for index, group in enumerate(
         by_case([e for e in entries if e.backend == "numba_parallel"]).values()
     ):
@@ -120,7 +128,7 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
         threads = sorted(efficiency)
         series.append(
             Series(
-                case_label(group[0].params),
+                short_case(group[0].params, varying),
                 "numba_parallel",
                 threads,
                 [efficiency[t] for t in threads],
@@ -148,9 +156,18 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
         "Parallel efficiency against threads",
         series,
         Axis("threads", log=False, ticks=ticks, tick_labels=[str(t) for t in ticks]),
-        Axis("efficiency (speedup / threads)", log=False),
+        Axis(
+            "efficiency (speedup / threads)",
+            log=False,
+            limits=(0.0, max(1.1, *(v for s in series for v in s.y)) * 1.05),
+        ),
         alt="parallel efficiency of numba_parallel against thread count",
+        narrow=True,
     )
-    section.tables.append(Table(["case", "threads", "median", "speedup", "efficiency"], rows))
+    section.details.append(
+        Table(
+            ["case", "threads", "median", "speedup", "efficiency"], rows, caption="Every thread count's figures"
+        )
+    )
     return section
 

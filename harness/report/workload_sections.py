@@ -50,11 +50,19 @@ def workload_report(
         optimizer_section,
     ]
     cases = list(dict.fromkeys(case_label(e.params) for e in entries))
-    return WorkloadReport(
-        name=name,
-        anchor=prefix,
-        cases=cases,
-        sections=[build(prefix, timed) for build in timing_builders]
-        + [build(prefix, profiled) for build in profile_builders],
-    )
+    sections = [build(prefix, timed) for build in timing_builders] + [
+        build(prefix, profiled) for build in profile_builders
+    ]
+    return WorkloadReport(name=name, anchor=prefix, cases=cases, sections=_fold_calls(sections))
+
+
+def _fold_calls(sections: list[Section]) -> list[Section]:
+    """Python call counts are a table only: folded into the evaluation section's figures
+    rather than a block of their own (they stay listed as not measured when absent)."""
+    evaluation = next(s for s in sections if s.anchor.endswith("-evaluation"))
+    calls = next(s for s in sections if s.anchor.endswith("-calls"))
+    if calls.missing or evaluation.missing:
+        return sections
+    evaluation.details += calls.details
+    return [s for s in sections if s is not calls]
 

@@ -1,0 +1,207 @@
+"""The report's first screen: per workload and case, the backend to use, by how much,
+how far to trust it, and whether anything changed since the previous comparable run.
+
+Intervals and ties come from ``harness.report.trust``; the verdicts against the previous
+run are ``harness compare``'s own (``compare_sides``: a rank test per entry on one sample
+per process, Holm-adjusted across the run, and a minimum effect), so the report and the
+command never disagree about a regression.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.core.analysis import case_size, entry_warnings, fastest_entry
+from harness.core.results import Entry, Run
+from harness.regress.compare import SidesComparison, compare_sides
+from harness.regress.sides import CompareError, Side, machine_of
+from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, EntryComparison, Key
+from harness.report.grouping import short_case, timed_entries, varying_parameters
+from harness.report.labels import case_key, entry_label, format_percent, format_seconds
+from harness.report.model import Section, Table
+from harness.report.trust import Ratio, process_range, speedup_of
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The run this one is judged against, and what ``compare`` found (None: why not)."""
+
+    run: Run | None
+    comparison: SidesComparison | None
+    reason: str
+
+    def verdicts(self) -> dict[Key, EntryComparison]:
+        return {e.key: e for e in self.comparison.entries} if self.comparison else {}
+
+
+def run_name(run: Run) -> str:
+    git = run.metadata.get("git") or {}
+    commit = str(git.get("short_commit") or "?") + (" (dirty)" if git.get("dirty") else "")
+    return f"commit {commit} of {str(run.metadata.get('utc_time', '?'))[:10]}"
+
+
+def previous_comparable(primary: Run, primary_path: Path, runs: Sequence[tuple[Path, Run]]) -> Previous:
+    """The newest earlier run on the same machine sharing an entry, compared as ``compare`` would."""
+    machine = machine_of(primary.metadata)
+    time = str(primary.metadata.get("utc_time", ""))
+    keys = {e.key for e in primary.entries}
+    earlier = [
+        (path, run)
+        for path, run in runs
+        if run is not primary
+        and str(run.metadata.get("utc_time", "")) < time
+        and machine_of(run.metadata) == machine
+        and keys & {e.key for e in run.entries}
+    ]
+    if not earlier:
+        return Previous(
+            None,
+            None,
+            f"no earlier run of these entries on {primary.metadata.get('machine', 'this machine')} among "
+            "the results read; pass the folder of earlier runs to harness report",
+        )
+    path, run = earlier[-1]
+    try:
+        comparison = compare_sides(
+            Side("previous", [run], [str(path)]), Side("this run", [primary], [str(primary_path)])
+        )
+    except CompareError as error:
+        return Previous(run, None, str(error))
+    return Previous(run, comparison, "")
+
+
+def summary_section(run: Run, previous: Previous) -> Section:
+    section = Section(
+        anchor="summary",
+        title="Which backend, by how much, and can it be trusted",
+        intro="Per case: the fastest backend by median seconds per call, and every backend "
+        "tied with it (the 95% interval of their ratio holds 1); its speedup over python and "
+        "over numpy with the 95% interval (Hodges-Lehmann, one sample per worker process); "
+        "trust (answer checked against the reference and an outside figure, spread as the "
+        "standard deviation over the mean, processes, ⚠ warnings in the case); and the "
+        "verdict of harness compare against the previous comparable run.",
+    )
+    cases = _cases(run)
+    if not timed_entries(run.entries):
+        return section.not_measured("no entry finished ok, so there is nothing to compare")
+    verdicts = previous.verdicts()
+    varying = {w: varying_parameters([e for e in run.entries if e.workload == w]) for w, _ in cases}
+    rows = [_row(workload, entries, varying[workload], verdicts, previous) for (workload, _), entries in cases.items()]
+    section.tables.append(
+        Table(
+            ["workload", "case", "fastest", "time per call", "× python", "× numpy", "trust", "vs previous run"],
+            rows,
+        )
+    )
+    section.notes.append(_previous_note(previous))
+    return section
+
+
+def _cases(run: Run) -> dict[tuple[str, str], list[Entry]]:
+    cases: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in run.entries:
+        cases[(entry.workload, case_key(entry.params))].append(entry)
+    return dict(
+        sorted(cases.items(), key=lambda item: (item[0][0], -max(case_size(e) or 0.0 for e in item[1])))
+    )
+
+
+def _row(
+    workload: str,
+    entries: list[Entry],
+    varying: Sequence[str],
+    verdicts: Mapping[Key, EntryComparison],
+    previous: Previous,
+) -> list[str]:
+    case = short_case(entries[0].params, varying)
+    best = fastest_entry(entries)
+    if best is None or best.evaluation is None:
+        statuses = sorted({e.status for e in entries})
+        return [workload, case, "none timed", "-", "-", "-", ", ".join(statuses), _verdict(entries, verdicts, previous)]
+    timed = timed_entries(entries)
+    tied = [e for e in timed if e is not best and _tied(best, e)]
+    fastest = " ≈ ".join(entry_label(e) for e in [best, *tied])
+    time = format_seconds(best.evaluation.seconds.median)
+    return [
+        workload,
+        case,
+        fastest,
+        time,
+        _over(best, timed, "python"),
+        _over(best, timed, "numpy"),
+        _trust(best, entries),
+        _verdict(entries, verdicts, previous),
+    ]
+
+
+def _tied(best: Entry, other: Entry) -> bool:
+    ratio = speedup_of(best, over=other)
+    return ratio is not None and ratio.includes_one
+
+
+def _over(best: Entry, timed: Sequence[Entry], backend: str) -> str:
+    if best.backend == backend:
+        return "(itself)"
+    references = [e for e in timed if e.backend == backend]
+    if not references:
+        return f"{backend} not timed"
+    ratio: Ratio | None = speedup_of(best, over=max(references, key=lambda e: e.threads or 0))
+    return "-" if ratio is None else ratio.text()
+
+
+def _trust(best: Entry, entries: Sequence[Entry]) -> str:
+    assert best.evaluation is not None
+    if best.check is None:
+        checked = "not checked"
+    elif best.check.outside:
+        checked = "✓ answer ✓ outside"
+    else:
+        checked = "✓ answer"
+    parts = [checked, f"±{format_percent(best.evaluation.seconds.relative_spread)}", process_range(best)]
+    warnings = sum(len(entry_warnings(e)) for e in timed_entries(entries))
+    if warnings:
+        parts.append(f"⚠ {warnings}")
+    not_ok = [e for e in entries if e.status not in ("ok", "unavailable")]
+    if not_ok:
+        parts.append(f"✗ {len(not_ok)} failed or wrong")
+    return " · ".join(parts)
+
+
+def _verdict(entries: Sequence[Entry], verdicts: Mapping[Key, EntryComparison], previous: Previous) -> str:
+    if previous.comparison is None:
+        return "no previous run"
+    found = [(e, verdicts[e.key]) for e in entries if e.key in verdicts]
+    compared = [(e, v) for e, v in found if v.status != NOT_COMPARABLE]
+    if not compared:
+        new = all(v.reason.startswith(("only in", "parameters differ")) for _, v in found)
+        return "new case" if new else "not comparable"
+    changes = [
+        f"{entry_label(e)} {v.status} {_change(v)}" for e, v in compared if v.status in (REGRESSED, IMPROVED)
+    ]
+    if changes:
+        return "; ".join(changes)
+    return f"unchanged ({len(compared)})"
+
+
+def _change(comparison: EntryComparison) -> str:
+    stats = comparison.statistics
+    if stats is None:
+        return ""
+    return f"×{stats.ratio:.2f} [{stats.ci_low:.2f}–{stats.ci_high:.2f}]"
+
+
+def _previous_note(previous: Previous) -> str:
+    if previous.comparison is None:
+        return f"Previous run: none compared ({previous.reason})."
+    assert previous.run is not None
+    counts = previous.comparison.counts()
+    listed = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
+    return (
+        f"Against the previous comparable run ({run_name(previous.run)}, same machine): {listed}. "
+        "Verdicts are harness compare's: a rank test on one sample per process, Holm-adjusted "
+        f"across the run, and a {previous.comparison.thresholds.min_effect:.0%} minimum effect; "
+        "see the History section for every change."
+    )
