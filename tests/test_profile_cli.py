@@ -130,10 +130,17 @@ def test_a_profile_only_file_reports_its_profiles_and_claims_no_check(profiled: 
     text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     assert "matched the reference" not in text
     assert "hold no correctness check in these results (profiled only" in text
-    growth = text[text.index("Memory growth over calls"):text.index("Hottest lines")]
-    assert "not measured" not in growth and " yes " in growth  # the leaky python backend
-    hot = text[text.index("Hottest lines"):text.index("Python calls per evaluation")]
-    assert "not measured" not in hot and "% of function" in hot
+    memory = text[text.index("Memory per step"):text.index("Memory growth over calls")]
+    assert "Peak above the baseline (MiB)" in memory and "first call" in memory and "evaluation" in memory
+    growth = text[text.index("Memory growth over calls"):text.index("Hot lines")]
+    assert "python (n=40, work=3000): memory grows" in growth  # the planted leak, flagged
+    assert "numpy (n=40, work=3000): memory grows" not in growth
+    hot = text[text.index("Hot lines"):text.index("Top callees")]
+    assert "not measured" not in hot and "share of time" in hot
+    assert hot.index("scale_and_keep (evaluation") < hot.index("scale (evaluation")  # the hottest function first
+    assert "    KEPT.append(result)" in html.unescape(page)  # its source keeps its indentation
+    callees = text[text.index("Top callees"):text.index("Python calls per evaluation")]
+    assert "<listcomp>" in callees and "twice" in callees
 
 
 def test_clean_implementation_is_not_flagged(profiled: Run) -> None:

@@ -163,6 +163,8 @@ def scale_axis(axes: Axes, which: str, axis: Axis, values: Sequence[float]) -> N
         target.set_major_formatter(ticker.FuncFormatter(lambda v, _: format_seconds(v)))
     elif log:
         target.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        target.set_major_formatter(ticker.ScalarFormatter(useOffset=False))  # no "+3.892e1" above the axis
     if log:
         target.set_minor_formatter(ticker.NullFormatter())
     if axis.limits is not None:

@@ -24,6 +24,15 @@ def entry_order(entry: Entry) -> tuple[float, int, int]:
     return (case_size(entry) or 0.0, backend_rank(entry.backend), entry.threads or 0)
 
 
+def grouped_notes(notes: Sequence[tuple[Entry, str]]) -> list[str]:
+    """Notes said of several entries, each once: "python, numpy: <note>"."""
+    said: dict[str, list[str]] = defaultdict(list)
+    for entry, note in notes:
+        if entry_label(entry) not in said[note]:
+            said[note].append(entry_label(entry))
+    return [f"{', '.join(labels)}: {note}" for note, labels in said.items()]
+
+
 def backend_order(entry: Entry) -> tuple[int, int]:
     return (backend_rank(entry.backend), entry.threads or 0)
 

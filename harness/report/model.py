@@ -27,9 +27,10 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     caption: str = ""
+    code_column: int | None = None  # a column of source code, shown with its indentation
 
     def without_caption(self) -> Table:
-        return Table(self.columns, self.rows)
+        return Table(self.columns, self.rows, code_column=self.code_column)
 
 
 @dataclass

@@ -1,126 +1,18 @@
-"""A workload's profile sections, from ``Entry.profile`` and the run's call counts: memory
-per phase, memory growth over calls, the hottest lines, Python calls per evaluation and
-the optimizer's passes."""
+"""A workload's profile sections, from ``Entry.profile`` and the run's call counts: the
+hot lines, the top callees, Python calls per evaluation and the optimizer's passes
+(memory is ``harness.report.memory_sections``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.core.profiles import DeviceMemory, LineProfile, MemoryGrowth, MemoryProfile
+from harness.core.profiles import LineProfile
 from harness.core.results import Entry
-from harness.report.charts import Axis, Bars, Series, bar_chart, line_chart, marker
-from harness.report.grouping import label_among
-from harness.report.labels import case_label, entry_label, format_mib, format_number, format_seconds
+from harness.report.grouping import grouped_notes
+from harness.report.labels import case_label, entry_label, format_number, format_seconds
 from harness.report.model import Section, Table
 
-HOT_LINES = 5
 PASS_COLUMNS = ("name", "seconds", "times_applied", "nodes_created", "nodes_removed")
-
-
-def _memory(entry: Entry) -> MemoryProfile | None:
-    return entry.profile.memory if entry.profile else None
-
-
-def _phases(memory: MemoryProfile) -> tuple[float | None, float | None, float | None]:
-    """Baseline, construction peak and evaluation peak, as the chart and the table show them."""
-    return memory.baseline_mib, memory.construction_peak_mib, memory.evaluation_peak_mib
-
-
-def memory_phase_section(prefix: str, entries: Sequence[Entry]) -> Section:
-    section = Section(
-        anchor=f"{prefix}-memory",
-        span="third",
-        title="Memory per phase",
-        intro="Resident memory of the process before anything ran (baseline) and at its peak "
-        "during construction and during evaluation.",
-    )
-    profiled = [(e, m) for e in entries if (m := _memory(e)) is not None]
-    if not profiled:
-        return section.not_measured("no memory profile in these results; run the profiler on them")
-    bars = [
-        Bars(label_among(e, entries), e.backend, [None if v is None else float(v) for v in _phases(m)])
-        for e, m in profiled
-    ]
-    section.chart = bar_chart(
-        "Resident memory per phase",
-        ["baseline", "construction peak", "evaluation peak"],
-        bars,
-        Axis("resident memory (MiB)"),
-        alt="bars of memory per phase for each backend",
-        narrow=True,
-    )
-    rows = [
-        [
-            case_label(e.params),
-            entry_label(e),
-            *(format_mib(value) for value in _phases(m)),
-            _device_text(m.device),
-        ]
-        for e, m in profiled
-    ]
-    section.tables.append(
-        Table(
-            ["case", "backend", "baseline", "construction peak", "evaluation peak", "device"], rows
-        )
-    )
-    section.notes += [
-        f"{entry_label(e)}: {note}" for e, m in profiled for note in m.notes
-    ]
-    return section
-
-
-def _device_text(device: DeviceMemory | None) -> str:
-    if device is None:
-        return "not measured"
-    return ", ".join(f"{k}={format_number(v)}" for k, v in device.to_json().items())
-
-
-def memory_growth_section(prefix: str, entries: Sequence[Entry]) -> Section:
-    section = Section(
-        anchor=f"{prefix}-memory-growth",
-        span="third",
-        title="Memory growth over calls",
-        intro="Resident memory sampled while the call repeats; a steady rise is a leak.",
-    )
-    grown = [(e, g) for e in entries if (g := _growth(e)) is not None]
-    if not grown:
-        return section.not_measured("no memory growth samples in these results")
-    section.chart = line_chart(
-        "Resident memory against calls",
-        [
-            Series(label_among(e, entries), e.backend, g.calls, g.rss_mib, marker=marker(i))
-            for i, (e, g) in enumerate(grown)
-        ],
-        Axis("calls made", log=False),
-        Axis("resident memory (MiB)", log=False),
-        alt="resident memory against the number of calls for each backend",
-        narrow=True,
-    )
-    rows = []
-    for entry, growth in grown:
-        slope = growth.slope_mib_per_1000_calls
-        rows.append(
-            [
-                case_label(entry.params),
-                entry_label(entry),
-                format_number(slope) if slope is not None else "not measured",
-                format_number(growth.growing),
-            ]
-        )
-        if growth.growing:
-            section.warnings.append(
-                f"{entry.label}: memory grows by {format_number(slope)} MiB per 1000 calls; "
-                "look for buffers allocated per call and never freed"
-            )
-    section.tables.append(Table(["case", "backend", "MiB per 1000 calls", "growing"], rows))
-    return section
-
-
-def _growth(entry: Entry) -> MemoryGrowth | None:
-    """The entry's growth samples; None without any (the reader has checked their lengths)."""
-    memory = _memory(entry)
-    growth = memory.growth if memory else None
-    return growth if growth is not None and growth.calls else None
 
 
 # -- line profiles ------------------------------------------------------------------------
@@ -129,41 +21,93 @@ def _growth(entry: Entry) -> MemoryGrowth | None:
 def hot_lines_section(prefix: str, entries: Sequence[Entry]) -> Section:
     section = Section(
         anchor=f"{prefix}-lines",
-        title="Hottest lines",
-        intro=f"The {HOT_LINES} lines with the most time in each profiled function "
-        "(line_profiler). Compiled backends are profiled through their interpreted "
-        "equivalent where marked.",
+        title="Hot lines",
+        intro="Each profiled function's source (line_profiler), hottest function first: every "
+        "line with its share of the function's time as a bar, its hits and seconds. Compiled "
+        "backends are profiled through their interpreted equivalent where marked.",
     )
-    for entry in entries:
-        if entry.profile is None:
-            continue
-        section.tables += [_hot_lines_table(entry, line_profile) for line_profile in entry.profile.line_profiles]
-        section.notes += [f"{entry_label(entry)}: {n}" for n in entry.profile.line_profile_notes]
-    if not section.tables:
-        return section.not_measured("no line profiles in these results; run the line profiler")
+    listings = sorted(
+        ((e, lp) for e in entries if e.profile is not None for lp in e.profile.line_profiles),
+        key=lambda item: -item[1].total_seconds,
+    )
+    for index, (entry, line_profile) in enumerate(listings):
+        table = _listing(entry, line_profile)
+        (section.tables if index == 0 else section.details).append(table)
+    section.notes += grouped_notes(
+        [(e, n) for e in entries if e.profile is not None for n in e.profile.line_profile_notes]
+    )
+    if not listings:
+        return section.not_measured(
+            "no line profiles in these results; harness profile --workload NAME runs line_profiler"
+        )
     return section
 
 
-def _hot_lines_table(entry: Entry, line_profile: LineProfile) -> Table:
-    lines = sorted(line_profile.lines, key=lambda line: -line.seconds)
+HEAT_WIDTH = 20  # characters of a full bar
+
+
+def heat_bar(percent: float) -> str:
+    """A line's share of its function's time as a bar of block characters (text: it can be found and copied)."""
+    eighths = round(max(0.0, min(percent, 100.0)) / 100 * HEAT_WIDTH * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
+
+
+def _listing(entry: Entry, line_profile: LineProfile) -> Table:
     rows = [
         [
             format_number(line.lineno),
-            line.source.strip(),
-            format_number(line.hits),
-            format_seconds(line.seconds),
-            format_seconds(line.per_hit_seconds),
-            f"{line.percent:.1f}%",
+            f"{heat_bar(line.percent)} {line.percent:.1f}%" if line.hits else "",
+            format_number(line.hits) if line.hits else "",
+            format_seconds(line.seconds) if line.hits else "",
+            line.source.rstrip(),
         ]
-        for line in lines[:HOT_LINES]
+        for line in sorted(line_profile.lines, key=lambda line: line.lineno)
     ]
     interpreted = " (interpreted equivalent)" if line_profile.interpreted_equivalent else ""
     caption = (
-        f"{entry_label(entry)} | {case_label(entry.params)} | {line_profile.phase}: "
-        f"{line_profile.function} in {line_profile.file}"
-        f"{interpreted}, {format_seconds(line_profile.total_seconds)} in total"
+        f"{line_profile.function} ({line_profile.phase}, {format_seconds(line_profile.total_seconds)} in "
+        f"{line_profile.file}{interpreted}): {entry_label(entry)}, {case_label(entry.params)}"
     )
-    return Table(["line", "source", "hits", "seconds", "per hit", "% of function"], rows, caption)
+    return Table(["line", "share of time", "hits", "seconds", "source"], rows, caption, code_column=4)
+
+
+CALLEES = 5
+
+
+def callees_section(prefix: str, entries: Sequence[Entry]) -> Section:
+    section = Section(
+        anchor=f"{prefix}-callees",
+        title="Top callees",
+        intro=f"The {CALLEES} functions with the most time of their own during one evaluation "
+        "(cProfile), per entry, with their calls and cumulative time.",
+    )
+    rows = []
+    for entry in entries:
+        calls = entry.profile.calls if entry.profile else None
+        if calls is None or not calls.top_callees:
+            continue
+        top = sorted(calls.top_callees, key=lambda c: -c.own_seconds)[:CALLEES]
+        rows += [
+            [
+                entry_label(entry),
+                case_label(entry.params),
+                callee.function,
+                f"{callee.file}:{callee.lineno}",
+                format_number(callee.calls),
+                format_seconds(callee.own_seconds),
+                format_seconds(callee.cumulative_seconds),
+            ]
+            for callee in top
+        ]
+    if not rows:
+        return section.not_measured(
+            "no call profile with callees in these results; harness profile --workload NAME runs cProfile"
+        )
+    section.tables.append(
+        Table(["backend", "case", "function", "where", "calls", "own time", "cumulative"], rows)
+    )
+    return section
 
 
 # -- calls and optimizer passes -----------------------------------------------------------

@@ -11,12 +11,12 @@ from harness.report.construction_sections import construction_section
 from harness.report.evaluation_sections import evaluation_section, rate_section
 from harness.report.grouping import entry_order, timed_entries
 from harness.report.labels import anchor, case_label
+from harness.report.memory_sections import memory_growth_section, memory_phase_section
 from harness.report.model import Section, WorkloadReport
 from harness.report.profile_sections import (
+    callees_section,
     calls_section,
     hot_lines_section,
-    memory_growth_section,
-    memory_phase_section,
     optimizer_section,
 )
 from harness.report.scaling_sections import parallel_section, scaling_section
@@ -46,6 +46,7 @@ def workload_report(
         memory_phase_section,
         memory_growth_section,
         hot_lines_section,
+        callees_section,
         calls_section,
         optimizer_section,
     ]
