@@ -117,7 +117,13 @@ def _cost_chart(entries: list[Entry]) -> Chart:
         Axis("construction + n × per call (s)", log=True, seconds=True),
         caption=f"Case {case_label(built[0].params)}. Where a line drops below python's or numpy's, "
         "its compile has paid off.",
-        alt="log-log plot of total seconds against number of calls for each backend",
+        alt="total seconds of construction plus n calls against n: "
+        + "; ".join(
+            f"{entry_label(e)} builds in {format_seconds(e.construction.seconds.median)} and calls in "
+            f"{format_seconds(median_seconds(e))}"
+            for e in built
+            if e.construction
+        ),
         narrow=True,
     )
 

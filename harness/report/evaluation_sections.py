@@ -188,8 +188,10 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
             bars,
             Axis("rate / numpy rate (×)"),
             reference_line=1.0,
-            alt="bars of each backend's rate divided by numpy's rate, per case ("
-            + ", ".join(" ".join(varying_parameters(rated)).split()) + ")",
+            alt="each backend's rate over numpy's per case: "
+            + "; ".join(
+                f"{bar.label} " + ", ".join("-" if v is None else f"{v:.3g}" for v in bar.values) for bar in bars
+            ),
             caption=f"Cases by their {', '.join(varying_parameters(rated))}." if varying_parameters(rated) else "",
             narrow=True,
         )

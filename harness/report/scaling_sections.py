@@ -75,7 +75,7 @@ def scaling_section(prefix: str, entries: Sequence[Entry], size_parameters: Sequ
         series,
         Axis(f"work per call ({unit})", log=True),
         Axis("median seconds per call (s)", log=True, seconds=True),
-        alt="log-log plot of seconds per call against size, one line per backend and fixed parameters",
+        alt="seconds per call against size, log-log: " + "; ".join(s.label for s in series),
         narrow=True,
     )
     section.details.append(
@@ -161,7 +161,8 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
             log=False,
             limits=(0.0, max(1.1, *(v for s in series for v in s.y)) * 1.05),
         ),
-        alt="parallel efficiency of numba_parallel against thread count",
+        alt="parallel efficiency of numba_parallel against threads: "
+        + "; ".join(f"{s.label} {s.y[-1]:.2f} at {s.x[-1]:g} threads" for s in series),
         narrow=True,
     )
     section.details.append(
