@@ -60,6 +60,7 @@ class WorkloadReport:
     anchor: str
     cases: list[str]
     sections: list[Section]
+    fixed: str = ""  # the parameters every case shares ("" when there is one case)
 
     @property
     def shown(self) -> list[Section]:

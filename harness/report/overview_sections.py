@@ -163,7 +163,7 @@ def _which(entries: Sequence[Entry]) -> str:
     for entry in entries:
         counts[entry.workload][entry_label(entry)] += 1
     return "; ".join(
-        f"{workload}: " + ", ".join(f"{label} ×{n}" if n > 1 else label for label, n in labels.items())
+        f"{workload}: " + ", ".join(f"{label} ({n} cases)" if n > 1 else label for label, n in labels.items())
         for workload, labels in counts.items()
     )
 
@@ -192,7 +192,7 @@ def reliability_section(run: Run) -> Section:
         if (warnings := entry_warnings(e))
     ]
     if rows:
-        section.tables.append(Table(["cause", "entries", "which", "for example"], _grouped_warnings(run)))
+        section.tables.append(Table(["cause", "entries", "which", "what it means, what to do"], _grouped_warnings(run)))
         section.details.append(
             Table(["workload", "case", "backend", "warning"], rows, caption="Every warning of every entry")
         )
@@ -222,5 +222,11 @@ def _grouped_warnings(run: Run) -> list[list[str]]:
             groups[warning_cause(message)].append((entry, message))
     ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
     return [
-        [cause, str(len(found)), _which([e for e, _ in found]), found[0][1]] for cause, found in ordered
+        [cause, str(len(found)), _which([e for e, _ in found]), _advice(found[0][1])] for cause, found in ordered
     ]
+
+
+def _advice(message: str) -> str:
+    """What a warning says to do: the part after its cause (the whole message where none)."""
+    parts = re.split(r"[:;]|\. ", PARENTHESES.sub("", message), maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 and parts[1].strip() else message

@@ -77,12 +77,11 @@ def summary_section(run: Run, previous: Previous) -> Section:
     section = Section(
         anchor="summary",
         title="Which backend, by how much, and can it be trusted",
-        intro="Per case: the fastest backend by median seconds per call, and every backend "
-        "tied with it (the 95% interval of their ratio holds 1); its speedup over python and "
-        "over numpy with the 95% interval (Hodges-Lehmann, one sample per worker process); "
-        "trust (answer checked against the reference and an outside figure, spread as the "
-        "standard deviation over the mean, processes, ⚠ warnings in the case); and the "
-        "verdict of harness compare against the previous comparable run.",
+        intro="Fastest backend by median seconds per call, ≈ backends tied with it (the 95% "
+        "interval of their ratio holds 1); speedups with 95% intervals (Hodges-Lehmann, one "
+        "sample per worker process); trust: answer checked (and against an outside figure), "
+        "spread (sd/mean), processes, ⚠ warnings in the case; harness compare's verdict "
+        "against the previous comparable run.",
     )
     cases = _cases(run)
     if not timed_entries(run.entries):

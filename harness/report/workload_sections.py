@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from harness.core.results import Entry
 from harness.report.construction_sections import construction_section
 from harness.report.evaluation_sections import evaluation_section, rate_section
-from harness.report.grouping import entry_order, timed_entries
+from harness.report.grouping import entry_order, timed_entries, varying_parameters
 from harness.report.labels import anchor, case_label
 from harness.report.memory_sections import memory_growth_section, memory_phase_section
 from harness.report.model import Section, WorkloadReport
@@ -51,10 +51,14 @@ def workload_report(
         optimizer_section,
     ]
     cases = list(dict.fromkeys(case_label(e.params) for e in entries))
+    varying = varying_parameters(entries)
+    fixed = case_label({k: v for k, v in entries[0].params.items() if k not in varying}) if entries else ""
     sections = [build(prefix, timed) for build in timing_builders] + [
         build(prefix, profiled) for build in profile_builders
     ]
-    return WorkloadReport(name=name, anchor=prefix, cases=cases, sections=_fold_calls(sections))
+    return WorkloadReport(
+        name=name, anchor=prefix, cases=cases, sections=_fold_calls(sections), fixed=fixed if varying else ""
+    )
 
 
 def _fold_calls(sections: list[Section]) -> list[Section]:
