@@ -119,3 +119,14 @@ def test_the_fastest_backend_carries_an_interval_and_ties_are_shown() -> None:
     low, high = (float(v.replace(",", "")) for v in interval.strip("[]").split("–"))
     assert low < float(value.rstrip("×")) < high
     assert low > 90 and high < 110  # 0.2 s over 0.002 s
+
+
+def test_a_missing_reference_says_why_it_is_missing() -> None:
+    rng = random.Random(3)
+    skipped = Entry(workload="kernel", backend="python", params={"n": 1000}, status="unavailable", reason="too big")
+    run = Run(metadata={"machine": "lab"}, entries=[skipped, entry(rng, "numba", 0.002)])
+    section = summary_section(run, previous_comparable(run, Path("run.json"), [(Path("run.json"), run)]))
+    columns, (row,) = section.tables[0].columns, section.tables[0].rows
+    assert row[columns.index("× python")] == "python unavailable"
+    assert row[columns.index("× numpy")] == "no numpy entry"
+    assert row[columns.index("vs previous run")] == "no previous run"

@@ -129,8 +129,8 @@ def _row(
         case,
         fastest,
         time,
-        _over(best, timed, "python"),
-        _over(best, timed, "numpy"),
+        _over(best, timed, "python", entries),
+        _over(best, timed, "numpy", entries),
         _trust(best, entries),
         _verdict(entries, verdicts, previous),
     ]
@@ -141,12 +141,13 @@ def _tied(best: Entry, other: Entry) -> bool:
     return ratio is not None and ratio.includes_one
 
 
-def _over(best: Entry, timed: Sequence[Entry], backend: str) -> str:
+def _over(best: Entry, timed: Sequence[Entry], backend: str, entries: Sequence[Entry] = ()) -> str:
     if best.backend == backend:
         return "(itself)"
     references = [e for e in timed if e.backend == backend]
     if not references:
-        return f"{backend} not timed"
+        statuses = sorted({e.status for e in entries if e.backend == backend})
+        return f"{backend} {' / '.join(statuses)}" if statuses else f"no {backend} entry"
     ratio: Ratio | None = speedup_of(best, over=max(references, key=lambda e: e.threads or 0))
     return "-" if ratio is None else ratio.text()
 
