@@ -63,4 +63,4 @@ def test_the_old_palette_would_have_failed() -> None:
 
 def test_a_backend_has_one_colour_everywhere() -> None:
     assert backend_colour("numba") == BACKEND_COLOURS["numba"]
-    assert backend_colour("c") == backend_colour("c") in OTHER_COLOURS
+    assert backend_colour("fortran") == backend_colour("fortran") in OTHER_COLOURS

@@ -13,6 +13,7 @@ import importlib.util
 import os
 from functools import cache
 
+from harness.core.c_build import compiler_unavailable_reason
 from harness.core.cython_build import build_unavailable_reason
 from harness.core.implementations import (
     built_at_install,
@@ -37,6 +38,8 @@ def backend_unavailable_reason(backend: str) -> str | None:
         return f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}"
     if backend in ("python", "numpy", "cython"):
         return None
+    if backend == "c":
+        return compiler_unavailable_reason()
     if importlib.util.find_spec("numba") is None:
         return "numba is not installed: pip install numba"
     if backend == "cuda":

@@ -44,7 +44,7 @@ from harness.core.implementations import (
 from harness.core.json_fields import JSONOut
 from harness.core.parameters import ParameterError, ParameterType, check_case, inferred_type, plain_case
 
-BACKENDS: tuple[str, ...] = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
+BACKENDS: tuple[str, ...] = ("python", "numpy", "c", "cython", "numba", "numba_parallel", "cuda")
 REQUIRED_PRESETS: tuple[str, ...] = ("quick", "default", "full")
 
 Params = Mapping[str, Any]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 BACKEND_COLOURS = {
     "python": "#0077BB",  # blue
     "numpy": "#997700",  # ochre
+    "c": "#222222",  # near black: the ceiling
     "cython": "#CC6677",  # rose
     "numba": "#332288",  # indigo
     "numba_parallel": "#882255",  # wine

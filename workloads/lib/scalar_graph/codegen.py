@@ -1,9 +1,11 @@
-"""Straight-line source for a graph: one assignment per node, for any Python-like dialect.
+"""Straight-line source for a graph: one assignment per node, for Python-like dialects and C.
 
 Numba, numba-cuda and Cython all read Python syntax for scalar arithmetic; they differ in
 the names of the math functions and in how inputs and parameters are indexed, which is
-what a ``Dialect`` says. The result is a list of statements ``v<id> = <expression>`` in
-topological order, ready to be indented into a function body.
+what a ``Dialect`` says. C reads the same arithmetic too, but for its conditional
+expression (``Dialect.select``), its declarations and its semicolons. The result is a
+list of statements ``v<id> = <expression>`` in topological order, ready to be indented
+into a function body.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Dialect:
     pow: str
     input_ref: str  # format string with {index}
     param_ref: str  # format string with {index}
+    # a conditional expression; C's is "({test} ? {then} : {other})"
+    select: str = "({then} if {test} else {other})"
 
 
 def _literal(value: float) -> str:
@@ -52,8 +56,8 @@ def expression(graph: Graph, node: int, dialect: Dialect) -> str:
         "exp": f"{dialect.exp}({{0}})",
         "log": f"{dialect.log}({{0}})",
         "tanh": f"{dialect.tanh}({{0}})",
-        "relu": "({0} if {0} > 0.0 else 0.0)",
-        "step": "(1.0 if {0} > 0.0 else 0.0)",
+        "relu": dialect.select.format(then="{0}", test="{0} > 0.0", other="0.0"),
+        "step": dialect.select.format(then="1.0", test="{0} > 0.0", other="0.0"),
         "sigmoid": f"1.0 / (1.0 + {dialect.exp}(-{{0}}))",
         "powc": f"{dialect.pow}({{0}}, {_literal(attr)})",
         "fma": "{0} * {1} + {2}",

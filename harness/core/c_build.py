@@ -1,0 +1,125 @@
+"""The ``c`` backend's kernels: plain C, compiled on first use by the system's compiler,
+loaded with ctypes.
+
+The ``c`` backend is the per-core ceiling the other backends are read against: each
+workload's kernel written once in plain C, compiled at ``-O3`` for the machine it runs
+on (``-march=native``, as Numba compiles for the host CPU) and called through ctypes,
+the standard library's binding (a call costs about a microsecond, small next to the
+kernels here). ``-ffp-contract=off`` keeps every product rounded before it is added,
+as the python backend does, so the answers match the reference to rounding;
+``-fno-trapping-math`` lets the compiler turn selects into vector compares (CPython runs
+with floating-point traps off, so no result changes), as for the Cython tensor kernels.
+
+The shared library goes into a cache folder named after the hash of everything the build
+depends on (the source, the compiler's identity, the flags), so an unchanged source is a
+load and a changed one a new build. The harness checks each entry in a child process
+before timing it, so the compile happens there and no timed construction pays for it.
+Without a C compiler the backend is unavailable, with the reason; a source that does not
+compile is a bug (``CBuildError``, with the compiler's output).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CACHE_VARIABLE = "HARNESS_C_CACHE"
+FLAGS = ("-O3", "-march=native", "-ffp-contract=off", "-fno-trapping-math", "-fPIC", "-shared", "-std=c11")
+
+
+class CBuildError(RuntimeError):
+    """A kernel's C source did not compile; the message holds what the compiler said."""
+
+
+def compiler() -> str:
+    return (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+
+
+def compiler_unavailable_reason() -> str | None:
+    """Why C cannot be compiled here, or None when it can."""
+    if shutil.which(compiler()) is None:
+        return (
+            f"no C compiler ({compiler()!r} is not on the PATH), so the c backend's kernels cannot "
+            "be compiled: install one (e.g. apt-get install gcc) or set CC"
+        )
+    return None
+
+
+@cache
+def compiler_identity() -> str:
+    """The compiler's own description of itself (its version line): part of the cache key."""
+    done = subprocess.run([compiler(), "--version"], capture_output=True, text=True, check=False, timeout=60)
+    return done.stdout.splitlines()[0] if done.stdout else compiler()
+
+
+def cache_root() -> Path:
+    """Where builds go: ``$HARNESS_C_CACHE``, else ``~/.cache/hotloop-harness/c``."""
+    explicit = os.environ.get(CACHE_VARIABLE)
+    return Path(explicit) if explicit else Path.home() / ".cache" / "hotloop-harness" / "c"
+
+
+def library_path(name: str, source: str) -> Path:
+    digest = hashlib.sha256()
+    for part in (name, source, compiler_identity(), " ".join(FLAGS)):
+        digest.update(part.encode())
+    return cache_root() / f"{name}-{digest.hexdigest()[:16]}.so"
+
+
+@cache
+def load(name: str, source: str) -> ctypes.CDLL:
+    """The compiled library of ``source`` (built on first use), loaded."""
+    reason = compiler_unavailable_reason()
+    if reason:
+        raise CBuildError(reason)
+    path = library_path(name, source)
+    if not path.exists():
+        _build(name, source, path)
+    return ctypes.CDLL(str(path))
+
+
+def _build(name: str, source: str, path: Path) -> None:
+    """Compile into a temporary folder, then move the library into place (atomic: two
+    processes building at once each install a whole library)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        c_file = Path(folder) / f"{name}.c"
+        c_file.write_text(source, encoding="utf-8")
+        built = Path(folder) / path.name
+        done = subprocess.run(
+            [compiler(), *FLAGS, "-o", str(built), str(c_file), "-lm"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise CBuildError(f"{name}: the C compiler failed:\n{done.stderr[-4000:]}")
+        os.replace(built, path)
+
+
+BUILD_INFO = {"compiler_flags": " ".join(FLAGS)}
+
+
+@dataclass(frozen=True)
+class BoundCall:
+    """A C function with its arguments bound, as a kernel's ``call``: the arguments are
+    addresses, so the arrays behind them are kept here for as long as the call lives."""
+
+    function: Callable[..., object]
+    arguments: tuple[object, ...]
+    keep_alive: tuple[object, ...]  # the arrays whose addresses are among the arguments
+    result: object  # what a call returns (the output array the function fills)
+
+    def __call__(self) -> object:
+        if self.function(*self.arguments):
+            raise MemoryError(f"{getattr(self.function, '__name__', 'the C kernel')} could not allocate its buffers")
+        return self.result

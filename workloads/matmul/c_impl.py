@@ -1,0 +1,162 @@
+"""C: both matmul algorithms in plain C, serial, the per-core ceiling.
+
+The Cython backend's kernels (``cython_impl.pyx``) restated in C, with the same blocking
+(``blocking.ROWS``, ``DEPTH``, ``COLS``) and summation order:
+
+- naive: MiniTorch's triple loop (i, j, then k innermost).
+- tuned: (batch, ``ROWS``-row block) tasks, the right operand's ``DEPTH`` x ``COLS``
+  panel packed contiguous, a ``ROWS`` x ``COLS`` accumulator tile, and two rows and two k
+  per pass of the j loop (2x2 register blocking), which the compiler vectorises.
+
+Compiled for the host CPU, with every product rounded before it is added
+(``-ffp-contract=off``), so the sums match Cython's to the last bit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from harness.core.c_build import BUILD_INFO, BoundCall, load
+from harness.core.workload import Kernel, StepTimer
+
+from . import blocking
+from .inputs import MatmulInputs, batch_strides
+
+SOURCE = r"""
+#include <stdint.h>
+#include <stdlib.h>
+
+static inline int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+
+void naive_matmul(double *out, const int64_t *out_shape, const int64_t *out_strides,
+                  const double *left, const int64_t *left_strides, const double *right,
+                  const int64_t *right_strides, int64_t left_batch, int64_t right_batch, int64_t inner)
+{
+    int64_t left_step = left_strides[2], right_step = right_strides[1];
+    for (int64_t batch = 0; batch < out_shape[0]; batch++)
+        for (int64_t i = 0; i < out_shape[1]; i++)
+            for (int64_t j = 0; j < out_shape[2]; j++) {
+                int64_t left_position = batch * left_batch + i * left_strides[1];
+                int64_t right_position = batch * right_batch + j * right_strides[2];
+                double total = 0.0;
+                for (int64_t k = 0; k < inner; k++)
+                    total += left[left_position + k * left_step] * right[right_position + k * right_step];
+                out[batch * out_strides[0] + i * out_strides[1] + j * out_strides[2]] = total;
+            }
+}
+
+static void pack_panel(const double *right, int64_t start, int64_t row_stride, int64_t col_stride,
+                       int64_t depth, int64_t width, double *restrict panel)
+{
+    for (int64_t k = 0; k < depth; k++)
+        for (int64_t j = 0; j < width; j++) panel[k * COLS + j] = right[start + k * row_stride + j * col_stride];
+}
+
+static inline void multiply_row(double coefficient, const double *restrict panel_row, double *restrict row,
+                                int64_t width)
+{
+    for (int64_t j = 0; j < width; j++) row[j] += coefficient * panel_row[j];
+}
+
+static void multiply_panel(const double *left, int64_t start, int64_t row_stride, int64_t col_stride,
+                           int64_t rows, int64_t depth, int64_t width, const double *restrict panel,
+                           double *restrict tile)
+{
+    for (int64_t pair = 0; pair < rows / 2; pair++) {
+        int64_t start0 = start + 2 * pair * row_stride, start1 = start0 + row_stride;
+        double *row0 = tile + 2 * pair * COLS, *row1 = row0 + COLS;
+        for (int64_t k = 0; k < depth - 1; k += 2) {
+            double a00 = left[start0 + k * col_stride], a01 = left[start0 + (k + 1) * col_stride];
+            double a10 = left[start1 + k * col_stride], a11 = left[start1 + (k + 1) * col_stride];
+            const double *panel0 = panel + k * COLS, *panel1 = panel0 + COLS;
+            for (int64_t j = 0; j < width; j++) {
+                double b0 = panel0[j], b1 = panel1[j];
+                row0[j] += a00 * b0 + a01 * b1;
+                row1[j] += a10 * b0 + a11 * b1;
+            }
+        }
+        if (depth % 2) {
+            int64_t last = depth - 1;
+            multiply_row(left[start0 + last * col_stride], panel + last * COLS, row0, width);
+            multiply_row(left[start1 + last * col_stride], panel + last * COLS, row1, width);
+        }
+    }
+    if (rows % 2) {
+        int64_t start0 = start + (rows - 1) * row_stride;
+        for (int64_t k = 0; k < depth; k++)
+            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + (rows - 1) * COLS, width);
+    }
+}
+
+static void tuned_task(double *out, const int64_t *out_shape, const int64_t *out_strides, const double *left,
+                       const int64_t *left_strides, const double *right, const int64_t *right_strides,
+                       int64_t left_batch, int64_t right_batch, int64_t inner, int64_t batch, int64_t row0,
+                       double *panel, double *tile)
+{
+    int64_t block_rows = smaller(ROWS, out_shape[1] - row0), cols = out_shape[2];
+    for (int64_t col0 = 0; col0 < cols; col0 += COLS) {
+        int64_t width = smaller(COLS, cols - col0);
+        for (int64_t i = 0; i < block_rows; i++)
+            for (int64_t j = 0; j < width; j++) tile[i * COLS + j] = 0.0;
+        for (int64_t k0 = 0; k0 < inner; k0 += DEPTH) {
+            int64_t depth = smaller(DEPTH, inner - k0);
+            pack_panel(right, batch * right_batch + k0 * right_strides[1] + col0 * right_strides[2],
+                       right_strides[1], right_strides[2], depth, width, panel);
+            multiply_panel(left, batch * left_batch + row0 * left_strides[1] + k0 * left_strides[2],
+                           left_strides[1], left_strides[2], block_rows, depth, width, panel, tile);
+        }
+        int64_t out_start = batch * out_strides[0] + row0 * out_strides[1] + col0 * out_strides[2];
+        for (int64_t i = 0; i < block_rows; i++)
+            for (int64_t j = 0; j < width; j++)
+                out[out_start + i * out_strides[1] + j * out_strides[2]] = tile[i * COLS + j];
+    }
+}
+
+int tuned_matmul(double *out, const int64_t *out_shape, const int64_t *out_strides,
+                 const double *left, const int64_t *left_strides, const double *right,
+                 const int64_t *right_strides, int64_t left_batch, int64_t right_batch, int64_t inner)
+{
+    double *panel = malloc(DEPTH * COLS * sizeof(double)), *tile = malloc(ROWS * COLS * sizeof(double));
+    if (panel == NULL || tile == NULL) {
+        free(panel);
+        free(tile);
+        return 1;
+    }
+    int64_t blocks = (out_shape[1] + ROWS - 1) / ROWS;
+    for (int64_t task = 0; task < out_shape[0] * blocks; task++)
+        tuned_task(out, out_shape, out_strides, left, left_strides, right, right_strides, left_batch, right_batch,
+                   inner, task / blocks, (task % blocks) * ROWS, panel, tile);
+    free(panel);
+    free(tile);
+    return 0;
+}
+"""
+
+
+def source() -> str:
+    constants = f"#define ROWS {blocking.ROWS}\n#define DEPTH {blocking.DEPTH}\n#define COLS {blocking.COLS}\n"
+    return constants + SOURCE
+
+
+def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
+    with steps("compile"):
+        kernel = getattr(load("matmul", source()), f"{inputs.algorithm}_matmul")
+        kernel.argtypes = [ctypes.c_void_p] * 7 + [ctypes.c_int64] * 3
+        kernel.restype = ctypes.c_int if inputs.algorithm == "tuned" else None
+    output, left, right = inputs.output(), inputs.left, inputs.right
+    left_batch, right_batch = batch_strides(inputs)
+    arguments = (
+        output.storage.ctypes.data,
+        output.shape.ctypes.data,
+        output.strides.ctypes.data,
+        left.storage.ctypes.data,
+        left.strides.ctypes.data,
+        right.storage.ctypes.data,
+        right.strides.ctypes.data,
+        left_batch,
+        right_batch,
+        int(left.shape[2]),
+    )
+
+    call = BoundCall(kernel, arguments, keep_alive=(output, left, right), result=output.storage)
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **BUILD_INFO})
