@@ -115,7 +115,7 @@ def test_the_fastest_backend_carries_an_interval_and_ties_are_shown() -> None:
     (row,) = section.tables[0].rows
     assert set(row[columns.index("fastest")].split(" ≈ ")) == {"numba", "numpy"}  # same speed: a tie
     over_python = row[columns.index("× python")]
-    value, interval = over_python.split(" ", 1)
+    value, interval = over_python.split("\u00a0", 1)
     low, high = (float(v.replace(",", "")) for v in interval.strip("[]").split("–"))
     assert low < float(value.rstrip("×")) < high
     assert low > 90 and high < 110  # 0.2 s over 0.002 s
@@ -130,3 +130,24 @@ def test_a_missing_reference_says_why_it_is_missing() -> None:
     assert row[columns.index("× python")] == "python unavailable"
     assert row[columns.index("× numpy")] == "no numpy entry"
     assert row[columns.index("vs previous run")] == "no previous run"
+
+
+def test_the_c_backend_is_the_ceiling_each_backend_is_read_against() -> None:
+    from harness.report.evaluation_sections import evaluation_section
+
+    rng = random.Random(5)
+    entries = [entry(rng, "python", 0.2), entry(rng, "c", 0.002), entry(rng, "numba", 0.0025)]
+    run = Run(metadata={"machine": "lab"}, entries=entries)
+    section = summary_section(run, previous_comparable(run, Path("run.json"), [(Path("run.json"), run)]))
+    columns, (row,) = section.tables[0].columns, section.tables[0].rows
+    assert row[columns.index("fastest")] == "c"
+    assert row[columns.index("share of c's speed")] == "(itself)"
+    matrix = evaluation_section("w", entries).tables[0]
+    cells = dict(zip(matrix.columns, matrix.rows[0], strict=True))
+    assert 75 <= int(cells["numba"].split("(")[1].rstrip("%)")) <= 85  # 2 ms of c over 2.5 ms of numba
+    assert cells["c"].startswith("▲") and "%" not in cells["c"]
+    slower_c = [entry(rng, "c", 0.004), entry(rng, "numba", 0.002)]
+    run = Run(metadata={"machine": "lab"}, entries=slower_c)
+    section = summary_section(run, previous_comparable(run, Path("run.json"), [(Path("run.json"), run)]))
+    share = section.tables[0].rows[0][section.tables[0].columns.index("share of c's speed")]
+    assert 180 <= int(share.split("%")[0]) <= 220, share  # numba twice as fast as plain C

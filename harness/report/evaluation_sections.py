@@ -37,7 +37,8 @@ def evaluation_section(prefix: str, entries: Sequence[Entry]) -> Section:
         anchor=f"{prefix}-evaluation",
         title="Evaluation time per call",
         intro="Steady-state seconds per call from pyperf, one panel per case on one scale: "
-        "bars at the median, whiskers over the range of the worker processes' means.",
+        "bars at the median, whiskers over the range of the worker processes' means; the "
+        "dotted line is the c backend's median, plain C on one core (the ceiling).",
     )
     if not entries:
         return section.not_measured(
@@ -49,6 +50,7 @@ def evaluation_section(prefix: str, entries: Sequence[Entry]) -> Section:
         Panel(
             short_case(group[0].params, varying),
             [_bar(e) for e in sorted(group, key=entry_order) if e.evaluation is not None],
+            ceiling=next((median_seconds(e) for e in group if e.backend == "c"), None),
         )
         for group in cases.values()
     ]
@@ -105,19 +107,26 @@ def _matrix(cases: dict[str, list[Entry]], varying: Sequence[str]) -> Table:
     for group in cases.values():
         by_label = {entry_label(e): e for e in group}
         fastest = min(group, key=median_seconds)
+        ceiling = next((e for e in group if e.backend == "c"), None)
         rows.append(
             [
                 short_case(group[0].params, varying),
-                *(_matrix_cell(by_label.get(c), fastest) for c in columns),
+                *(_matrix_cell(by_label.get(c), fastest, ceiling) for c in columns),
             ]
         )
-    return Table(["case", *columns], rows, caption="Median seconds per call; ▲ marks the fastest.")
+    return Table(
+        ["case", *columns],
+        rows,
+        caption="Median seconds per call; ▲ marks the fastest; a percentage is the speed as a share of c's.",
+    )
 
 
-def _matrix_cell(entry: Entry | None, fastest: Entry) -> str:
+def _matrix_cell(entry: Entry | None, fastest: Entry, ceiling: Entry | None) -> str:
     if entry is None or entry.evaluation is None:
         return "-"
     text = format_seconds(entry.evaluation.seconds.median)
+    if ceiling is not None and entry is not ceiling:
+        text += f" ({median_seconds(ceiling) / median_seconds(entry):.0%})"
     return f"▲ {text}" if entry is fastest else text
 
 
@@ -166,6 +175,7 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
             chosen = one_per_backend(group)
             entry, numpy = chosen.get(backend), chosen.get("numpy")
             ratio = _rate_ratio(entry, numpy)
+            of_c = _rate_ratio(entry, chosen.get("c"))
             ratios.append(ratio)
             if entry is not None:
                 rows.append(
@@ -174,6 +184,7 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
                         entry_label(entry),
                         format_rate(entry.evaluation.rate if entry.evaluation else None),
                         format_ratio(ratio) if ratio is not None else "not measured (no numpy)",
+                        f"{of_c:.0%}" if of_c is not None else "not measured (no c)",
                     ]
                 )
         bars.append(Bars(backend, backend, ratios))
@@ -198,7 +209,11 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
     case_order = [case_label(group[0].params) for group in cases.values()]
     rows.sort(key=lambda row: case_order.index(row[0]))
     section.details.append(
-        Table(["case", "backend", "rate", "relative to numpy"], rows, caption="Every backend's rate per case")
+        Table(
+            ["case", "backend", "rate", "relative to numpy", "share of c's rate"],
+            rows,
+            caption="Every backend's rate per case",
+        )
     )
     return section
 

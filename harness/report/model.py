@@ -28,9 +28,10 @@ class Table:
     rows: list[list[str]]
     caption: str = ""
     code_column: int | None = None  # a column of source code, shown with its indentation
+    unbroken: tuple[int, ...] = ()  # columns whose cells never wrap (a figure and its interval)
 
     def without_caption(self) -> Table:
-        return Table(self.columns, self.rows, code_column=self.code_column)
+        return Table(self.columns, self.rows, code_column=self.code_column, unbroken=self.unbroken)
 
 
 @dataclass

@@ -35,6 +35,7 @@ class Bar:
 class Panel:
     title: str
     bars: Sequence[Bar]
+    ceiling: float | None = None  # the c backend's median: drawn as a line across the panel
 
 
 def panel_grid(
@@ -74,6 +75,8 @@ def panel_grid(
             axes.grid(axis="y", visible=False)
             if reference is not None:
                 axes.axvline(reference, color="black", linewidth=0.8, linestyle="--")
+            if panel.ceiling is not None:
+                axes.axvline(panel.ceiling, color=backend_colour("c"), linewidth=1.0, linestyle=":")
             scale_axis(axes, "x", axis, values)
             axes.xaxis.set_tick_params(labelbottom=True)  # sharex hides them above an empty slot
             if index < len(panels) - columns:

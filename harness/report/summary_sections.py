@@ -79,7 +79,8 @@ def summary_section(run: Run, previous: Previous) -> Section:
         title="Which backend, by how much, and can it be trusted",
         intro="Fastest backend by median seconds per call, ≈ backends tied with it (the 95% "
         "interval of their ratio holds 1); speedups with 95% intervals (Hodges-Lehmann, one "
-        "sample per worker process); trust: answer checked (and against an outside figure), "
+        "sample per worker process); its speed as a share of plain C's (the c backend: one "
+        "core at -O3, the ceiling); trust: answer checked (and against an outside figure), "
         "spread (sd/mean), processes, ⚠ warnings in the case; harness compare's verdict "
         "against the previous comparable run.",
     )
@@ -91,8 +92,19 @@ def summary_section(run: Run, previous: Previous) -> Section:
     rows = [_row(workload, entries, varying[workload], verdicts, previous) for (workload, _), entries in cases.items()]
     section.tables.append(
         Table(
-            ["workload", "case", "fastest", "time per call", "× python", "× numpy", "trust", "vs previous run"],
+            [
+                "workload",
+                "case",
+                "fastest",
+                "per call",
+                "× python",
+                "× numpy",
+                "share of c's speed",
+                "trust",
+                "vs previous run",
+            ],
             rows,
+            unbroken=(3,),
         )
     )
     section.notes.append(_previous_note(previous))
@@ -119,7 +131,8 @@ def _row(
     best = fastest_entry(entries)
     if best is None or best.evaluation is None:
         statuses = sorted({e.status for e in entries})
-        return [workload, case, "none timed", "-", "-", "-", ", ".join(statuses), _verdict(entries, verdicts, previous)]
+        verdict = _verdict(entries, verdicts, previous)
+        return [workload, case, "none timed", "-", "-", "-", "-", ", ".join(statuses), verdict]
     timed = timed_entries(entries)
     tied = [e for e in timed if e is not best and _tied(best, e)]
     fastest = " ≈ ".join(entry_label(e) for e in [best, *tied])
@@ -131,6 +144,7 @@ def _row(
         time,
         _over(best, timed, "python", entries),
         _over(best, timed, "numpy", entries),
+        _share_of_c(best, timed, entries),
         _trust(best, entries),
         _verdict(entries, verdicts, previous),
     ]
@@ -152,12 +166,25 @@ def _over(best: Entry, timed: Sequence[Entry], backend: str, entries: Sequence[E
     return "-" if ratio is None else ratio.text()
 
 
+def _share_of_c(best: Entry, timed: Sequence[Entry], entries: Sequence[Entry]) -> str:
+    """The fastest backend's speed as a percentage of the c backend's, the per-core ceiling."""
+    references = [e for e in timed if e.backend == "c"]
+    if best.backend == "c" or not references:
+        return _over(best, timed, "c", entries)
+    ratio = speedup_of(best, over=references[0])
+    if ratio is None:
+        return "-"
+    if ratio.low is None or ratio.high is None:
+        return f"{ratio.value:.0%} (no interval)"
+    return f"{ratio.value:.0%}\u00a0[{ratio.low:.0%}–{ratio.high:.0%}]"
+
+
 def _trust(best: Entry, entries: Sequence[Entry]) -> str:
     assert best.evaluation is not None
     if best.check is None:
         checked = "not checked"
     elif best.check.outside:
-        checked = "✓ answer ✓ outside"
+        checked = "✓ answer, outside"
     else:
         checked = "✓ answer"
     parts = [checked, f"±{format_percent(best.evaluation.seconds.relative_spread)}", process_range(best)]

@@ -38,7 +38,8 @@ class Ratio:
     def text(self) -> str:
         if self.low is None or self.high is None:
             return f"{_times(self.value)} (no interval)"
-        return f"{_times(self.value)} [{_times(self.low, bare=True)}–{_times(self.high, bare=True)}]"
+        # one unit: a no-break space keeps the interval beside its figure
+        return f"{_times(self.value)}\u00a0[{_times(self.low, bare=True)}–{_times(self.high, bare=True)}]"
 
 
 def _times(value: float, bare: bool = False) -> str:
