@@ -300,7 +300,7 @@ def test_the_first_screen_holds_the_summary_with_a_fastest_backend_per_case(
     headings, rows = default_layout["headings"], default_layout["rows"]
     assert isinstance(headings, list) and isinstance(rows, list) and rows
     fastest = headings.index("fastest")
-    backends = ("python", "numpy", "cython", "numba", "numba_parallel", "cuda")
+    backends = ("python", "numpy", "c", "cython", "numba", "numba_parallel", "cuda")
     for row in rows:
         assert row[fastest].split(" ")[0] in backends, row
 

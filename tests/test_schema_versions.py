@@ -1,5 +1,6 @@
-"""The results committed under results/ (schema version 1) still load, report and compare,
-and a version 1 file written back as version 2 loses nothing."""
+"""The results committed under results/ (schema versions 1 and 2) still load, report and
+compare; a version 1 file written back as version 2 loses nothing, and a version 2 file
+is written back as it was."""
 
 from __future__ import annotations
 
@@ -13,14 +14,23 @@ from harness.core.results import SCHEMA_VERSION, load, save
 
 COMMITTED = sorted((Path(__file__).resolve().parent.parent / "results").rglob("*.json"))
 COMMITTED = [path for path in COMMITTED if ".pyperf" not in path.parts[-2]]
+VERSION_1 = [path for path in COMMITTED if json.loads(path.read_text())["schema_version"] == 1]
+VERSION_2 = [path for path in COMMITTED if json.loads(path.read_text())["schema_version"] == 2]
 
 
-def test_results_are_committed_in_version_1() -> None:
-    assert len(COMMITTED) >= 2
-    assert {json.loads(path.read_text())["schema_version"] for path in COMMITTED} == {1}
+def test_runs_of_both_versions_are_committed() -> None:
+    assert len(VERSION_1) >= 2 and VERSION_2
+    assert len(VERSION_1) + len(VERSION_2) == len(COMMITTED)
 
 
-@pytest.mark.parametrize("path", COMMITTED, ids=[path.name for path in COMMITTED])
+@pytest.mark.parametrize("path", VERSION_2, ids=[path.name for path in VERSION_2])
+def test_a_version_2_file_is_written_back_as_it_was(path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / path.name
+    save(load(path), copy)
+    assert json.loads(copy.read_text()) == json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("path", VERSION_1, ids=[path.name for path in VERSION_1])
 def test_a_version_1_file_written_back_as_version_2_keeps_every_field(path: Path, tmp_path: Path) -> None:
     original = json.loads(path.read_text())
     copy = tmp_path / path.name

@@ -12,7 +12,7 @@ from harness.regress.check_worker import EntrySpec
 from harness.regress.verdicts import Key
 from harness.run.entries import EntryPlan
 
-CPU_TIMED_BACKENDS = ("python", "cython", "numba")  # their kernels run on the calling thread
+CPU_TIMED_BACKENDS = ("python", "c", "cython", "numba")  # their kernels run on the calling thread
 TIMERS = ("auto", "cpu", "wall")  # auto: CPU time for CPU_TIMED_BACKENDS, wall clock for the others
 
 

@@ -28,6 +28,8 @@ from harness.report.labels import case_key, case_label, entry_label, format_seco
 from harness.report.model import Section, Table
 from harness.report.panels import Line, LinePanel, Mark, line_grid
 
+VISIBLE_CHANGES = 6  # more are folded under a line that counts them
+
 
 @dataclass(frozen=True)
 class Commit:
@@ -97,7 +99,22 @@ def history_sections(runs: Sequence[tuple[Path, Run]]) -> list[Section]:
         + "; ".join(f"{p.title}: {len(p.lines)} lines" for p in panels)
         + f"; {len(changes)} significant changes marked",
     )
-    section.tables.append(_changes_table(changes))
+    table = _changes_table(changes)
+    if len(changes) > VISIBLE_CHANGES:
+        counts = {status: sum(1 for c in changes if c.comparison.status == status) for status in (REGRESSED, IMPROVED)}
+        section.notes.append(
+            f"{len(changes)} significant changes between consecutive commits: {counts[REGRESSED]} regressed, "
+            f"{counts[IMPROVED]} improved (every one below, with its commit range)."
+        )
+        section.details.append(table)
+    else:
+        section.tables.append(table)
+    if changes:
+        section.notes.append(
+            "Runs of different commits were measured at different times, not interleaved: a change between "
+            "them can be the machine's (load, clock, neighbours) as much as the code's. harness check "
+            "--against REF measures both sides in interleaved rounds and tells them apart."
+        )
     if single:
         section.notes.append(
             f"Measured at one commit only, so no trend: {', '.join(single)}."

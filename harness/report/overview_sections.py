@@ -192,7 +192,8 @@ def reliability_section(run: Run) -> Section:
         if (warnings := entry_warnings(e))
     ]
     if rows:
-        section.tables.append(Table(["cause", "entries", "which", "what it means, what to do"], _grouped_warnings(run)))
+        columns = ["cause", "entries (per workload)", "what it means, what to do"]
+        section.tables.append(Table(columns, _grouped_warnings(run)))
         section.details.append(
             Table(["workload", "case", "backend", "warning"], rows, caption="Every warning of every entry")
         )
@@ -222,8 +223,16 @@ def _grouped_warnings(run: Run) -> list[list[str]]:
             groups[warning_cause(message)].append((entry, message))
     ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
     return [
-        [cause, str(len(found)), _which([e for e, _ in found]), _advice(found[0][1])] for cause, found in ordered
+        [cause, f"{len(found)} ({_workloads([e for e, _ in found])})", _advice(found[0][1])] for cause, found in ordered
     ]
+
+
+def _workloads(entries: Sequence[Entry]) -> str:
+    """How many of the entries each workload has ("matmul 3, tensor_map 5")."""
+    counts: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        counts[entry.workload] += 1
+    return ", ".join(f"{workload} {count}" for workload, count in sorted(counts.items()))
 
 
 def _advice(message: str) -> str:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from matplotlib.artist import Artist
 
 from harness.report.charts import MARKERS, THREAD_STYLES, Axis, backend_colour, inline_svg, new_figure, scale_axis
+from harness.report.grouping import backend_rank
 from harness.report.model import Chart
 
 PAGE_INCHES = 10.4  # the page's content width (about 1,000 px) in matplotlib inches at 72 pt
-COLUMNS = 3
+COLUMNS = 4
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,28 @@ class Panel:
 def panel_grid(
     title: str, panels: Sequence[Panel], axis: Axis, alt: str, caption: str = "", reference: float | None = None
 ) -> Chart:
-    """One panel per entry of ``panels`` (three to a row), bars sharing ``axis``."""
-    columns = 2 if len(panels) in (2, 4) else min(COLUMNS, max(len(panels), 1))
+    """One panel per entry of ``panels``, up to four to a row, on one scale. Every panel
+    has a row for every backend any panel has (empty where its case has none), so the
+    rows line up across a grid row and only its first panel needs the labels."""
+    columns = min(COLUMNS, max(len(panels), 1))
     rows = math.ceil(len(panels) / columns)
-    longest = max((len(p.bars) for p in panels), default=1)
+    backends = {b.label: b.backend for p in panels for b in p.bars}
+    labels = sorted(backends, key=lambda label: (backend_rank(backends[label]), label))
     width = PAGE_INCHES if columns > 1 else PAGE_INCHES * 0.55
-    titles = [textwrap.fill(p.title, 44 if columns > 2 else 70) for p in panels]
+    titles = [textwrap.fill(p.title, 30 if columns > 3 else 44) for p in panels]
     title_lines = max((t.count("\n") + 1 for t in titles), default=1)
-    height = 0.55 + rows * (0.3 + 0.15 * title_lines + 0.17 * longest)
+    height = 0.55 + rows * (0.3 + 0.15 * title_lines + 0.15 * len(labels))
     values = [v for p in panels for b in p.bars for v in (b.value, b.low, b.high) if v is not None and v > 0]
+    positions = {label: len(labels) - 1 - index for index, label in enumerate(labels)}
     with new_figure(width, height) as figure:
-        grid = figure.subplots(rows, columns, squeeze=False, sharex=True)
+        grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
         for index, axes in enumerate(grid.flat):
             if index >= len(panels):
                 axes.set_visible(False)
                 continue
             panel = panels[index]
-            positions = list(range(len(panel.bars)))[::-1]
-            for position, bar in zip(positions, panel.bars, strict=True):
+            for bar in panel.bars:
+                position = positions[bar.label]
                 axes.barh(position, bar.value, color=backend_colour(bar.backend), hatch=bar.hatch, height=0.7)
                 if bar.low is not None and bar.high is not None:
                     axes.errorbar(
@@ -70,7 +75,7 @@ def panel_grid(
                         elinewidth=0.8,
                         capsize=2,
                     )
-            axes.set_yticks(positions, labels=[b.label for b in panel.bars])
+            axes.set_yticks(list(positions.values()), labels=list(positions))
             axes.set_title(titles[index], loc="left", fontsize=9)
             axes.grid(axis="y", visible=False)
             if reference is not None:
