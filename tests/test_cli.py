@@ -46,7 +46,7 @@ def statuses(path: Path) -> dict[str, str]:
     ("args", "message"),
     [
         (["run", "--workload", "mandelbrat"], "unknown workload 'mandelbrat'; choose from: "),
-        (["run", "--backend", "numbaa"], "unknown backend 'numbaa'; choose from: python, numpy, cython"),
+        (["run", "--backend", "numbaa"], "unknown backend 'numbaa'; choose from: python, numpy, c, cython"),
         (["run", "--preset", "huge"], "no selected workload has preset 'huge'; choose from: "),
         (["run", "--threads", "0"], "thread counts must be between 1 and"),
         (["run", "--threads", "two"], "--threads takes counts like 1,2"),

@@ -28,7 +28,7 @@ def declare(**overrides):
 
 
 def test_unknown_backend_is_rejected_with_the_valid_choices():
-    with pytest.raises(WorkloadError, match="choose from: python, numpy, cython"):
+    with pytest.raises(WorkloadError, match="choose from: python, numpy, c, cython"):
         declare(implementations={"numpy": "x", "numbaa": "y"})
 
 

@@ -1,8 +1,9 @@
 """C: the talk's loop in plain C, the per-core ceiling (``harness.core.c_build``).
 
 The same loop as the Cython backend: real and imaginary parts in doubles, combined in
-the order of Python's complex multiply, no fused multiply-adds, so the counts match the
-talk's exactly.
+the order of Python's complex multiply. The escape counts are checked against the
+talk's program like every backend's (a fused multiply-add could move a point on the
+boundary by one iteration; the check would say so).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
 and ``numba_exp.py`` that the Cython backend has in its ``.pxd`` files: MiniTorch's index
 helpers, the ops by code, and the tuned algorithm's polynomial exp (the same constants,
 Cody-Waite reduction and degree-13 polynomial, so C runs Numba's and Cython's arithmetic
-on the fast path). Each workload's ``c_impl.py`` appends its kernels and loads the whole.
+on the fast path). Its floor is libm's ``floor``: compiled for the host CPU, which has a
+vector floor, the loop over it vectorises (Cython's build targets baseline x86-64, which
+has none, so its port computes floor from a truncation; the value is the same). Each workload's ``c_impl.py`` appends its kernels and loads the whole.
 
 The serial backends split their outer loop into chunks only so that their loops mirror
 numba_parallel's; C runs one thread, so it walks the outputs in one piece: the same
@@ -74,7 +76,7 @@ static inline double apply_reduce(int code, double accumulator, double x)
     return code == 0 ? accumulator + x : larger(accumulator, x);
 }
 
-static inline double power_of_two(int exponent)
+static inline double power_of_two(int64_t exponent)
 {
     uint64_t bits = ((uint64_t)(exponent + 1023)) << 52;
     double value;
@@ -87,9 +89,8 @@ static inline double vectorisable_exp(double x)
     double clamped = x > -746.0 ? x : -746.0;
     clamped = clamped < 710.0 ? clamped : 710.0;
     double scaled = clamped * 1.4426950408889634 + 0.5;
-    int whole = (int)scaled;
-    whole = scaled < (double)whole ? whole - 1 : whole;
-    double n = whole;
+    double n = floor(scaled);  /* the host CPU has a vector floor: GCC vectorises the loop */
+    int64_t whole = (int64_t)n;
     double r = (clamped - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
@@ -105,7 +106,7 @@ static inline double vectorisable_exp(double x)
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    int half = whole >> 1;
+    int64_t half = whole >> 1;
     double result = p * power_of_two(half) * power_of_two(whole - half);
     result = x > 709.782712893384 ? INFINITY : result;
     result = x < -745.1332191019412 ? 0.0 : result;
