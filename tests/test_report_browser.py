@@ -141,12 +141,7 @@ def test_on_a_phone_the_page_never_spills_sideways_and_headings_and_numbers_neve
     frame = tmp_path / "frame.html"
     frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
     dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=tmp_path)
-    match = re.search(r'<pre id="phone-probe">(.+?)</pre>', dumped.stdout, re.DOTALL)
-    assert match, f"no findings from the frame; stderr: {dumped.stderr[-2000:]}"
-    text = match.group(1)
-    for entity, character in (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
-        text = text.replace(entity, character)
-    found = json.loads(text)
+    found = read_back(dumped, "phone-probe")
     assert found["viewport"] == PHONE_WIDTH
     assert found["pageWidth"] <= PHONE_WIDTH
     assert found["headings"] == []

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 
 from harness.report.charts import MARKERS, THREAD_STYLES, Axis, backend_colour, inline_svg, new_figure, scale_axis
 from harness.report.grouping import backend_rank
 from harness.report.model import Chart
 
+T = TypeVar("T")
 PAGE_INCHES = 10.4  # the page's content width (about 1,000 px) in matplotlib inches at 72 pt
 COLUMNS = 4
 
@@ -39,6 +42,15 @@ class Panel:
     ceiling: float | None = None  # the c backend's median: drawn as a line across the panel
 
 
+def _filled(slots: Iterable[Axes], panels: Sequence[T]) -> Iterator[tuple[int, Axes, T]]:
+    """Each panel with its slot of the grid; the slots left over are hidden."""
+    for index, axes in enumerate(slots):
+        if index < len(panels):
+            yield index, axes, panels[index]
+        else:
+            axes.set_visible(False)
+
+
 def panel_grid(
     title: str, panels: Sequence[Panel], axis: Axis, alt: str, caption: str = "", reference: float | None = None
 ) -> Chart:
@@ -57,11 +69,7 @@ def panel_grid(
     positions = {label: len(labels) - 1 - index for index, label in enumerate(labels)}
     with new_figure(width, height) as figure:
         grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
-        for index, axes in enumerate(grid.flat):
-            if index >= len(panels):
-                axes.set_visible(False)
-                continue
-            panel = panels[index]
+        for index, axes, panel in _filled(grid.flat, panels):
             for bar in panel.bars:
                 position = positions[bar.label]
                 axes.barh(position, bar.value, color=backend_colour(bar.backend), hatch=bar.hatch, height=0.7)
@@ -126,11 +134,7 @@ def line_grid(title: str, panels: Sequence[LinePanel], ticks: Sequence[str], axi
     with new_figure(PAGE_INCHES, 0.9 + rows * 2.1) as figure:
         grid = figure.subplots(rows, columns, squeeze=False)
         seen: dict[str, Artist] = {}
-        for index, axes in enumerate(grid.flat):
-            if index >= len(panels):
-                axes.set_visible(False)
-                continue
-            panel = panels[index]
+        for index, axes, panel in _filled(grid.flat, panels):
             for line in panel.lines:
                 (drawn,) = axes.plot(
                     line.x,

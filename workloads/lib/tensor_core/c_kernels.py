@@ -6,7 +6,8 @@ helpers, the ops by code, and the tuned algorithm's polynomial exp (the same con
 Cody-Waite reduction and degree-13 polynomial, so C runs Numba's and Cython's arithmetic
 on the fast path). Its floor is libm's ``floor``: compiled for the host CPU, which has a
 vector floor, the loop over it vectorises (Cython's build targets baseline x86-64, which
-has none, so its port computes floor from a truncation; the value is the same). Each workload's ``c_impl.py`` appends its kernels and loads the whole.
+has none, so its port computes floor from a truncation; the value is the same). Each
+workload's ``c_impl.py`` appends its kernels and loads the whole.
 
 The serial backends split their outer loop into chunks only so that their loops mirror
 numba_parallel's; C runs one thread, so it walks the outputs in one piece: the same
