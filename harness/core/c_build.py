@@ -68,26 +68,27 @@ def cache_root() -> Path:
     return Path(explicit) if explicit else Path.home() / ".cache" / "hotloop-harness" / "c"
 
 
-def library_path(name: str, source: str) -> Path:
+def library_path(name: str, source: str, flags: tuple[str, ...] = ()) -> Path:
     digest = hashlib.sha256()
-    for part in (name, source, compiler_identity(), " ".join(FLAGS)):
+    for part in (name, source, compiler_identity(), " ".join((*FLAGS, *flags))):
         digest.update(part.encode())
     return cache_root() / f"{name}-{digest.hexdigest()[:16]}.so"
 
 
 @cache
-def load(name: str, source: str) -> ctypes.CDLL:
-    """The compiled library of ``source`` (built on first use), loaded."""
+def load(name: str, source: str, flags: tuple[str, ...] = ()) -> ctypes.CDLL:
+    """The compiled library of ``source`` (built on first use), loaded; ``flags`` come
+    after ``FLAGS`` and override them (``("-ffp-contract=off",)``: no fused multiply-adds)."""
     reason = compiler_unavailable_reason()
     if reason:
         raise CBuildError(reason)
-    path = library_path(name, source)
+    path = library_path(name, source, flags)
     if not path.exists():
-        _build(name, source, path)
+        _build(name, source, path, flags)
     return ctypes.CDLL(str(path))
 
 
-def _build(name: str, source: str, path: Path) -> None:
+def _build(name: str, source: str, path: Path, flags: tuple[str, ...]) -> None:
     """Compile into a temporary folder, then move the library into place (atomic: two
     processes building at once each install a whole library)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +97,7 @@ def _build(name: str, source: str, path: Path) -> None:
         c_file.write_text(source, encoding="utf-8")
         built = Path(folder) / path.name
         done = subprocess.run(
-            [compiler(), *FLAGS, "-o", str(built), str(c_file), "-lm"],
+            [compiler(), *FLAGS, *flags, "-o", str(built), str(c_file), "-lm"],
             capture_output=True,
             text=True,
             check=False,
