@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from report_helpers import GENERATED_AT, HISTORY_FIXTURE, RUN_FIXTURE
 
+from harness.core.workload import BACKENDS
 from harness.report.render import build_report
-from harness.report.sources import collect_results
+from harness.report.sources import collect_results, newest_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -78,15 +79,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     probed = folder / "probed.html"
     probed.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     dumped = chromium("--virtual-time-budget=10000", "--dump-dom", probed.as_uri(), cwd=folder)
-    match = re.search(r'<pre id="layout-probe">(.*?)</pre>', dumped.stdout, re.DOTALL)
-    assert match, f"no layout probe in Chromium's DOM; stderr: {dumped.stderr[-2000:]}"
-    layout = json.loads(
-        match.group(1)
-        .replace("&quot;", '"')
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-    )
+    layout = read_back(dumped, "layout-probe")
     return report, layout
 
 
@@ -131,17 +124,22 @@ PHONE_FRAME = """<!doctype html><html><body>
 PHONE_WIDTH = 400
 
 
+def on_a_phone(html: str, folder: Path) -> dict[str, object]:
+    """What the phone probe finds in ``html`` laid out in a frame ``PHONE_WIDTH`` wide."""
+    (folder / "phone.html").write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
+    frame = folder / "frame.html"
+    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
+    dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=folder)
+    return read_back(dumped, "phone-probe")
+
+
 def test_on_a_phone_the_page_never_spills_sideways_and_headings_and_numbers_never_break(
     tmp_path: Path,
 ) -> None:
     """At 400 px wide: tables scroll inside their own box, and no word of a heading
     ("median") or a cell ("0.00102x", "1.96 s") is split over two lines."""
     html = build_report(collect_results([RUN_FIXTURE, HISTORY_FIXTURE]), GENERATED_AT)
-    (tmp_path / "phone.html").write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
-    frame = tmp_path / "frame.html"
-    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
-    dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=tmp_path)
-    found = read_back(dumped, "phone-probe")
+    found = on_a_phone(html, tmp_path)
     assert found["viewport"] == PHONE_WIDTH
     assert found["pageWidth"] <= PHONE_WIDTH
     assert found["headings"] == []
@@ -229,15 +227,9 @@ window.addEventListener("load", () => {
 
 def default_run() -> Path:
     """The newest committed run of the default preset (what ``nox -s bench`` writes)."""
-    from harness.core.results import load
-
-    runs = sorted(
-        (str(run.metadata.get("utc_time", "")), path)
-        for path in RESULTS.glob("*/*.json")
-        if (run := load(path)).metadata.get("preset") == "default"
-    )
-    assert runs, "no committed default run under results/"
-    return runs[-1][1]
+    run = newest_run(RESULTS, "default")
+    assert run is not None, "no committed default run under results/"
+    return run
 
 
 def read_back(dumped: subprocess.CompletedProcess[str], element: str) -> dict[str, object]:
@@ -295,20 +287,15 @@ def test_the_first_screen_holds_the_summary_with_a_fastest_backend_per_case(
     headings, rows = default_layout["headings"], default_layout["rows"]
     assert isinstance(headings, list) and isinstance(rows, list) and rows
     fastest = headings.index("fastest")
-    backends = ("python", "numpy", "c", "cython", "numba", "numba_parallel", "cuda")
     for row in rows:
-        assert row[fastest].split(" ")[0] in backends, row
+        assert row[fastest].split(" ")[0] in BACKENDS, row
 
 
 def test_the_default_runs_report_never_spills_sideways_on_a_phone(
     default_report: tuple[Path, str], tmp_path: Path
 ) -> None:
     _, html = default_report
-    (tmp_path / "phone.html").write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
-    frame = tmp_path / "frame.html"
-    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
-    dumped = chromium("--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), cwd=tmp_path)
-    found = read_back(dumped, "phone-probe")
+    found = on_a_phone(html, tmp_path)
     assert found["viewport"] == PHONE_WIDTH
     assert found["pageWidth"] <= PHONE_WIDTH
     assert found["headings"] == []

@@ -108,7 +108,9 @@ def _build(name: str, source: str, path: Path, flags: tuple[str, ...]) -> None:
         os.replace(built, path)
 
 
-BUILD_INFO = {"compiler_flags": " ".join(FLAGS)}
+def build_info(flags: tuple[str, ...] = ()) -> dict[str, str]:
+    """What a kernel's entry records of its build: the compiler's flags, as ``load`` used them."""
+    return {"compiler_flags": " ".join((*FLAGS, *flags))}
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,7 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
     if not rated:
         return section.not_measured("this workload declares no work per call, so no rate")
     cases = by_case(rated)
+    varying = varying_parameters(rated)
     backends = ordered_backends(e.backend for e in rated)
     bars, rows = [], []
     for backend in backends:
@@ -195,7 +196,7 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
     else:
         section.chart = bar_chart(
             "Rate relative to numpy",
-            [case_values(group[0].params, varying_parameters(rated)) for group in cases.values()],
+            [case_values(group[0].params, varying) for group in cases.values()],
             bars,
             Axis("rate / numpy rate (×)"),
             reference_line=1.0,
@@ -203,7 +204,7 @@ def rate_section(prefix: str, entries: Sequence[Entry]) -> Section:
             + "; ".join(
                 f"{bar.label} " + ", ".join("-" if v is None else f"{v:.3g}" for v in bar.values) for bar in bars
             ),
-            caption=f"Cases by their {', '.join(varying_parameters(rated))}." if varying_parameters(rated) else "",
+            caption=f"Cases by their {', '.join(varying)}." if varying else "",
             narrow=True,
         )
     case_order = [case_label(group[0].params) for group in cases.values()]

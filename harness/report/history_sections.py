@@ -161,7 +161,7 @@ def _changes(sides: Sides, commits: Sequence[Commit]) -> list[Change]:
 def _chosen_case(workload: str, sides: Sides) -> str | None:
     """The case of ``workload`` measured at the most commits (ties: the largest)."""
     counts: dict[str, tuple[int, float]] = {}
-    for (_, _commit), found in sides.items():
+    for found in sides.values():
         seen = {
             case_key(e.params): case_size(e) or 0.0
             for _, run in found

@@ -55,6 +55,16 @@ def results_in_directory(directory: Path) -> tuple[list[tuple[Path, Run]], list[
     return runs, skipped
 
 
+def newest_run(results: Path, preset: str) -> Path | None:
+    """The newest run of ``preset`` in the machine folders under ``results`` (``results/<machine>/``)."""
+    runs = sorted(
+        (run_time(run), str(path), path)
+        for path in results.glob("*/*.json")
+        if (run := load(path)).metadata.get("preset") == preset
+    )
+    return runs[-1][2] if runs else None
+
+
 def collect_results(arguments: Sequence[Path]) -> ReportInput:
     """Load the runs named by files and directories (see the module docstring)."""
     if not arguments:

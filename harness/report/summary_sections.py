@@ -22,7 +22,7 @@ from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, EntryC
 from harness.report.grouping import short_case, timed_entries, varying_parameters
 from harness.report.labels import case_key, entry_label, format_percent, format_seconds
 from harness.report.model import Section, Table
-from harness.report.trust import Ratio, process_range, speedup_of
+from harness.report.trust import Ratio, process_count, speedup_of
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def _trust(best: Entry, entries: Sequence[Entry]) -> str:
         checked = "✓ answer, outside"
     else:
         checked = "✓ answer"
-    parts = [checked, f"±{format_percent(best.evaluation.seconds.relative_spread)}", process_range(best)]
+    parts = [checked, f"±{format_percent(best.evaluation.seconds.relative_spread)}", process_count(best)]
     warnings = sum(len(entry_warnings(e)) for e in timed_entries(entries))
     if warnings:
         parts.append(f"⚠ {warnings}")

@@ -78,7 +78,6 @@ def _speedup(slow: tuple[float, ...], fast: tuple[float, ...]) -> Ratio | None:
     return Ratio(value, low, high)
 
 
-def process_range(entry: Entry) -> str:
-    """The median's company: the range of the process samples and how many there are."""
-    found = samples(entry)
-    return f"{len(found)} proc."
+def process_count(entry: Entry) -> str:
+    """How many samples (worker processes) the median and its intervals rest on."""
+    return f"{len(samples(entry))} proc."

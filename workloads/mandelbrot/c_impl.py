@@ -13,7 +13,7 @@ import ctypes
 
 import numpy as np
 
-from harness.core.c_build import FLAGS, BoundCall, load
+from harness.core.c_build import BoundCall, build_info, load
 from harness.core.workload import Kernel, StepTimer
 
 from .inputs import MandelbrotInputs
@@ -51,4 +51,4 @@ def prepare(inputs: MandelbrotInputs, params: dict, steps: StepTimer) -> Kernel:
         output = np.zeros(q_real.size, dtype=np.int64)
     arguments = (q_real.ctypes.data, q_imag.ctypes.data, q_real.size, inputs.maxiter, output.ctypes.data)
     call = BoundCall(function, arguments, keep_alive=(q_real, q_imag, output), result=output)
-    return Kernel(call=call, fetch=np.copy, info={"compiler_flags": " ".join((*FLAGS, *NO_CONTRACTION))})
+    return Kernel(call=call, fetch=np.copy, info=build_info(NO_CONTRACTION))

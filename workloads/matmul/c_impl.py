@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 
-from harness.core.c_build import BUILD_INFO, BoundCall, load
+from harness.core.c_build import BoundCall, build_info, load
 from harness.core.workload import Kernel, StepTimer
 
 from . import blocking
@@ -160,4 +160,4 @@ def prepare(inputs: MatmulInputs, params: dict, steps: StepTimer) -> Kernel:
     )
 
     call = BoundCall(kernel, arguments, keep_alive=(output, left, right), result=output.storage)
-    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **BUILD_INFO})
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **build_info()})

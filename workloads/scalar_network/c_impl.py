@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 
-from harness.core.c_build import BUILD_INFO, library_path, load
+from harness.core.c_build import build_info, library_path, load
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph
 from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
@@ -133,5 +133,5 @@ def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
         trailing=(inputs.batch, inputs.initial_params.size),
         convert=array_address,
     )
-    info = {**construction.info(), "evaluator": "generated C", "built_now": built_now, **BUILD_INFO}
+    info = {**construction.info(), "evaluator": "generated C", "built_now": built_now, **build_info()}
     return make_kernel(rung, evaluator, inputs, inputs.samples, TrainingState.arrays(inputs.initial_params), info)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 
-from harness.core.c_build import BUILD_INFO, BoundCall
+from harness.core.c_build import BoundCall, build_info
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.tensor_core.c_kernels import TENSOR, c_function, tensor_arguments
 
@@ -135,4 +135,4 @@ def prepare(inputs: ReduceInputs, params: dict, steps: StepTimer) -> Kernel:
     )
 
     call = BoundCall(kernel, arguments, keep_alive=(output, inputs.source), result=output.storage)
-    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **BUILD_INFO})
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **build_info()})

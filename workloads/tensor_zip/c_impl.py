@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 
-from harness.core.c_build import BUILD_INFO, BoundCall
+from harness.core.c_build import BoundCall, build_info
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.tensor_core.c_kernels import TENSOR, c_function, tensor_arguments
 
@@ -93,4 +93,4 @@ def prepare(inputs: ZipInputs, params: dict, steps: StepTimer) -> Kernel:
     )
 
     call = BoundCall(kernel, arguments, keep_alive=(output, inputs.left, inputs.right), result=output.storage)
-    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **BUILD_INFO})
+    return Kernel(call=call, fetch=output.reshape_values, info={"algorithm": inputs.algorithm, **build_info()})
