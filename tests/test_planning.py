@@ -1,7 +1,18 @@
+import math
+
 import pytest
 
 from harness.run.construct import estimate_call_seconds, plain_loop
-from harness.run.planning import MAX_PROCESSES, expected_seconds, loops_for, plan_evaluation
+from harness.run.planning import (
+    FIRST_ROUND_PROCESSES,
+    MAX_PROCESSES,
+    TARGET_HALF_WIDTH,
+    expected_seconds,
+    loops_for,
+    plan_evaluation,
+    processes_to_add,
+    relative_half_width,
+)
 
 
 def test_loops_make_a_value_last_a_tenth_of_a_second_in_powers_of_two():
@@ -87,3 +98,36 @@ def test_a_plain_loop_of_a_very_slow_call_takes_one_value():
     ticks = iter([0.0, 7.0])
     values = plain_loop(lambda: calls.append(1), call_seconds=7.0, clock=lambda: next(ticks))
     assert (values["loops"], values["seconds"]["values"], len(calls)) == (1, [7.0], 2)
+
+
+def test_first_round_is_five_processes_or_the_budgets_fewer():
+    plan = plan_evaluation(call_seconds=1e-5, startup_seconds=0.2, budget_seconds=100)
+    assert plan.first_round == FIRST_ROUND_PROCESSES
+    small = plan_evaluation(call_seconds=0.5, startup_seconds=0.5, budget_seconds=12)
+    assert small.processes < FIRST_ROUND_PROCESSES and small.first_round == small.processes
+
+
+def test_agreeing_process_means_add_no_process():
+    means = [1.000, 1.012, 0.988, 1.006, 0.994]  # 95% half-width 1.1%
+    assert relative_half_width(means) < TARGET_HALF_WIDTH
+    assert processes_to_add(means, planned=20) == 0
+
+
+def test_disagreeing_process_means_add_what_the_spread_asks_for():
+    means = [1.0, 1.04, 0.97, 1.03, 0.96]  # half-width 4.4%: needs about 5 * (4.4 / 2)^2 = 24
+    width = relative_half_width(means)
+    assert width == pytest.approx(0.0439, abs=0.001)
+    assert processes_to_add(means, planned=20) == 15  # no more than the budget allows
+    assert processes_to_add(means, planned=200) == math.ceil(5 * (width / TARGET_HALF_WIDTH) ** 2) - 5
+
+
+def test_a_nearly_agreeing_round_adds_at_least_two():
+    means = [1.0, 1.018, 0.984, 1.016, 0.982]  # half-width 2.1%: needs 5.6 processes
+    assert TARGET_HALF_WIDTH < relative_half_width(means) < 1.2 * TARGET_HALF_WIDTH
+    assert processes_to_add(means, planned=20) == 2
+
+
+def test_no_process_is_added_past_the_budget_or_to_a_single_one():
+    assert processes_to_add([1.0, 2.0, 3.0], planned=3) == 0
+    assert relative_half_width([1.0]) == math.inf
+    assert processes_to_add([1.0], planned=4) == 3

@@ -5,18 +5,32 @@ microbenchmarks; a pure-Python backend taking seconds per call would run for min
 The plan fits an evaluation budget per entry, from the steady-state time of one call
 calibrated in the check run and the start-up cost of a worker (interpreter start plus
 its construction with a warm cache). A worker always makes an untimed first call before
-its first value, whatever the budget. Every plan is stored in the entry, so nothing
-about it is hidden.
+its first value, whatever the budget. The budget sets the most worker processes; the
+evaluation runs ``FIRST_ROUND_PROCESSES`` of them first and adds more only while the
+process means disagree (``processes_to_add``), so a steady kernel costs five processes and
+a noisy one gets up to the budget. Every plan is stored in the entry, so nothing about it
+is hidden.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 MIN_VALUE_SECONDS = 0.1  # pyperf's --min-time: a value should last at least this long
 MAX_PROCESSES = 20
 MIN_PROCESSES = 3
+# Processes in the first round of an evaluation; more follow only where their means disagree.
+# Five is the fewest per side at which compare's two-sided rank test can still find a
+# change after Holm's correction (four give p >= 0.029, five p >= 0.008).
+FIRST_ROUND_PROCESSES = 5
+# The evaluation stops adding processes once the 95% interval of the mean of the process
+# means is within this share of it: well inside compare's 5% minimum effect (the interval of
+# a ratio of two such means is about 2.8% wide each way). On the 2-core VM a steady C
+# kernel's process means differ by 2-3%, so 1% sent nearly every entry to the budget's most.
+TARGET_HALF_WIDTH = 0.02
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,14 @@ class EvaluationPlan:
             f"--min-time={MIN_VALUE_SECONDS}",
         ]
 
+    def round_of(self, processes: int) -> EvaluationPlan:
+        """This plan with ``processes`` workers: one round of an evaluation."""
+        return replace(self, processes=processes)
+
+    @property
+    def first_round(self) -> int:
+        return min(self.processes, FIRST_ROUND_PROCESSES)
+
 
 def loops_for(call_seconds: float, value_seconds: float = MIN_VALUE_SECONDS) -> int:
     """Calls per value so that a value lasts ``value_seconds``: a power of two, as pyperf's."""
@@ -49,8 +71,9 @@ def plan_evaluation(call_seconds: float, startup_seconds: float, budget_seconds:
     Loops come from the check run's calibrated estimate of one call, so pyperf spends no
     process on calibration. Every worker makes one untimed call of its own before pyperf
     takes over (``harness.run.evaluate``: Numba's dispatch, a cache load, first-touch page
-    faults land there), and pyperf adds a warm-up value wherever it fits. Calls run in as
-    many processes as fit, from 3 up to 20; a call so slow that three processes do not
+    faults land there), and pyperf adds a warm-up value wherever it fits. The budget
+    allows as many processes as fit, from 3 up to 20 (the most the evaluation may run;
+    ``processes_to_add`` decides how many it does); a call so slow that three processes do not
     fit runs in one process with as many values as fit, at least two. Nothing is dropped
     to meet the budget: a plan that cannot fit takes longer, and ``expected_seconds``
     says how much.
@@ -73,3 +96,41 @@ def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds:
     value_seconds = plan.loops * max(call_seconds, 1e-9)
     per_process = startup_seconds + max(call_seconds, 0.0) + (plan.values + plan.warmups) * value_seconds
     return plan.processes * per_process
+
+
+def relative_half_width(process_means: Sequence[float]) -> float:
+    """Half the width of the 95% Student t interval of the mean of ``process_means``, over that mean.
+
+    Each process is one sample (pyperf's model: what varies from process to process, the
+    memory layout and hash seeds, is the spread that matters); inf for fewer than two.
+    """
+    if len(process_means) < 2:
+        return math.inf
+    from scipy.stats import t  # only the runner's parent process needs it
+
+    mean = statistics.fmean(process_means)
+    if mean <= 0:
+        return math.inf
+    spread = statistics.stdev(process_means) / math.sqrt(len(process_means))
+    return float(t.ppf(0.975, len(process_means) - 1)) * spread / mean
+
+
+def processes_to_add(process_means: Sequence[float], planned: int, target: float = TARGET_HALF_WIDTH) -> int:
+    """How many more worker processes an evaluation should run after those of ``process_means``.
+
+    None once the interval is within ``target`` or ``planned`` processes (the budget's
+    most) have run. Otherwise as many as the spread so far says the interval needs
+    (n >= (t * s / (target * mean))^2 with the current t), at least two, at most what
+    the plan has left.
+    """
+    done = len(process_means)
+    left = planned - done
+    if left <= 0:
+        return 0
+    width = relative_half_width(process_means)
+    if width <= target:
+        return 0
+    if not math.isfinite(width):
+        return left
+    needed = math.ceil(done * (width / target) ** 2)
+    return min(left, max(2, needed - done))

@@ -26,11 +26,12 @@ from harness.run.child import ChildOutcome, run_python_module
 from harness.run.entries import EntryPlan, Measurement, child_environment
 from harness.run.entry_warnings import measurement_warnings
 from harness.run.findings import ConstructionFindings, StepFailure
-from harness.run.planning import expected_seconds, plan_evaluation
+from harness.run.planning import expected_seconds, plan_evaluation, processes_to_add
 from harness.run.spec import ConstructionSpec, EvaluationSpec
 from harness.run.summary import (
     add_plain_loops,
     numba_cache_note,
+    process_means,
     read_compile_watch,
     read_pyperf,
     summarise_construction,
@@ -200,7 +201,10 @@ class _EntryAttempt:
         plan = plan_evaluation(call_seconds, startup, budget)
         planned = expected_seconds(plan, call_seconds, startup)
         over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
-        self.report(f"evaluation (pyperf: {plan.processes} processes x {plan.values} values, ~{planned:.0f} s{over})")
+        self.report(
+            f"evaluation (pyperf: {plan.first_round} of at most {plan.processes} processes"
+            f" x {plan.values} values, ~{planned:.0f} s at most{over})"
+        )
         pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
         pyperf_file.parent.mkdir(parents=True, exist_ok=True)
         pyperf_file.unlink(missing_ok=True)
@@ -209,19 +213,15 @@ class _EntryAttempt:
         EvaluationSpec(self.plan.workload.name, self.plan.backend, self.plan.params, watch_file).write(spec_path)
         env = self.runner.base_environment(self.plan, warm_cache)
         inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
-        args = [
-            "--spec",
-            str(spec_path),
-            "--output",
-            str(pyperf_file),
-            "--quiet",
-            *plan.pyperf_args(),
-        ]
-        if inherited:
-            args.append(f"--inherit-environ={','.join(inherited)}")
-        outcome = self.child("evaluation", "harness.run.evaluate", args, env, self.folder / "evaluate.log")
-        if not outcome.ok or not pyperf_file.exists():
-            return None, self.failed("evaluation", outcome)
+        extra = [f"--inherit-environ={','.join(inherited)}"] if inherited else []
+        count = plan.first_round
+        while count:  # rounds of workers appended to one file, until their means agree
+            args = ["--spec", str(spec_path), "--append", str(pyperf_file), "--quiet", *extra]
+            args += plan.round_of(count).pyperf_args()
+            outcome = self.child("evaluation", "harness.run.evaluate", args, env, self.folder / "evaluate.log")
+            if not outcome.ok or not pyperf_file.exists():
+                return None, self.failed("evaluation", outcome)
+            count = processes_to_add(process_means(pyperf_file), plan.processes)
         evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
         evaluation.planned_seconds, evaluation.budget_seconds = round(planned, 3), budget
         evaluation.compiles = read_compile_watch(watch_file)

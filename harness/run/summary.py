@@ -73,6 +73,14 @@ def read_compile_watch(path: Path) -> CompileReport | None:
     )
 
 
+def process_means(path: Path) -> list[float]:
+    """The mean seconds per call of each worker process in pyperf's file, in run order."""
+    import pyperf  # as in read_pyperf
+
+    runs = pyperf.Benchmark.load(str(path)).get_runs()
+    return [statistics.fmean(run.values) for run in runs if run.values]
+
+
 def read_pyperf(path: Path, plan: EvaluationPlan, work: WorkFindings | None) -> Evaluation:
     """Turn pyperf's JSON into an Evaluation (seconds per call, every value kept)."""
     import pyperf  # not at module level: the CLI imports this module, and most commands never read pyperf's files
