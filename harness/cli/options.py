@@ -77,8 +77,9 @@ def add_selection_options(parser: argparse.ArgumentParser, default_preset: str |
 
 def per_preset(field: str) -> str:
     """A measurement default as help text: ``180 s at quick, 600 s otherwise``."""
-    values = [f"{getattr(m, field):g} s at {name}" for name, m in PRESET_MEASUREMENT.items() if name != DEFAULT_PRESET]
-    return ", ".join([*values, f"{getattr(measurement_for(DEFAULT_PRESET), field):g} s otherwise"])
+    usual = getattr(measurement_for(DEFAULT_PRESET), field)
+    values = [f"{getattr(m, field):g} s at {name}" for name, m in PRESET_MEASUREMENT.items() if getattr(m, field) != usual]
+    return ", ".join([*values, f"{usual:g} s otherwise"])
 
 
 def add_memory_limit_option(parser: argparse.ArgumentParser) -> None:
