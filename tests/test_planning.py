@@ -2,14 +2,18 @@ import math
 
 import pytest
 
+from harness.regress.significance import smallest_p_value, strata_of, stratified_p_value
+from harness.regress.verdicts import Thresholds
 from harness.run.construct import estimate_call_seconds, plain_loop
 from harness.run.planning import (
     FIRST_ROUND_PROCESSES,
     MAX_PROCESSES,
     TARGET_HALF_WIDTH,
+    VERDICT_ALPHA,
     expected_seconds,
     loops_for,
     plan_evaluation,
+    processes_for_verdicts,
     processes_to_add,
     relative_half_width,
 )
@@ -100,11 +104,35 @@ def test_a_plain_loop_of_a_very_slow_call_takes_one_value():
     assert (values["loops"], values["seconds"]["values"], len(calls)) == (1, [7.0], 2)
 
 
-def test_first_round_is_five_processes_or_the_budgets_fewer():
+def test_first_round_is_what_compare_needs_or_the_budgets_fewer():
     plan = plan_evaluation(call_seconds=1e-5, startup_seconds=0.2, budget_seconds=100)
-    assert plan.first_round == FIRST_ROUND_PROCESSES
+    assert plan.first_round() == FIRST_ROUND_PROCESSES == 5
+    assert plan.first_round(entries=20) == 8
+    assert plan.first_round(entries=176) == 9
     small = plan_evaluation(call_seconds=0.5, startup_seconds=0.5, budget_seconds=12)
-    assert small.processes < FIRST_ROUND_PROCESSES and small.first_round == small.processes
+    assert small.processes < FIRST_ROUND_PROCESSES and small.first_round(176) == small.processes
+
+
+@pytest.mark.parametrize("entries", [1, 3, 20, 176, 10**6])
+def test_processes_for_verdicts_are_the_fewest_whose_smallest_p_passes_holm(entries):
+    n = processes_for_verdicts(entries)
+    smallest_p = 2 / math.comb(2 * n, n)
+    assert smallest_p < VERDICT_ALPHA / entries or n == MAX_PROCESSES
+    if n > FIRST_ROUND_PROCESSES:
+        assert 2 / math.comb(2 * n - 2, n - 1) >= VERDICT_ALPHA / entries
+
+
+def test_verdict_alpha_is_compares_default():
+    assert Thresholds().alpha == VERDICT_ALPHA
+
+
+@pytest.mark.parametrize("n", [5, 9])
+def test_the_smallest_p_is_what_compares_rank_test_gives_n_against_n(n):
+    base, new = [1.0 + i / 100 for i in range(n)], [2.0 + i / 100 for i in range(n)]
+    strata = strata_of([(base, new)])
+    assert stratified_p_value(strata) == pytest.approx(smallest_p_value(strata)) == pytest.approx(
+        2 / math.comb(2 * n, n)
+    )
 
 
 def test_agreeing_process_means_add_no_process():

@@ -78,7 +78,9 @@ def add_selection_options(parser: argparse.ArgumentParser, default_preset: str |
 def per_preset(field: str) -> str:
     """A measurement default as help text: ``180 s at quick, 600 s otherwise``."""
     usual = getattr(measurement_for(DEFAULT_PRESET), field)
-    values = [f"{getattr(m, field):g} s at {name}" for name, m in PRESET_MEASUREMENT.items() if getattr(m, field) != usual]
+    values = [
+        f"{getattr(m, field):g} s at {name}" for name, m in PRESET_MEASUREMENT.items() if getattr(m, field) != usual
+    ]
     return ", ".join([*values, f"{usual:g} s otherwise"])
 
 

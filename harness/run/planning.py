@@ -6,10 +6,10 @@ The plan fits an evaluation budget per entry, from the steady-state time of one 
 calibrated in the check run and the start-up cost of a worker (interpreter start plus
 its construction with a warm cache). A worker always makes an untimed first call before
 its first value, whatever the budget. The budget sets the most worker processes; the
-evaluation runs ``FIRST_ROUND_PROCESSES`` of them first and adds more only while the
-process means disagree (``processes_to_add``), so a steady kernel costs five processes and
-a noisy one gets up to the budget. Every plan is stored in the entry, so nothing about it
-is hidden.
+evaluation runs a first round of them (as many as compare needs to call a change,
+``processes_for_verdicts``) and adds more only while the process means disagree
+(``processes_to_add``), up to the budget's most. Every plan is stored in the entry, so
+nothing about it is hidden.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from dataclasses import dataclass, replace
 MIN_VALUE_SECONDS = 0.1  # pyperf's --min-time: a value should last at least this long
 MAX_PROCESSES = 20
 MIN_PROCESSES = 3
-# Processes in the first round of an evaluation; more follow only where their means disagree.
-# Five is the fewest per side at which compare's two-sided rank test can still find a
-# change after Holm's correction (four give p >= 0.029, five p >= 0.008).
+# The fewest processes in the first round of an evaluation; more follow only where their
+# means disagree. A run's first round is larger where compare needs it (processes_for_verdicts).
 FIRST_ROUND_PROCESSES = 5
+# compare's default alpha (harness.regress.verdicts.Thresholds; a test holds them equal)
+VERDICT_ALPHA = 0.01
 # The evaluation stops adding processes once the 95% interval of the mean of the process
 # means is within this share of it: well inside compare's 5% minimum effect (the interval of
-# a ratio of two such means is about 2.8% wide each way). On the 2-core VM a steady C
-# kernel's process means differ by 2-3%, so 1% sent nearly every entry to the budget's most.
+# a ratio of two such means is about 2.8% wide each way).
 TARGET_HALF_WIDTH = 0.02
 
 
@@ -53,9 +53,10 @@ class EvaluationPlan:
         """This plan with ``processes`` workers: one round of an evaluation."""
         return replace(self, processes=processes)
 
-    @property
-    def first_round(self) -> int:
-        return min(self.processes, FIRST_ROUND_PROCESSES)
+    def first_round(self, entries: int = 1) -> int:
+        """The processes of the first round in a run of ``entries``: as many as compare needs to
+        call a change in one of them (``processes_for_verdicts``), or the budget's fewer."""
+        return min(self.processes, processes_for_verdicts(entries))
 
 
 def loops_for(call_seconds: float, value_seconds: float = MIN_VALUE_SECONDS) -> int:
@@ -96,6 +97,21 @@ def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds:
     value_seconds = plan.loops * max(call_seconds, 1e-9)
     per_process = startup_seconds + max(call_seconds, 0.0) + (plan.values + plan.warmups) * value_seconds
     return plan.processes * per_process
+
+
+def processes_for_verdicts(entries: int, alpha: float = VERDICT_ALPHA) -> int:
+    """The fewest processes per side at which compare's two-sided rank test on process means
+    can call a change in a run of ``entries`` after Holm's correction over them.
+
+    The smallest p that n processes against n can give is 2 / C(2n, n) (0.0079 at five,
+    4.1e-5 at nine), and Holm's first step needs p under alpha / entries: five suffice for
+    one entry, eight for 20, nine for 176 (the default preset). At least
+    ``FIRST_ROUND_PROCESSES``, at most ``MAX_PROCESSES``.
+    """
+    n = FIRST_ROUND_PROCESSES
+    while n < MAX_PROCESSES and 2 / math.comb(2 * n, n) >= alpha / max(entries, 1):
+        n += 1
+    return n
 
 
 def relative_half_width(process_means: Sequence[float]) -> float:

@@ -57,6 +57,7 @@ class EntryRunner:
     workload_dirs: Sequence[Path] = ()
     progress: Progress | None = None
     clock: Callable[[], float] = time.monotonic
+    entries: int = 1  # in the run: how many entries a compare of its results corrects over (Holm)
     _counter: int = field(default=0, init=False)
 
     def run(self, plan: EntryPlan) -> Entry:
@@ -202,7 +203,7 @@ class _EntryAttempt:
         planned = expected_seconds(plan, call_seconds, startup)
         over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
         self.report(
-            f"evaluation (pyperf: {plan.first_round} of at most {plan.processes} processes"
+            f"evaluation (pyperf: {plan.first_round(self.runner.entries)} of at most {plan.processes} processes"
             f" x {plan.values} values, ~{planned:.0f} s at most{over})"
         )
         pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
@@ -214,7 +215,7 @@ class _EntryAttempt:
         env = self.runner.base_environment(self.plan, warm_cache)
         inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
         extra = [f"--inherit-environ={','.join(inherited)}"] if inherited else []
-        count = plan.first_round
+        count = plan.first_round(self.runner.entries)
         while count:  # rounds of workers appended to one file, until their means agree
             args = ["--spec", str(spec_path), "--append", str(pyperf_file), "--quiet", *extra]
             args += plan.round_of(count).pyperf_args()

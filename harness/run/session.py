@@ -65,6 +65,7 @@ def time_entries(
 ) -> int | None:
     """Time every plan not already finished, saving after each (and adding it to ``measured``);
     the exit code if interrupted."""
+    runner.entries = len(plans)
     try:
         for index, plan in enumerate(plans, start=1):
             previous = run.find(plan.key)
