@@ -54,9 +54,17 @@ def environment(marker: str, *dirs: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "HARNESS_WORKLOAD_PATH": paths, MARK: marker, "COLUMNS": "200", **extra}
 
 
+def default_hangup() -> None:
+    """SIGHUP back to its default in the child: a suite started under ``nohup`` ignores it,
+    and the harness keeps a SIGHUP it was started ignoring ignored (by design), so the
+    child would never see the one the stop-signal test sends."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, "-c", LAUNCH, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=default_hangup,
     )
 
 
