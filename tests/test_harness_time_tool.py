@@ -27,6 +27,7 @@ def test_the_row_sums_each_step_over_the_entries(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     header, rule, row = done.stdout.strip().splitlines()
+    assert header.startswith("| command | entries | wall time |") and rule.startswith("|---|")
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[:3] == ["`run.json`", str(len(data["entries"])), "30 s (in entries)"]
     assert cells[3] == (
