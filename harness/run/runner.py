@@ -202,8 +202,9 @@ class _EntryAttempt:
         plan = plan_evaluation(call_seconds, startup, budget)
         planned = expected_seconds(plan, call_seconds, startup)
         over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
+        count = plan.first_round(self.runner.entries)
         self.report(
-            f"evaluation (pyperf: {plan.first_round(self.runner.entries)} of at most {plan.processes} processes"
+            f"evaluation (pyperf: {count} of at most {plan.processes} processes"
             f" x {plan.values} values, ~{planned:.0f} s at most{over})"
         )
         pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
@@ -215,7 +216,6 @@ class _EntryAttempt:
         env = self.runner.base_environment(self.plan, warm_cache)
         inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
         extra = [f"--inherit-environ={','.join(inherited)}"] if inherited else []
-        count = plan.first_round(self.runner.entries)
         while count:  # rounds of workers appended to one file, until their means agree
             args = ["--spec", str(spec_path), "--append", str(pyperf_file), "--quiet", *extra]
             args += plan.round_of(count).pyperf_args()
