@@ -16,7 +16,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
-BUILD_INPUTS = ("pyproject.toml", "setup.py")
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "harness/core/c_build.py")  # c_build: the compiler's flags
 
 
 def build_fingerprint() -> str:

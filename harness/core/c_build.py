@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sysconfig
@@ -33,8 +34,22 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from harness.core.machine import cpu_model
+
 CACHE_VARIABLE = "HARNESS_C_CACHE"
-FLAGS = ("-O3", "-march=native", "-ffp-contract=fast", "-fno-trapping-math", "-fPIC", "-shared", "-std=c11")
+# How every compiled kernel of the harness is optimised: the c backend's, the Cython
+# extensions' (setup.py, ``cython_build``) and the generated Cython of the scalar network,
+# so that a column which changes the backend does not also change the compiler's flags.
+OPTIMISE = ("-O3", "-march=native", "-ffp-contract=fast", "-fno-trapping-math")
+FLAGS = (*OPTIMISE, "-fPIC", "-shared", "-std=c11")
+
+
+def cython_compile_args(module_args: list[str]) -> list[str]:
+    """A Cython extension's compiler arguments: ``OPTIMISE``, then the module's own (its
+    ``# distutils: extra_compile_args`` line), which therefore override them: GCC takes
+    the last of two contrary flags (mandelbrot's ``-ffp-contract=off``). ``cythonize``
+    itself puts a module's arguments first, ahead of the Extension's."""
+    return [*OPTIMISE, *(argument for argument in module_args if argument not in OPTIMISE)]
 
 
 class CBuildError(RuntimeError):
@@ -68,9 +83,15 @@ def cache_root() -> Path:
     return Path(explicit) if explicit else Path.home() / ".cache" / "hotloop-harness" / "c"
 
 
+def host_target() -> str:
+    """The CPU ``-march=native`` compiles for: part of every cache key, so that a cache in
+    a home folder shared between machines never hands one CPU another's instructions."""
+    return f"{platform.machine()} {cpu_model()}"
+
+
 def library_path(name: str, source: str, flags: tuple[str, ...] = ()) -> Path:
     digest = hashlib.sha256()
-    for part in (name, source, compiler_identity(), " ".join((*FLAGS, *flags))):
+    for part in (name, source, compiler_identity(), host_target(), " ".join((*FLAGS, *flags))):
         digest.update(part.encode())
     return cache_root() / f"{name}-{digest.hexdigest()[:16]}.so"
 

@@ -6,7 +6,9 @@ workload in a user's directory (``--workload-dir``) is never installed, so its
 ``cythonize`` and setuptools' ``build_ext``, the machinery ``pip install`` itself runs,
 into a cache folder named after the hash of what the build depends on (the module's
 name, the ``.pyx`` and the ``.pxd`` files beside it, the interpreter, Cython's and
-NumPy's versions). A changed source is a new folder; an unchanged one is an import.
+NumPy's versions, the compiler's flags and the CPU they target). It compiles with the
+flags of the project's own extensions (``c_build.OPTIMISE``, as setup.py does). A
+changed source is a new folder; an unchanged one is an import.
 
 The harness checks each entry in a child process before it times it, so the build
 happens in the check and no timed construction pays for it. Without Cython or a C
@@ -28,6 +30,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 from types import ModuleType
+
+from harness.core.c_build import OPTIMISE, cython_compile_args, host_target
 
 CACHE_VARIABLE = "HARNESS_CYTHON_CACHE"
 
@@ -66,7 +70,8 @@ def build_folder(module_name: str, source: Path) -> Path:
     import numpy  # numpy's headers and version belong to the build; loaded with it
 
     digest = hashlib.sha256()
-    for part in (module_name, sys.version, sysconfig.get_platform(), Cython.__version__, numpy.__version__):
+    for part in (module_name, sys.version, sysconfig.get_platform(), Cython.__version__, numpy.__version__,
+                 " ".join(OPTIMISE), host_target()):
         digest.update(part.encode())
     for path in _sources(source):
         digest.update(path.name.encode())
@@ -95,10 +100,12 @@ def _compile(module_name: str, source: Path, folder: Path) -> None:
         [str(work / source.name)],
         include_dirs=[numpy.get_include(), str(source.parent)],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3"],
+        extra_compile_args=list(OPTIMISE),
     )
     try:
         modules = cythonize([extension], compiler_directives={"language_level": 3}, quiet=True)
+        for module in modules:
+            module.extra_compile_args = cython_compile_args(module.extra_compile_args)
         distribution = Distribution({"ext_modules": modules, "script_name": "harness_cython_build"})
         command = distribution.get_command_obj("build_ext")
         command.build_lib = str(folder)

@@ -8,15 +8,12 @@
   (2x2 register blocking), which GCC vectorises at ``-O3``.
 
 Summation order: the tuned kernel adds each output's products in Numba's tuned order
-(blocks of ``DEPTH`` k, pairs ``a0 * b0 + a1 * b1`` added to the tile), but without fused
-multiply-adds. Numba's kernel, with ``fastmath={"contract"}``, compiles for the host CPU
-and uses FMA where it has it. GCC contracts ``a * b + c`` into an FMA only under
-``-ffp-contract=fast`` (its default outside ISO C mode, so on here) *and* for a target
-with FMA instructions; setup.py passes ``-O3`` without ``-march``, so on x86-64 the
-target is the baseline (SSE2, 2 doubles a vector, no FMA) and nothing is contracted:
-every product is rounded before it is added, as in the python backend (on AArch64,
-where FMA is baseline, GCC would contract). The orders differ by rounding, within the
-workload's tolerance.
+(blocks of ``DEPTH`` k, pairs ``a0 * b0 + a1 * b1`` added to the tile), with fused
+multiply-adds where the CPU has them: the extension is built as the c backend's kernels
+are (``harness.core.c_build.OPTIMISE``: for the host CPU, ``-ffp-contract=fast``), so GCC
+contracts ``a * b + c`` into an FMA as Numba's kernel does under
+``fastmath={"contract"}``. The python backend rounds every product before it adds it;
+the orders differ by rounding, within the workload's tolerance.
 """
 
 from libc.stdint cimport int64_t

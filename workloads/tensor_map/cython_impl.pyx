@@ -1,5 +1,4 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-# distutils: extra_compile_args = -fno-trapping-math
 """Cython: map's naive and tuned algorithms, with the cdef inline helpers of ``tensor_core``'s .pxd files.
 
 The same chunks and loops as the numba backends (``numba_chunks``), one thread:
@@ -14,10 +13,9 @@ exp and sigmoid: as in Numba, the unit-stride loop uses the polynomial exp
 (``cexp.pxd``, a port of ``numba_exp``) and the strided loops libm's. The polynomial is
 part of the tuned algorithm (it is what lets the loop vectorise), so Cython runs the
 same arithmetic and the comparison with numba measures the compilers, not two exps.
-At this build's target (baseline x86-64: SSE2, 2 doubles a vector, no FMA) GCC's
-vector code for it is slower than libm's scalar exp; Numba compiles for the host CPU.
-``-fno-trapping-math`` (this extension only) lets GCC turn the exp's selects into
-vector compares, as LLVM does for Numba (LLVM assumes by default that floating-point
+The extension is built as the c backend's kernels are (``harness.core.c_build.OPTIMISE``):
+for the host CPU, as Numba compiles, and with ``-fno-trapping-math``, which lets GCC
+turn the exp's selects into vector compares, as LLVM does for Numba (LLVM assumes by default that floating-point
 operations do not trap; GCC does not). No result changes: CPython runs with
 floating-point traps off.
 

@@ -11,7 +11,7 @@
 Summation order. naive adds in order, as numba's naive kernel does. tuned: for a
 contiguous reduced dim Numba's kernel is a plain loop that ``fastmath={"reassoc"}`` lets
 LLVM split into SIMD partial sums; GCC keeps a C sum in order unless allowed to
-reassociate (``-ffast-math``; setup.py compiles with ``-O3`` only), so this loop writes
+reassociate (``-ffast-math``, which the build does not use), so this loop writes
 the partial sums out: ``LANES`` of them, element k into lane k % LANES, combined pairwise
 at the end. The lanes differ from LLVM's (its vector width times its interleave), so
 the two round differently, within the workload's tolerance. A strided tile adds in

@@ -1,5 +1,4 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-# distutils: extra_compile_args = -fno-trapping-math
 """Cython: zip's naive and tuned algorithms, with the cdef inline helpers of ``tensor_core``'s .pxd files.
 
 The same chunks and loops as the numba backends (``numba_chunks``), one thread:
@@ -12,8 +11,8 @@ The same chunks and loops as the numba backends (``numba_chunks``), one thread:
   strides are 1 (a broadcast row vector). The unit-stride loop is written out once per
   op, so that no dispatch stays in it.
 
-``-fno-trapping-math`` (this extension only) lets GCC turn ``lt``'s select into a vector
-compare, as LLVM does for Numba (LLVM assumes by default that floating-point operations
+``-fno-trapping-math`` (one of the build's flags, ``harness.core.c_build.OPTIMISE``) lets
+GCC turn ``lt``'s select into a vector compare, as LLVM does for Numba (LLVM assumes by default that floating-point operations
 do not trap; GCC does not). No result changes: CPython runs with floating-point traps
 off. Index buffers are allocated once per chunk, with the GIL (typed memoryviews); the
 loops run without it.

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from harness.core.c_build import OPTIMISE, host_target
+
 CACHE_ENVIRONMENT_VARIABLE = "SCALAR_NETWORK_CACHE_DIR"
 
 
@@ -99,7 +101,9 @@ def load_python_source(kind: str, prefix: str, source: str) -> tuple[ModuleType,
 def _compile_command(c_file: Path, library: Path) -> list[str]:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()
     include = sysconfig.get_paths()["include"]
-    return [*compiler, "-shared", "-fPIC", "-O2", "-fwrapv", "-fno-strict-aliasing",
+    # the c backend's optimisation (the generated C of both differs only in its wrapper),
+    # with CPython's own -fwrapv -fno-strict-aliasing, which Cython's C expects
+    return [*compiler, "-shared", "-fPIC", *OPTIMISE, "-fwrapv", "-fno-strict-aliasing",
             "-w", f"-I{include}", str(c_file), "-o", str(library)]
 
 
@@ -119,7 +123,8 @@ def build_cython(prefix: str, source: str) -> tuple[ModuleType, bool]:
     Returns the module and whether it was built now (False: loaded from the cache). The
     C compiler is called directly, without setuptools, which saves a second or two.
     """
-    name = module_name(prefix, source)
+    # the flags and the CPU they target are part of the build's key
+    name = module_name(prefix, f"{source}\n# {' '.join(OPTIMISE)} for {host_target()}")
     directory = cache_dir("cython")
     library = directory / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}"
     if library.exists():

@@ -5,8 +5,8 @@ and ``numba_exp.py`` that the Cython backend has in its ``.pxd`` files: MiniTorc
 helpers, the ops by code, and the tuned algorithm's polynomial exp (the same constants,
 Cody-Waite reduction and degree-13 polynomial, so C runs Numba's and Cython's arithmetic
 on the fast path). Its floor is libm's ``floor``: compiled for the host CPU, which has a
-vector floor, the loop over it vectorises (Cython's build targets baseline x86-64, which
-has none, so its port computes floor from a truncation; the value is the same). Each
+vector floor, the loop over it vectorises (Cython's port, built with the same flags, is
+the same code). Each
 workload's ``c_impl.py`` appends its kernels and loads the whole.
 
 The serial backends split their outer loop into chunks only so that their loops mirror

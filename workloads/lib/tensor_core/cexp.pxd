@@ -4,16 +4,17 @@
 The tuned algorithm's same-layout fast path computes exp and sigmoid with this
 polynomial in every compiled backend, so Cython runs the same arithmetic as Numba there
 (Cody-Waite reduction by ln 2, the degree-13 Taylor polynomial, 2^n from its bits, inf,
-0 and NaN by selects); the constants are ``numba_exp``'s. ``floor`` is computed from a
-truncation, as baseline x86-64 (the build's target) has no vector floor before SSE4.1.
-GCC vectorises a loop over it only when compiled with ``-fno-trapping-math`` (else it
-will not turn the selects into vector compares); the extensions that use it say so in
-their ``# distutils:`` line. No FMA at that target: each multiply and add rounds apart.
-Within 1 unit in the last place of NumPy's exp (``tests/workloads/test_tensor_cython_exp.py``).
+0 and NaN by selects); the constants are ``numba_exp``'s, and the C of the c backend
+(``c_kernels.py``) is the same. The extensions are built for the host CPU with
+``-fno-trapping-math`` (setup.py, ``harness.core.c_build.OPTIMISE``): libm's ``floor``
+becomes the CPU's vector round, the selects vector compares, and GCC vectorises a loop
+over this exp; where the CPU has FMA, the Horner steps fuse, as Numba's do under
+``fastmath={"contract"}``. Within 1 unit in the last place of NumPy's exp
+(``tests/workloads/test_tensor_cython_exp.py``).
 """
 
 cimport cython
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, floor
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
@@ -33,11 +34,8 @@ cdef inline double vectorisable_exp(double x) noexcept nogil:
     cdef double clamped = x if x > -746.0 else -746.0
     clamped = clamped if clamped < 710.0 else 710.0
     cdef double scaled = clamped * 1.4426950408889634 + 0.5  # LOG2_E
-    # floor(scaled) from its truncation (|scaled| < 1100), a select and no libm call, so
-    # that C loops over it vectorise
-    cdef int whole = <int>scaled
-    whole = whole - 1 if scaled < <double>whole else whole
-    cdef double n = whole
+    cdef double n = floor(scaled)  # |scaled| < 1100
+    cdef int whole = <int>n
     # LN2_HIGH (its low 32 bits are zero, so n * LN2_HIGH is exact), then LN2_LOW
     cdef double r = (clamped - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10
     cdef double p = 1.0 / 6227020800.0  # 1/13!, then Horner down to 1/0!

@@ -1,0 +1,76 @@
+"""Every compiled kernel is optimised alike: the c backend's C, the Cython extensions
+(setup.py, user workloads' ``cython_impl.pyx``) and the scalar network's generated
+Cython, so that a column which changes the backend does not also change the flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.core import c_build, cython_build
+from workloads.lib.scalar_graph import build_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+MANDELBROT = ROOT / "workloads" / "mandelbrot" / "cython_impl.pyx"
+
+
+def test_the_c_backend_compiles_with_the_shared_flags() -> None:
+    assert c_build.FLAGS[: len(c_build.OPTIMISE)] == c_build.OPTIMISE
+    assert {"-O3", "-march=native"} <= set(c_build.OPTIMISE)
+
+
+def test_a_modules_own_flags_come_after_the_shared_ones_and_win() -> None:
+    # cythonize puts a module's ``# distutils:`` arguments ahead of the Extension's
+    merged = ["-ffp-contract=off", *c_build.OPTIMISE]
+    arguments = c_build.cython_compile_args(merged)
+    assert arguments == [*c_build.OPTIMISE, "-ffp-contract=off"]
+    assert c_build.cython_compile_args(list(c_build.OPTIMISE)) == list(c_build.OPTIMISE)
+
+
+def test_cythonize_keeps_mandelbrots_no_contraction_flag_last() -> None:
+    """What setup.py builds: mandelbrot without fused multiply-adds, as its c kernel is
+    (with them its escape counts miss the talk's figure)."""
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    extension = Extension("workloads.mandelbrot.cython_impl", [str(MANDELBROT)],
+                          extra_compile_args=list(c_build.OPTIMISE))
+    (module,) = cythonize([extension], quiet=True, compiler_directives={"language_level": 3})
+    arguments = c_build.cython_compile_args(module.extra_compile_args)
+    assert arguments[-1] == "-ffp-contract=off"
+    assert arguments.index("-ffp-contract=fast") < arguments.index("-ffp-contract=off")
+
+
+def test_setup_py_builds_with_the_shared_flags() -> None:
+    text = (ROOT / "setup.py").read_text()
+    assert "extra_compile_args=list(OPTIMISE)" in text
+    assert "cython_compile_args(module.extra_compile_args)" in text
+
+
+def test_the_generated_cython_compiles_with_the_shared_flags(tmp_path: Path) -> None:
+    command = build_cache._compile_command(tmp_path / "m.c", tmp_path / "m.so")
+    start = command.index(c_build.OPTIMISE[0])
+    assert tuple(command[start:start + len(c_build.OPTIMISE)]) == c_build.OPTIMISE
+    assert "-O2" not in command
+
+
+@pytest.mark.parametrize("what", ["flags", "cpu"])
+def test_every_build_cache_key_holds_the_flags_and_the_cpu(
+    what: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A cache in a home folder shared by two machines, or kept across a change of the
+    flags, never hands back a library built for other ones."""
+    source = tmp_path / "cython_impl.pyx"
+    source.write_text("def f():\n    return 1\n")
+    before = (c_build.library_path("k", "int f(void);"), cython_build.build_folder("m", source))
+    if what == "flags":
+        changed = (*c_build.OPTIMISE[:-1], "-fno-tree-vectorize")
+        monkeypatch.setattr(c_build, "OPTIMISE", changed)
+        monkeypatch.setattr(c_build, "FLAGS", (*changed, "-fPIC", "-shared", "-std=c11"))
+        monkeypatch.setattr(cython_build, "OPTIMISE", changed)
+    else:
+        monkeypatch.setattr(c_build, "cpu_model", lambda: "Another CPU")
+    after = (c_build.library_path("k", "int f(void);"), cython_build.build_folder("m", source))
+    assert before[0] != after[0]
+    assert before[1] != after[1]
