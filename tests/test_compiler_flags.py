@@ -1,14 +1,21 @@
 """Every compiled kernel is optimised alike: the c backend's C, the Cython extensions
 (setup.py, user workloads' ``cython_impl.pyx``) and the scalar network's generated
-Cython, so that a column which changes the backend does not also change the flags."""
+Cython, so that a column which changes the backend does not also change the flags; and
+every entry builds in caches of its own, so its cold construction includes its compile."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from harness.core import c_build, cython_build
+from harness.run.entries import entry_environment
 from workloads.lib.scalar_graph import build_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +81,36 @@ def test_every_build_cache_key_holds_the_flags_and_the_cpu(
     after = (c_build.library_path("k", "int f(void);"), cython_build.build_folder("m", source))
     assert before[0] != after[0]
     assert before[1] != after[1]
+
+
+def test_an_entrys_builds_go_into_its_own_cache(tmp_path: Path) -> None:
+    shared = {c_build.CACHE_VARIABLE: "/shared/c", cython_build.CACHE_VARIABLE: "/shared/cython"}
+    env = entry_environment(None, tmp_path / "cache-1", [], base=shared)
+    assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "cache-1")
+    assert env[c_build.CACHE_VARIABLE] == str(tmp_path / "cache-1" / "c")
+    assert env[cython_build.CACHE_VARIABLE] == str(tmp_path / "cache-1" / "cython")
+
+
+def test_a_c_entry_compiles_in_its_cold_construction_and_loads_in_its_evaluation(tmp_path: Path) -> None:
+    """The compiler, wrapped to log its calls, runs once for the entry (quick: one cold
+    construction) and never in the evaluation's processes; a shared cache is not used."""
+    real = shutil.which(c_build.compiler())
+    if real is None:
+        pytest.skip("no C compiler on the PATH: the c backend is unavailable here")
+    calls = tmp_path / "compiler-calls.log"
+    wrapper = tmp_path / "cc"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    output = tmp_path / "run.json"
+    env = {**os.environ, "CC": str(wrapper), c_build.CACHE_VARIABLE: str(tmp_path / "shared")}
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--workload", "mandelbrot", "--backend", "c",
+         "--preset", "quick", "--budget", "0.3", "--output", str(output)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (entry,) = json.loads(output.read_text())["entries"]
+    assert entry["status"] == "ok"
+    compiles = [line for line in calls.read_text().splitlines() if line != "--version"]
+    assert len(compiles) == 1, compiles
+    assert not (tmp_path / "shared").exists()

@@ -13,8 +13,9 @@ with floating-point traps off, so no result changes), as for the Cython tensor k
 
 The shared library goes into a cache folder named after the hash of everything the build
 depends on (the source, the compiler's identity, the flags), so an unchanged source is a
-load and a changed one a new build. The harness checks each entry in a child process
-before timing it, so the compile happens there and no timed construction pays for it.
+load and a changed one a new build. A run gives each entry's processes a cache folder of
+their own (``harness.run.entries.entry_environment``), as it does Numba's cache: a cold
+construction compiles, and is timed with its compile, and the evaluation loads the build.
 Without a C compiler the backend is unavailable, with the reason; a source that does not
 compile is a bug (``CBuildError``, with the compiler's output).
 """

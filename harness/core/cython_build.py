@@ -10,8 +10,9 @@ NumPy's versions, the compiler's flags and the CPU they target). It compiles wit
 flags of the project's own extensions (``c_build.OPTIMISE``, as setup.py does). A
 changed source is a new folder; an unchanged one is an import.
 
-The harness checks each entry in a child process before it times it, so the build
-happens in the check and no timed construction pays for it. Without Cython or a C
+A run gives each entry's processes a cache folder of their own
+(``harness.run.entries.entry_environment``): a cold construction compiles, and is timed
+with its compile, as a JIT's is; the evaluation loads the build. Without Cython or a C
 compiler the backend is unavailable, with the reason; a ``.pyx`` that does not compile
 is the workload's own fault (``CythonBuildError``, with the compiler's output).
 

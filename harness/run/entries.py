@@ -1,6 +1,6 @@
 """The entries a run measures, and how hard: one ``EntryPlan`` per workload, case, backend
 and thread count, a ``Measurement`` per preset, and the environment each entry's child
-processes get (a run-private Numba cache, the workload path, the thread count).
+processes get (run-private build caches, the workload path, the thread count).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core import c_build, cython_build
 from harness.core.json_fields import JSONObject
 from harness.core.registry import WORKLOAD_PATH_VARIABLE
 from harness.core.results import Entry, entry_key
@@ -93,7 +94,7 @@ def plan_entries(
 
 
 def child_environment(plan: EntryPlan, cache_dir: Path, workload_dirs: Sequence[Path]) -> dict[str, str]:
-    """A child's environment: a run-private Numba cache, the workload path, the thread count.
+    """A child's environment: run-private build caches, the workload path, the thread count.
 
     Python's fault handler is on, so a child that segfaults writes its Python stack to its
     log, and the entry's failure shows where it died.
@@ -109,9 +110,17 @@ def entry_environment(
     workload_dirs: Sequence[Path],
     base: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """``base`` (default: this process's environment) with an entry's cache, workload path and threads."""
+    """``base`` (default: this process's environment) with an entry's cache, workload path and threads.
+
+    Every build a backend makes on first use goes into ``cache_dir``: Numba's, the c
+    backend's libraries and a user's compiled ``.pyx`` (a folder each), so an entry's cold
+    construction includes its compile, as it does for a JIT, and no build made by another
+    entry or an earlier run is loaded in its place.
+    """
     env = dict(os.environ if base is None else base)
     env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    env[c_build.CACHE_VARIABLE] = str(cache_dir / "c")
+    env[cython_build.CACHE_VARIABLE] = str(cache_dir / "cython")
     env["PYTHONUNBUFFERED"] = "1"
     paths = [str(d) for d in workload_dirs]
     if env.get(WORKLOAD_PATH_VARIABLE):
