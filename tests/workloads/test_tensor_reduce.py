@@ -52,6 +52,29 @@ def test_tuned_tiles_cover_ragged_chunks_and_scattered_lines(backend, order):
             assert_matches_reference(WORKLOAD, backend, ReduceInputs(source, op, dim, "tuned"))
 
 
+@pytest.mark.parametrize("count", [4, 7, 9, 13])
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_a_strided_tuned_sum_adds_each_outputs_values_in_order(backend, count):
+    """Lines side by side (a transposed view) are added several steps a pass, with a
+    remainder of single steps: each output's sum is still start + v0 + v1 + ... in order,
+    bit for bit what a plain loop gives, whatever the count's remainder."""
+    if backend == "numpy":
+        pytest.skip("numpy's sum is pairwise, not in order")
+    if reason := skip_reason(WORKLOAD, backend):
+        pytest.skip(reason)
+    rng = np.random.default_rng(count)  # magnitudes 1e-6 to 1e6: another order rounds differently
+    values = rng.standard_normal((count, TILE + 3)) * 10.0 ** rng.uniform(-6, 6, (count, TILE + 3))
+    source = StridedTensor.contiguous(values).permute(1, 0)  # (TILE + 3, count), reduced dim strided
+    result = run(WORKLOAD, backend, ReduceInputs(source, "sum", 1, "tuned")).ravel()
+    expected = np.empty(values.shape[1])
+    for output in range(values.shape[1]):
+        total = 0.0
+        for k in range(count):
+            total += float(values[k, output])
+        expected[output] = total
+    np.testing.assert_array_equal(result, expected)
+
+
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("dim", [0, 1, 2])
 def test_cuda_reduces_along_every_dim_of_a_3d_view(dim, algorithm):

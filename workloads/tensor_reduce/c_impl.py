@@ -4,7 +4,8 @@ The Cython backend's loops (``cython_impl.pyx``) restated in C with ``tensor_cor
 helpers (``c_kernels.HEADER``): naive is MiniTorch's reduce (an index per output, the
 reduced dim walked through ``index_to_position``); tuned folds ``TILE`` outputs at a
 time: a contiguous line in ``LANES`` partial sums (or four interleaved maxima), a
-strided one by walking every output of the tile along the reduced dim together. Each
+strided one by walking every output of the tile along the reduced dim together (four
+steps a pass where the tile's lines sit side by side). Each
 output's values are added in the Cython backend's order, so the results are the same.
 """
 
@@ -73,8 +74,13 @@ static void reduce_tile(int code, double start, const double *source, const int6
         accumulators[t] = start;
         adjacent = adjacent && firsts[t] == firsts[0] + t;
     }
-    if (adjacent && code == 0) {
-        for (int64_t k = 0; k < count; k++) {
+    if (adjacent && code == 0) {  /* four runs a pass, added in order */
+        for (int64_t k = 0; k + 3 < count; k += 4) {
+            const double *run = source + firsts[0] + k * step;
+            for (int64_t t = 0; t < width; t++)
+                accumulators[t] = (((accumulators[t] + run[t]) + run[step + t]) + run[2 * step + t]) + run[3 * step + t];
+        }
+        for (int64_t k = count - count % 4; k < count; k++) {
             const double *run = source + firsts[0] + k * step;
             for (int64_t t = 0; t < width; t++) accumulators[t] += run[t];
         }

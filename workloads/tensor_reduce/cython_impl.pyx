@@ -29,9 +29,12 @@ from workloads.tensor_reduce import tiling
 
 cdef enum:
     LANES = 8  # partial sums of a contiguous line
+    MAX_TILE = 256  # the size of reduce_tile's array: tiling.TILE at most
 cdef int SUM = 0
 cdef Py_ssize_t TILE = tiling.TILE
 CHUNKS_PER_THREAD = tiling.CHUNKS_PER_THREAD
+if TILE > MAX_TILE:
+    raise ImportError(f"tiling.TILE is {TILE}, more than MAX_TILE ({MAX_TILE}) in {__name__}: raise MAX_TILE")
 
 
 cpdef void naive_reduce(int code, double start, double[::1] out, const int64_t[::1] out_shape,
@@ -130,26 +133,44 @@ cdef inline double larger(double x, double y) noexcept nogil:
 cdef inline void reduce_tile(int code, double start, const double[::1] source, const int64_t[::1] firsts,
                              Py_ssize_t width, int64_t step, int64_t count,
                              double[::1] accumulators) noexcept nogil:
-    """Reduce ``width`` outputs at once: step k reads element k of every output's line."""
+    """Reduce ``width`` outputs at once: step k reads element k of every output's line.
+
+    Side by side, four runs a pass, added in order, as the c and Numba kernels do. The tile is
+    folded in an array on the stack, as the c backend's is, then copied out: folded in
+    ``accumulators`` (on the heap, like ``source``), the transposed sum at 2^22 took
+    1.18x c's time instead of 0.95x (tools/alternating_cpu_time.py).
+    """
+    cdef double tile[MAX_TILE]
+    cdef const double* values = &source[0]
+    cdef const int64_t* first = &firsts[0]
+    cdef const double* run
     cdef Py_ssize_t t
-    cdef int64_t k, base
+    cdef int64_t k
     cdef bint adjacent = True
     for t in range(width):
-        accumulators[t] = start
-        adjacent = adjacent and firsts[t] == firsts[0] + t
+        tile[t] = start
+        adjacent = adjacent and first[t] == first[0] + t
     if adjacent and code == SUM:  # the tile's lines sit side by side: add whole runs
-        for k in range(count):
-            base = firsts[0] + k * step
+        k = 0
+        while k + 3 < count:  # a while loop: GCC's unroll and jam took the C for loop, not range's
+            run = values + first[0] + k * step
             for t in range(width):
-                accumulators[t] += source[base + t]
+                tile[t] = (((tile[t] + run[t]) + run[step + t]) + run[2 * step + t]) + run[3 * step + t]
+            k += 4
+        for k in range(count - count % 4, count):
+            run = values + first[0] + k * step
+            for t in range(width):
+                tile[t] += run[t]
     elif code == SUM:
         for k in range(count):
             for t in range(width):
-                accumulators[t] += source[firsts[t] + k * step]
+                tile[t] += values[first[t] + k * step]
     else:
         for k in range(count):
             for t in range(width):
-                accumulators[t] = larger(accumulators[t], source[firsts[t] + k * step])
+                tile[t] = larger(tile[t], values[first[t] + k * step])
+    for t in range(width):
+        accumulators[t] = tile[t]
 
 
 def prepare(inputs, params, steps):
