@@ -24,7 +24,17 @@ from harness.core.workload import Kernel
 from workloads.matmul import blocking
 from workloads.matmul.inputs import batch_strides
 
-cdef int64_t ROWS = blocking.ROWS, DEPTH = blocking.DEPTH, COLS = blocking.COLS
+# blocking's sizes as compile-time constants, as the c backend's #defines are, so that GCC
+# sees the same constant row and panel strides in both (module variables might change
+# under any store through a pointer, as far as GCC knows, and are reloaded)
+cdef enum:
+    ROWS = 64
+    DEPTH = 64
+    COLS = 256
+if (ROWS, DEPTH, COLS) != (blocking.ROWS, blocking.DEPTH, blocking.COLS):
+    raise ImportError(f"{__name__} is built with ROWS, DEPTH, COLS = {ROWS}, {DEPTH}, {COLS}, but "
+                      f"matmul.blocking has {blocking.ROWS}, {blocking.DEPTH}, {blocking.COLS}: "
+                      "change the enum in cython_impl.pyx and rebuild (pip install -e .)")
 
 
 cpdef void naive_matmul(double[::1] out, const int64_t[::1] out_shape, const int64_t[::1] out_strides,
