@@ -75,6 +75,25 @@ def test_a_strided_tuned_sum_adds_each_outputs_values_in_order(backend, count):
     np.testing.assert_array_equal(result, expected)
 
 
+@pytest.mark.parametrize("backend", ["cython", "numba", "numba_parallel"])
+def test_the_compiled_tuned_max_is_the_c_kernels_operator_even_on_nan(backend):
+    """The tuned max takes MiniTorch's ``x if x > y else y`` in every compiled kernel, in
+    the same lanes, so even a NaN among the values (which the workload's inputs never
+    have, and where the order of a max matters) gives the c kernel's answer, bit for bit.
+    Python's builtin max, which keeps the accumulator on a NaN, would not."""
+    for name in ("c", backend):
+        if reason := skip_reason(WORKLOAD, name):
+            pytest.skip(reason)
+    values = np.random.default_rng(3).standard_normal((TILE + 5, 9))
+    values[[1, 40, 41, TILE + 2], [5, 8, 8, 3]] = np.nan
+    contiguous = StridedTensor.contiguous(values)
+    transposed = StridedTensor.contiguous(values.T.copy()).permute(1, 0)  # the same values, strided
+    for source in (contiguous, transposed):
+        for dim in range(2):
+            inputs = ReduceInputs(source, "max", dim, "tuned")
+            np.testing.assert_array_equal(run(WORKLOAD, backend, inputs), run(WORKLOAD, "c", inputs))
+
+
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("dim", [0, 1, 2])
 def test_cuda_reduces_along_every_dim_of_a_3d_view(dim, algorithm):

@@ -30,7 +30,7 @@ from workloads.tensor_reduce import tiling
 cdef enum:
     LANES = 8  # partial sums of a contiguous line
     MAX_TILE = 256  # the size of reduce_tile's array: tiling.TILE at most
-cdef int SUM = 0
+    SUM = 0  # the op's code (operators.REDUCE_CODES), a constant as in the c kernel
 cdef Py_ssize_t TILE = tiling.TILE
 CHUNKS_PER_THREAD = tiling.CHUNKS_PER_THREAD
 if TILE > MAX_TILE:

@@ -44,7 +44,7 @@ from workloads.lib.tensor_core.numba_helpers import (
     output_kernel,
     to_index,
 )
-from workloads.lib.tensor_core.operators import SUM
+from workloads.lib.tensor_core.operators import SUM, maximum
 
 from .inputs import ReduceInputs
 from .tiling import CHUNKS_PER_THREAD, TILE
@@ -57,6 +57,9 @@ ReduceOperands: TypeAlias = tuple[
 ]
 
 chunk_bounds = njit(inline="always")(partition.chunk_bounds)
+# MiniTorch's max, ``x if x > y else y``, as in the naive body and the c and Cython
+# kernels (builtin max keeps the accumulator where this takes a NaN value)
+larger = njit(inline="always")(maximum)
 
 
 @njit(inline="always")
@@ -133,13 +136,13 @@ def contiguous_max(start: float, line: np.ndarray) -> float:
     m0 = m1 = m2 = m3 = start
     quads = line.size // 4
     for q in range(quads):
-        m0 = max(m0, line[4 * q])
-        m1 = max(m1, line[4 * q + 1])
-        m2 = max(m2, line[4 * q + 2])
-        m3 = max(m3, line[4 * q + 3])
+        m0 = larger(m0, line[4 * q])
+        m1 = larger(m1, line[4 * q + 1])
+        m2 = larger(m2, line[4 * q + 2])
+        m3 = larger(m3, line[4 * q + 3])
     for k in range(4 * quads, line.size):
-        m0 = max(m0, line[k])
-    return max(max(m0, m1), max(m2, m3))
+        m0 = larger(m0, line[k])
+    return larger(larger(m0, m1), larger(m2, m3))
 
 
 @njit(inline="always")
@@ -189,7 +192,7 @@ def reduce_tile(
     else:
         for k in range(count):
             for t in range(width):
-                accumulators[t] = max(accumulators[t], source[firsts[t] + k * step])
+                accumulators[t] = larger(accumulators[t], source[firsts[t] + k * step])
 
 
 def operands_of(inputs: ReduceInputs, output: StridedTensor) -> ReduceOperands:
