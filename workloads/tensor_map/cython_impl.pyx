@@ -19,8 +19,10 @@ turn the exp's selects into vector compares, as LLVM does for Numba (LLVM assume
 operations do not trap; GCC does not). No result changes: CPython runs with
 floating-point traps off.
 
-Index buffers are allocated once per chunk, with the GIL (typed memoryviews); the loops
-run without it.
+Index buffers are allocated once a call, with the GIL (typed memoryviews; an
+``np.empty`` is a Python call of about a microsecond, which once per chunk cost the
+small cases up to a third of c's time), and shared by the chunks; the loops run
+without it.
 """
 
 from libc.stdint cimport int64_t
@@ -46,10 +48,9 @@ cpdef void naive_map(int code, double[::1] out, const int64_t[::1] out_shape,
     """out[o] = op(in[j]) for every output index, MiniTorch's loop, chunk by chunk."""
     cdef Py_ssize_t chunks = chunk_count(out.shape[0], chunks_wanted)
     cdef Py_ssize_t chunk
-    cdef int64_t[::1] out_index, in_index
+    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+    cdef int64_t[::1] in_index = np.empty(in_shape.shape[0], dtype=np.int64)
     for chunk in range(chunks):
-        out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-        in_index = np.empty(in_shape.shape[0], dtype=np.int64)
         with nogil:
             naive_chunk(chunk_start(chunk, chunks, out.shape[0]), chunk_start(chunk + 1, chunks, out.shape[0]),
                         code, out, out_shape, out_strides, in_storage, in_shape, in_strides, out_index, in_index)
@@ -79,14 +80,15 @@ cpdef void tuned_map(int code, double[::1] out, const int64_t[::1] out_shape,
     cdef Py_ssize_t chunks = chunk_count(units, chunks_wanted)
     cdef Py_ssize_t chunk, start, end
     cdef int64_t[::1] out_index, in_index
+    if not aligned:  # index buffers for the rows, once a call
+        out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+        in_index = np.empty(in_shape.shape[0], dtype=np.int64)
     for chunk in range(chunks):
         start, end = chunk_start(chunk, chunks, units), chunk_start(chunk + 1, chunks, units)
         if aligned:
             with nogil:
                 unit_stride_part(code, &out[start], &in_storage[start], end - start)
         else:
-            out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-            in_index = np.empty(in_shape.shape[0], dtype=np.int64)
             with nogil:
                 row_run(start, end, code, out, out_shape, out_strides, in_storage, in_shape, in_strides,
                         out_index, in_index)

@@ -14,8 +14,9 @@ The same chunks and loops as the numba backends (``numba_chunks``), one thread:
 ``-fno-trapping-math`` (one of the build's flags, ``harness.core.c_build.OPTIMISE``) lets
 GCC turn ``lt``'s select into a vector compare, as LLVM does for Numba (LLVM assumes by default that floating-point operations
 do not trap; GCC does not). No result changes: CPython runs with floating-point traps
-off. Index buffers are allocated once per chunk, with the GIL (typed memoryviews); the
-loops run without it.
+off. Index buffers are allocated once a call, with the GIL (typed memoryviews: an
+``np.empty`` is a Python call, which once per chunk cost the small cases up to a
+third of c's time), and shared by the chunks; the loops run without it.
 """
 
 from libc.stdint cimport int64_t
@@ -41,11 +42,10 @@ cpdef void naive_zip(int code, double[::1] out, const int64_t[::1] out_shape,
     """out[o] = op(left[i], right[j]) for every output index, MiniTorch's loop, chunk by chunk."""
     cdef Py_ssize_t chunks = chunk_count(out.shape[0], chunks_wanted)
     cdef Py_ssize_t chunk
-    cdef int64_t[::1] out_index, left_index, right_index
+    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+    cdef int64_t[::1] left_index = np.empty(left_shape.shape[0], dtype=np.int64)
+    cdef int64_t[::1] right_index = np.empty(right_shape.shape[0], dtype=np.int64)
     for chunk in range(chunks):
-        out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-        left_index = np.empty(left_shape.shape[0], dtype=np.int64)
-        right_index = np.empty(right_shape.shape[0], dtype=np.int64)
         with nogil:
             naive_chunk(chunk_start(chunk, chunks, out.shape[0]), chunk_start(chunk + 1, chunks, out.shape[0]),
                         code, out, out_shape, out_strides, left, left_shape, left_strides,
@@ -82,15 +82,16 @@ cpdef void tuned_zip(int code, double[::1] out, const int64_t[::1] out_shape,
     cdef Py_ssize_t chunks = chunk_count(units, chunks_wanted)
     cdef Py_ssize_t chunk, start, end
     cdef int64_t[::1] out_index, left_index, right_index
+    if not aligned:  # index buffers for the rows, once a call
+        out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+        left_index = np.empty(left_shape.shape[0], dtype=np.int64)
+        right_index = np.empty(right_shape.shape[0], dtype=np.int64)
     for chunk in range(chunks):
         start, end = chunk_start(chunk, chunks, units), chunk_start(chunk + 1, chunks, units)
         if aligned:
             with nogil:
                 unit_stride_part(code, &out[start], &left[start], &right[start], end - start)
         else:
-            out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-            left_index = np.empty(left_shape.shape[0], dtype=np.int64)
-            right_index = np.empty(right_shape.shape[0], dtype=np.int64)
             with nogil:
                 row_run(start, end, code, out, out_shape, out_strides, left, left_shape, left_strides,
                         right, right_shape, right_strides, out_index, left_index, right_index)
