@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tensor_strategies import SETTINGS, shapes, strided_tensors
+from tensor_strategies import SETTINGS, run, shapes, skip_reason, strided_tensors
 
 from workloads.lib.tensor_core import (
     BroadcastError,
@@ -20,6 +20,8 @@ from workloads.lib.tensor_core import (
     shape_broadcast,
     to_index,
 )
+from workloads.tensor_map import WORKLOAD as MAP
+from workloads.tensor_map.inputs import MapInputs
 
 
 @given(shapes, st.data())
@@ -129,3 +131,15 @@ def test_compile_for_skips_an_interpreted_function():
     from workloads.lib.tensor_core.numba_helpers import compile_for
 
     compile_for(lambda x: x, (1.0,))  # must not raise
+
+
+@pytest.mark.parametrize("backend", ["c", "cython"])
+@pytest.mark.parametrize("algorithm", ["naive", "tuned"])
+def test_compiled_kernels_refuse_more_dims_than_their_index_buffers(backend, algorithm):
+    """The c and Cython kernels keep their indices in arrays of 32 on the stack: a tensor
+    of 33 dims is a ValueError that says so, never a write past the array."""
+    if reason := skip_reason(MAP, backend):
+        pytest.skip(reason)
+    source = StridedTensor.contiguous(np.ones((2,) + (1,) * 32)).permute(*range(32, -1, -1))
+    with pytest.raises(ValueError, match="at most 32 dims, not 33"):
+        run(MAP, backend, MapInputs(source, "neg", algorithm))

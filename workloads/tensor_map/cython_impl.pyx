@@ -19,23 +19,21 @@ turn the exp's selects into vector compares, as LLVM does for Numba (LLVM assume
 operations do not trap; GCC does not). No result changes: CPython runs with
 floating-point traps off.
 
-Index buffers are allocated once a call, with the GIL (typed memoryviews; an
-``np.empty`` is a Python call of about a microsecond, which once per chunk cost the
-small cases up to a third of c's time), and shared by the chunks; the loops run
-without it.
+Index buffers are arrays on the stack, as in the c kernels (``cindexing.pxd``); the
+whole call runs without the GIL.
 """
 
 from libc.stdint cimport int64_t
-
-import numpy as np
 
 from harness.core.workload import Kernel
 from workloads.lib.tensor_core.elementwise import CHUNKS_PER_THREAD
 from workloads.lib.tensor_core.celementwise cimport chunk_count, chunk_start, last_step, row_count, same_layout
 from workloads.lib.tensor_core.cexp cimport apply_unary_vectorisable
 from workloads.lib.tensor_core.cindexing cimport (
+    MAX_DIMS,
     apply_unary,
     broadcast_index,
+    check_dims,
     index_to_position,
     to_index,
 )
@@ -48,25 +46,26 @@ cpdef void naive_map(int code, double[::1] out, const int64_t[::1] out_shape,
     """out[o] = op(in[j]) for every output index, MiniTorch's loop, chunk by chunk."""
     cdef Py_ssize_t chunks = chunk_count(out.shape[0], chunks_wanted)
     cdef Py_ssize_t chunk
-    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-    cdef int64_t[::1] in_index = np.empty(in_shape.shape[0], dtype=np.int64)
-    for chunk in range(chunks):
-        with nogil:
+    check_dims(out_shape.shape[0])
+    with nogil:
+        for chunk in range(chunks):
             naive_chunk(chunk_start(chunk, chunks, out.shape[0]), chunk_start(chunk + 1, chunks, out.shape[0]),
-                        code, out, out_shape, out_strides, in_storage, in_shape, in_strides, out_index, in_index)
+                        code, out, out_shape, out_strides, in_storage, in_shape, in_strides)
 
 
 cdef void naive_chunk(Py_ssize_t start, Py_ssize_t end, int code, double[::1] out,
                       const int64_t[::1] out_shape, const int64_t[::1] out_strides,
                       const double[::1] in_storage, const int64_t[::1] in_shape,
-                      const int64_t[::1] in_strides, int64_t[::1] out_index,
-                      int64_t[::1] in_index) noexcept nogil:
+                      const int64_t[::1] in_strides) noexcept nogil:
+    cdef int64_t out_index[MAX_DIMS]
+    cdef int64_t in_index[MAX_DIMS]
+    cdef Py_ssize_t out_ndim = out_shape.shape[0], in_ndim = in_shape.shape[0]
     cdef Py_ssize_t ordinal
     for ordinal in range(start, end):
-        to_index(ordinal, out_shape, out_index)
-        broadcast_index(out_index, out_shape, in_shape, in_index)
-        out[index_to_position(out_index, out_strides)] = apply_unary(
-            code, in_storage[index_to_position(in_index, in_strides)]
+        to_index(ordinal, &out_shape[0], out_ndim, out_index)
+        broadcast_index(out_index, out_ndim, &in_shape[0], in_ndim, in_index)
+        out[index_to_position(out_index, &out_strides[0], out_ndim)] = apply_unary(
+            code, in_storage[index_to_position(in_index, &in_strides[0], in_ndim)]
         )
 
 
@@ -79,19 +78,14 @@ cpdef void tuned_map(int code, double[::1] out, const int64_t[::1] out_shape,
     cdef Py_ssize_t units = out.shape[0] if aligned else row_count(out_shape)
     cdef Py_ssize_t chunks = chunk_count(units, chunks_wanted)
     cdef Py_ssize_t chunk, start, end
-    cdef int64_t[::1] out_index, in_index
-    if not aligned:  # index buffers for the rows, once a call
-        out_index = np.empty(out_shape.shape[0], dtype=np.int64)
-        in_index = np.empty(in_shape.shape[0], dtype=np.int64)
-    for chunk in range(chunks):
-        start, end = chunk_start(chunk, chunks, units), chunk_start(chunk + 1, chunks, units)
-        if aligned:
-            with nogil:
+    check_dims(out_shape.shape[0])
+    with nogil:
+        for chunk in range(chunks):
+            start, end = chunk_start(chunk, chunks, units), chunk_start(chunk + 1, chunks, units)
+            if aligned:
                 unit_stride_part(code, &out[start], &in_storage[start], end - start)
-        else:
-            with nogil:
-                row_run(start, end, code, out, out_shape, out_strides, in_storage, in_shape, in_strides,
-                        out_index, in_index)
+            else:
+                row_run(start, end, code, out, out_shape, out_strides, in_storage, in_shape, in_strides)
 
 
 cdef inline void unit_stride_part(int code, double* out, const double* source, Py_ssize_t count) noexcept nogil:
@@ -115,19 +109,20 @@ cdef inline void unit_stride_loop(int code, double* out, const double* source, P
 cdef void row_run(Py_ssize_t first_row, Py_ssize_t end_row, int code, double[::1] out,
                   const int64_t[::1] out_shape, const int64_t[::1] out_strides,
                   const double[::1] in_storage, const int64_t[::1] in_shape,
-                  const int64_t[::1] in_strides, int64_t[::1] out_index,
-                  int64_t[::1] in_index) noexcept nogil:
+                  const int64_t[::1] in_strides) noexcept nogil:
     """Rows ``first_row`` to ``end_row``: start positions once a row, then constant strides."""
-    cdef Py_ssize_t ndim = out_shape.shape[0]
+    cdef int64_t out_index[MAX_DIMS]
+    cdef int64_t in_index[MAX_DIMS]
+    cdef Py_ssize_t ndim = out_shape.shape[0], in_ndim = in_shape.shape[0]
     cdef int64_t last = out_shape[ndim - 1], out_step = out_strides[ndim - 1]
     cdef int64_t in_step = last_step(in_shape, in_strides)
     cdef int64_t out_start, in_start
     cdef Py_ssize_t row, column
     for row in range(first_row, end_row):
-        to_index(row * last, out_shape, out_index)
-        broadcast_index(out_index, out_shape, in_shape, in_index)
-        out_start = index_to_position(out_index, out_strides)
-        in_start = index_to_position(in_index, in_strides)
+        to_index(row * last, &out_shape[0], ndim, out_index)
+        broadcast_index(out_index, ndim, &in_shape[0], in_ndim, in_index)
+        out_start = index_to_position(out_index, &out_strides[0], ndim)
+        in_start = index_to_position(in_index, &in_strides[0], in_ndim)
         for column in range(last):
             out[out_start + column * out_step] = apply_unary(code, in_storage[in_start + column * in_step])
 

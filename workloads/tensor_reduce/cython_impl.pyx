@@ -23,7 +23,7 @@ from libc.stdint cimport int64_t
 import numpy as np
 
 from harness.core.workload import Kernel
-from workloads.lib.tensor_core.cindexing cimport apply_reduce, index_to_position, to_index
+from workloads.lib.tensor_core.cindexing cimport MAX_DIMS, apply_reduce, check_dims, index_to_position, to_index
 from workloads.lib.tensor_core.partition import chunk_count
 from workloads.tensor_reduce import tiling
 
@@ -42,31 +42,35 @@ cpdef void naive_reduce(int code, double start, double[::1] out, const int64_t[:
                         const int64_t[::1] source_shape, const int64_t[::1] source_strides,
                         Py_ssize_t dim):
     """out[o] = op-fold of the source along ``dim``, as in MiniTorch's reduce."""
-    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+    cdef int64_t out_index[MAX_DIMS]
+    cdef Py_ssize_t ndim = out_shape.shape[0]
     cdef Py_ssize_t ordinal, k
     cdef double accumulator
+    check_dims(ndim)
     with nogil:
         for ordinal in range(out.shape[0]):
-            to_index(ordinal, out_shape, out_index)
+            to_index(ordinal, &out_shape[0], ndim, out_index)
             accumulator = start
             for k in range(source_shape[dim]):
                 out_index[dim] = k
                 accumulator = apply_reduce(
-                    code, accumulator, source[index_to_position(out_index, source_strides)]
+                    code, accumulator, source[index_to_position(out_index, &source_strides[0], ndim)]
                 )
             out_index[dim] = 0
-            out[index_to_position(out_index, out_strides)] = accumulator
+            out[index_to_position(out_index, &out_strides[0], ndim)] = accumulator
 
 
 cpdef void tuned_reduce(int code, double start, double[::1] out, const int64_t[::1] out_shape,
                         const double[::1] source, const int64_t[::1] source_shape,
                         const int64_t[::1] source_strides, Py_ssize_t dim, Py_ssize_t chunks):
     """The same fold, tile by tile within ``chunks`` chunks; ``out`` is contiguous."""
-    cdef int64_t[::1] out_index = np.empty(out_shape.shape[0], dtype=np.int64)
+    cdef int64_t out_index[MAX_DIMS]
+    cdef Py_ssize_t ndim = out_shape.shape[0]
     cdef int64_t[::1] firsts = np.empty(TILE, dtype=np.int64)
     cdef double[::1] accumulators = np.empty(TILE, dtype=np.float64)
     cdef Py_ssize_t chunk, tile_start, end, width, t
     cdef int64_t step = source_strides[dim], count = source_shape[dim]
+    check_dims(ndim)
     with nogil:
         for chunk in range(chunks):
             tile_start = chunk * out.shape[0] // chunks
@@ -74,8 +78,8 @@ cpdef void tuned_reduce(int code, double start, double[::1] out, const int64_t[:
             while tile_start < end:
                 width = min(TILE, end - tile_start)
                 for t in range(width):
-                    to_index(tile_start + t, out_shape, out_index)
-                    firsts[t] = index_to_position(out_index, source_strides)
+                    to_index(tile_start + t, &out_shape[0], ndim, out_index)
+                    firsts[t] = index_to_position(out_index, &source_strides[0], ndim)
                 if step == 1:
                     reduce_lines(code, start, source, firsts, width, count, accumulators)
                 else:
