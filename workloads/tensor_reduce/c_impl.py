@@ -78,7 +78,8 @@ static void reduce_tile(int code, double start, const double *source, const int6
         for (int64_t k = 0; k + 3 < count; k += 4) {
             const double *run = source + firsts[0] + k * step;
             for (int64_t t = 0; t < width; t++)
-                accumulators[t] = (((accumulators[t] + run[t]) + run[step + t]) + run[2 * step + t]) + run[3 * step + t];
+                accumulators[t] = (((accumulators[t] + run[t]) + run[step + t]) + run[2 * step + t])
+                                  + run[3 * step + t];
         }
         for (int64_t k = count - count % 4; k < count; k++) {
             const double *run = source + firsts[0] + k * step;
