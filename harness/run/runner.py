@@ -5,15 +5,23 @@ crashing or hanging backend becomes that entry's status and the run goes on. Eac
 gets a run-private Numba cache directory: cold construction runs start from an empty one,
 the cache-load run and every pyperf worker from the warm one, so no compile lands in the
 evaluation budget.
+
+One exception, where the compile is the same: ``numba_parallel``'s machine code does not
+depend on the thread count (Numba reads it at every call), so a case is compiled once, by
+its first thread count's entry. The later thread counts' entries start from a copy of
+that entry's warm cache: their check run is a cache load, and their construction is the
+compiling entry's, named in ``info["compiled_by"]``. A check run that compiles anyway is
+a cold construction of its own, as for any entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +55,18 @@ class Progress(Protocol):
     def step(self, plan: EntryPlan, text: str) -> None: ...
 
 
+SHARED_COMPILE_BACKENDS = ("numba_parallel",)  # backends whose compiled code is the same at every thread count
+
+
+@dataclass(frozen=True)
+class SharedCompile:
+    """A case's compile made by one thread count's entry, for its other thread counts to load."""
+
+    compiled_by: str  # the compiling entry's thread count, as in its label: "threads=1"
+    cache: Path  # that entry's warm cache
+    construction: Construction  # its cold construction
+
+
 @dataclass
 class EntryRunner:
     """Runs one EntryPlan at a time into an Entry, using child processes in ``scratch``."""
@@ -59,6 +79,7 @@ class EntryRunner:
     clock: Callable[[], float] = time.monotonic
     entries: int = 1  # in the run: how many entries a compare of its results corrects over (Holm)
     _counter: int = field(default=0, init=False)
+    _compiled: dict[tuple[str, str, str], SharedCompile] = field(default_factory=dict, init=False)
 
     def run(self, plan: EntryPlan) -> Entry:
         reason = implementation_unavailable_reason(plan.workload, plan.backend)
@@ -75,6 +96,18 @@ class EntryRunner:
 
     def base_environment(self, plan: EntryPlan, cache_dir: Path) -> dict[str, str]:
         return child_environment(plan, cache_dir, self.workload_dirs)
+
+    def shared_compile(self, plan: EntryPlan) -> SharedCompile | None:
+        """The compile an earlier thread count's entry made of this case, if its backend shares one."""
+        if plan.backend not in SHARED_COMPILE_BACKENDS:
+            return None
+        shared = self._compiled.get(plan.key[:3])
+        return shared if shared is not None and shared.cache.is_dir() else None
+
+    def record_compile(self, plan: EntryPlan, cache: Path, construction: Construction) -> None:
+        """Keep this entry's compile for the case's later thread counts (the first one kept stays)."""
+        if plan.backend in SHARED_COMPILE_BACKENDS and plan.threads is not None:
+            self._compiled.setdefault(plan.key[:3], SharedCompile(f"threads={plan.threads}", cache, construction))
 
 
 class _EntryAttempt:
@@ -101,6 +134,9 @@ class _EntryAttempt:
             self.step_seconds[step] = self.step_seconds.get(step, 0.0) + self.runner.clock() - started
 
     def run(self) -> Entry:
+        shared = self.runner.shared_compile(self.plan)
+        if shared is not None:  # this case's compile, made by another thread count: loaded, not made again
+            shutil.copytree(shared.cache, self.folder / "cache-1")
         findings = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
         if isinstance(findings, Entry):
             return findings
@@ -116,22 +152,32 @@ class _EntryAttempt:
         runs = self.runner.measurement.construction_runs
         jit = findings.get("jit_compile_seconds") is not None
         estimate = float(findings.get("estimate_seconds", 0.0))
-        cold = [findings]
-        for run in range(2, runs + 1):  # a JIT's fresh code is not what pyperf times: no plain loop
-            more = self.construct(
-                f"cold {run}", cache_dir=self.folder / f"cache-{run}", plain_loop=None if jit else estimate
-            )
-            if isinstance(more, Entry):
-                return more
-            cold.append(more)
-        warm_cache = self.folder / f"cache-{len(cold)}"
+        if shared is not None and jit:  # it compiled all the same: a cold construction of its own
+            shared = None
+        cold: list[ConstructionFindings] = [findings]
         cached: list[ConstructionFindings] = []
-        for run in range(1, runs + 1) if jit else ():
+        cache_loads = range(1, runs + 1) if jit else range(0)
+        if shared is not None:  # the check run loaded the compile: it is a cache load
+            cold, cached, cache_loads = [], [findings], range(2, runs + 1)
+        else:
+            for run in range(2, runs + 1):  # a JIT's fresh code is not what pyperf times: no plain loop
+                more = self.construct(
+                    f"cold {run}", cache_dir=self.folder / f"cache-{run}", plain_loop=None if jit else estimate
+                )
+                if isinstance(more, Entry):
+                    return more
+                cold.append(more)
+        warm_cache = self.folder / f"cache-{max(1, len(cold))}"
+        for run in cache_loads:
             more = self.construct(f"cache load {run}", cache_dir=warm_cache, plain_loop=estimate)
             if isinstance(more, Entry):
                 return more
             cached.append(more)
-        construction = summarise_construction(cold, cached)
+        if shared is not None:
+            loaded = summarise_construction(cached, [])
+            construction = replace(shared.construction, cache_load=loaded.seconds, cache_load_steps=loaded.steps)
+        else:
+            construction = summarise_construction(cold, cached)
         evaluation, failure = self.evaluate(findings, construction, warm_cache)
         if evaluation is not None:
             add_plain_loops(evaluation, cold, cached)
@@ -142,6 +188,14 @@ class _EntryAttempt:
         info = {**findings.get("info", {})}
         if cached:
             info["numba_cache"] = numba_cache_note(cached, evaluation)
+        if shared is not None:
+            info["compiled_by"] = (
+                f"{shared.compiled_by}: this case's compile, loaded from a copy of that entry's cache; "
+                f"{self.plan.backend}'s machine code does not depend on the thread count, so the "
+                "construction figures are that entry's and the cache load is this entry's"
+            )
+        elif jit:
+            self.runner.record_compile(self.plan, warm_cache, construction)
         return self.plan.entry(
             status="ok",
             check=check,

@@ -47,10 +47,11 @@ def add_plain_loops(
 ) -> None:
     """The plain loops of the processes that ran what pyperf's workers run: the cache-load
     runs for a JIT backend (its check run's, of freshly compiled code, kept apart), else
-    every cold run."""
+    every cold run. ``cold`` is empty where another entry compiled the code (the check run
+    loaded it, and is among ``cached``)."""
     same_code = cached or cold
     evaluation.plain_loop = PlainLoop.pooled([dict(loop) for f in same_code if (loop := f.get("plain_loop"))])
-    if cached and (fresh := cold[0].get("plain_loop")):
+    if cached and cold and (fresh := cold[0].get("plain_loop")):
         evaluation.fresh_plain_loop = PlainLoop.pooled([dict(fresh)])
 
 
