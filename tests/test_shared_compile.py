@@ -1,7 +1,8 @@
 """A numba_parallel case is compiled once, by its first thread count's entry; its other thread
 counts load that compile and say so, and one that compiles anyway is a cold construction of its own.
 
-Real children on mandelbrot's quick case (about 2 s of Numba compile), no timing asserted.
+Real children on mandelbrot's quick case (about 2 s of Numba compile) and the scalar network's
+(its generated module lives in the entry's cache), no timing asserted.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ def runner_in(tmp_path: Path) -> EntryRunner:
     )
 
 
-def plans(threads: list[int]) -> list[EntryPlan]:
-    workload = load_workload("mandelbrot")
+def plans(threads: list[int], workload_name: str = "mandelbrot") -> list[EntryPlan]:
+    workload = load_workload(workload_name)
     (case, *_) = workload.cases("quick")
     return [EntryPlan(workload, "numba_parallel", dict(case), t) for t in threads]
 
 
-def test_later_thread_counts_load_the_first_ones_compile(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workload", ["mandelbrot", "scalar_network"])
+def test_later_thread_counts_load_the_first_ones_compile(tmp_path: Path, workload: str) -> None:
     runner = runner_in(tmp_path)
-    one, two = (runner.run(plan) for plan in plans([1, 2]))
+    one, two = (runner.run(plan) for plan in plans([1, 2], workload))
     assert (one.status, two.status) == ("ok", "ok"), (one.reason, two.reason)
     assert one.construction is not None and two.construction is not None
     assert one.construction.jit_compile is not None  # the first thread count compiled cold

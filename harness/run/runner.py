@@ -8,9 +8,9 @@ evaluation budget.
 
 One exception, where the compile is the same: ``numba_parallel``'s machine code does not
 depend on the thread count (Numba reads it at every call), so a case is compiled once, by
-its first thread count's entry. The later thread counts' entries start from a copy of
-that entry's warm cache: their check run is a cache load, and their construction is the
-compiling entry's, named in ``info["compiled_by"]``. A check run that compiles anyway is
+its first thread count's entry. The later thread counts' entries use that entry's warm
+cache (it is done with it): their check run is a cache load, and their construction is
+the compiling entry's, named in ``info["compiled_by"]``. A check run that compiles anyway is
 a cold construction of its own, as for any entry.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -134,10 +133,11 @@ class _EntryAttempt:
             self.step_seconds[step] = self.step_seconds.get(step, 0.0) + self.runner.clock() - started
 
     def run(self) -> Entry:
+        # this case's compile, made by another thread count's entry (done by now): loaded from its
+        # cache, not made again; the cache itself, not a copy, as generated modules live in it
         shared = self.runner.shared_compile(self.plan)
-        if shared is not None:  # this case's compile, made by another thread count: loaded, not made again
-            shutil.copytree(shared.cache, self.folder / "cache-1")
-        findings = self.construct("check", cache_dir=self.folder / "cache-1", check=True)
+        first_cache = self.folder / "cache-1" if shared is None else shared.cache
+        findings = self.construct("check", cache_dir=first_cache, check=True)
         if isinstance(findings, Entry):
             return findings
         if findings["status"] == "unavailable":
@@ -167,7 +167,7 @@ class _EntryAttempt:
                 if isinstance(more, Entry):
                     return more
                 cold.append(more)
-        warm_cache = self.folder / f"cache-{max(1, len(cold))}"
+        warm_cache = first_cache if len(cold) <= 1 else self.folder / f"cache-{len(cold)}"
         for run in cache_loads:
             more = self.construct(f"cache load {run}", cache_dir=warm_cache, plain_loop=estimate)
             if isinstance(more, Entry):
@@ -190,7 +190,7 @@ class _EntryAttempt:
             info["numba_cache"] = numba_cache_note(cached, evaluation)
         if shared is not None:
             info["compiled_by"] = (
-                f"{shared.compiled_by}: this case's compile, loaded from a copy of that entry's cache; "
+                f"{shared.compiled_by}: this case's compile, loaded from that entry's cache; "
                 f"{self.plan.backend}'s machine code does not depend on the thread count, so the "
                 "construction figures are that entry's and the cache load is this entry's"
             )
