@@ -129,3 +129,16 @@ def test_size_parameters_come_from_the_runs_record() -> None:
     assert declared_size_parameters(run, "matmul") == ["n"]
     assert declared_size_parameters(run, "mandelbrot") is None
     assert declared_size_parameters(Run(metadata={}), "matmul") is None
+
+
+def test_the_construction_table_names_the_thread_count_whose_compile_an_entry_loaded() -> None:
+    from harness.core.timings import Construction
+    from harness.report.construction_sections import _cold_text
+
+    construction = Construction(seconds=Stats.of([3.25]), steps={}, runs=1)
+    compiled = Entry("tensor_map", "numba_parallel", {"n": 1}, threads=1, status="ok", construction=construction)
+    loaded = Entry("tensor_map", "numba_parallel", {"n": 1}, threads=2, status="ok", construction=construction,
+                   info={"compiled_by": "threads=1: this case's compile, loaded from that entry's cache"})
+    assert _cold_text(compiled) == "3.25 s"
+    assert _cold_text(loaded) == "3.25 s (the compile at threads=1)"
+    assert _cold_text(Entry("tensor_map", "numba", {"n": 1}, status="ok")) == "not measured"

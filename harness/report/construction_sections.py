@@ -60,7 +60,7 @@ def _construction_row(entry: Entry, chosen: dict[str, Entry]) -> list[str]:
     return [
         case_label(entry.params),
         entry_label(entry),
-        format_seconds(construction.seconds.median) if construction else "not measured",
+        _cold_text(entry),
         format_seconds(construction.jit_compile.median)
         if construction and construction.jit_compile
         else "-",
@@ -70,6 +70,17 @@ def _construction_row(entry: Entry, chosen: dict[str, Entry]) -> list[str]:
         format_seconds(median_seconds(entry)),
         *(_break_even_text(entry, chosen.get(reference)) for reference in REFERENCES),
     ]
+
+
+def _cold_text(entry: Entry) -> str:
+    """The cold construction; for an entry that loaded another thread count's compile, whose it is."""
+    if entry.construction is None:
+        return "not measured"
+    text = format_seconds(entry.construction.seconds.median)
+    compiled_by = entry.info.get("compiled_by")
+    if isinstance(compiled_by, str):
+        text += f" (the compile at {compiled_by.split(':')[0]})"
+    return text
 
 
 def _break_even_text(entry: Entry, reference: Entry | None) -> str:

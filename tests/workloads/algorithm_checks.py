@@ -76,7 +76,8 @@ def assert_one_body(serial: Any, parallel: Any) -> list[Any]:
 
 
 def assert_numba_backends_share_the_chunk(workload: Workload, kernel_name: str, algorithm: str) -> None:
-    """numba's and numba_parallel's ``<algorithm>_<kernel_name>`` call ``numba_chunks.<algorithm>_chunk``."""
+    """numba's and numba_parallel's ``<algorithm>_<kernel_name>_<op>``, one kernel per op, call
+    ``numba_chunks.<algorithm>_chunk``, with the op a constant of the kernel."""
     import importlib
 
     for backend in ("numba", "numba_parallel"):
@@ -86,6 +87,13 @@ def assert_numba_backends_share_the_chunk(workload: Workload, kernel_name: str, 
         importlib.import_module(f"workloads.{workload.name}.{module}")
         for module in ("numba_impl", "numba_parallel_impl", "numba_chunks")
     )
-    name = f"{algorithm}_{kernel_name}"
-    chunk_functions = assert_one_body(getattr(serial, name), getattr(parallel, name))
-    assert getattr(chunks, f"{algorithm}_chunk") in chunk_functions
+    names = [name for name in vars(serial) if name.startswith(f"{algorithm}_{kernel_name}_")]
+    assert names, f"no {algorithm}_{kernel_name}_<op> kernels in {serial.__name__}"
+    ops = set()
+    for name in names:
+        kernel = getattr(serial, name)
+        chunk_functions = assert_one_body(kernel, getattr(parallel, name))
+        assert getattr(chunks, f"{algorithm}_chunk") in chunk_functions
+        (op,) = (cell.cell_contents for cell in kernel.py_func.__closure__)
+        ops.add(op)
+    assert len(ops) == len(names), "one kernel per op"

@@ -138,17 +138,19 @@ def test_every_preset_case_names_its_algorithm_and_quick_and_default_measure_nai
     assert_presets_name_algorithms(WORKLOAD, python_runs)
 
 
+@pytest.mark.parametrize("op", ["sum", "max"])
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_numba_and_numba_parallel_inline_the_same_body(algorithm):
+def test_numba_and_numba_parallel_inline_the_same_body(algorithm, op):
     pytest.importorskip("numba")
     from numba_structure import assert_one_body_two_loops, top_level_parallel_regions
 
     from workloads.tensor_reduce import numba_impl, numba_parallel_impl
     from workloads.tensor_reduce.numba_bodies import operands_of
 
-    serial, parallel = numba_impl.kernels()[algorithm], numba_parallel_impl.kernels()[algorithm]
+    inputs = WORKLOAD.make_inputs({"op": op, "elements": 32, "layout": "transposed"})
+    serial, parallel = (module.kernels()[inputs.code][algorithm] for module in (numba_impl, numba_parallel_impl))
     assert_one_body_two_loops(serial, parallel)
-    inputs = WORKLOAD.make_inputs({"op": "sum", "elements": 32, "layout": "transposed"})
+    assert [cell.cell_contents for cell in serial.py_func.__closure__] == [inputs.code]  # the op, a constant
     assert top_level_parallel_regions(parallel, (operands_of(inputs, inputs.output()), 2)) == 1
 
 

@@ -32,12 +32,11 @@ from workloads.lib.tensor_core.numba_helpers import (
     broadcast_index,
     index_to_position,
     inline,
+    op_dispatch,
     same_layout,
     to_index,
 )
 from workloads.lib.tensor_core.operators import UNARY_CODES
-
-NEG, EXP, RELU, SIGMOID = (UNARY_CODES[name] for name in ("neg", "exp", "relu", "sigmoid"))
 
 
 @inline
@@ -85,27 +84,15 @@ def tuned_chunk(chunk: int, chunks: int, code: int, out: Parts, source: Parts) -
 
 
 @inline
-def unit_stride_part(code: int, out_part: np.ndarray, in_part: np.ndarray) -> None:
-    """out_part = f(in_part) over unit-stride views, which LLVM vectorises.
-
-    The loop is written out once per op, each with its code a constant, so no dispatch is
-    left inside it. Left to LLVM's loop unswitching (a size heuristic), the serial kernel
-    got one loop with the four ops as selects: neg cost as much as exp (7 ms at 2^22).
-    """
-    if code == NEG:
-        unit_stride_loop(NEG, out_part, in_part)
-    elif code == EXP:
-        unit_stride_loop(EXP, out_part, in_part)
-    elif code == RELU:
-        unit_stride_loop(RELU, out_part, in_part)
-    else:
-        unit_stride_loop(SIGMOID, out_part, in_part)
-
-
-@inline
 def unit_stride_loop(code: int, out_part: np.ndarray, in_part: np.ndarray) -> None:
     for position in range(out_part.size):
         out_part[position] = apply_unary_vectorisable(code, in_part[position])
+
+
+# out_part = f(in_part) over unit-stride views, which LLVM vectorises: the kernel's op is a
+# constant, so no dispatch is left inside the loop (left to LLVM's loop unswitching, a size
+# heuristic, a loop over a run-time code had the four ops as selects: neg cost as much as exp)
+unit_stride_part = op_dispatch(dict.fromkeys(UNARY_CODES.values(), unit_stride_loop))
 
 
 @inline

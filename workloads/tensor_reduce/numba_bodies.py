@@ -41,10 +41,11 @@ from workloads.lib.tensor_core import StridedTensor, partition
 from workloads.lib.tensor_core.numba_helpers import (
     apply_reduce,
     index_to_position,
+    op_dispatch,
     output_kernel,
     to_index,
 )
-from workloads.lib.tensor_core.operators import SUM, maximum
+from workloads.lib.tensor_core.operators import MAX, SUM, maximum
 
 from .inputs import ReduceInputs
 from .tiling import CHUNKS_PER_THREAD, TILE
@@ -63,9 +64,9 @@ larger = njit(inline="always")(maximum)
 
 
 @njit(inline="always")
-def naive_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
-    """MiniTorch's reduce loop over the outputs of ``chunk``."""
-    code, start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
+def naive_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) -> None:
+    """MiniTorch's reduce loop over the outputs of ``chunk`` (``code``: the kernel's op, a constant)."""
+    _, start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
     out_index = np.empty(len(out_shape), np.int64)
     first_output, end = chunk_bounds(chunk, chunks, out.size)
     for ordinal in range(first_output, end):
@@ -80,9 +81,9 @@ def naive_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
 
 
 @njit(inline="always")
-def tuned_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
+def tuned_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) -> None:
     """The outputs of ``chunk``, ``TILE`` at a time; the output is contiguous (ordinal == position)."""
-    code, start, out, out_shape, _, source, source_shape, source_strides, dim = operands
+    _, start, out, out_shape, _, source, source_shape, source_strides, dim = operands
     step, count = source_strides[dim], source_shape[dim]
     out_index = np.empty(len(out_shape), np.int64)
     firsts = np.empty(TILE, np.int64)
@@ -102,22 +103,21 @@ def tuned_chunk(operands: ReduceOperands, chunk: int, chunks: int) -> None:
 
 
 @njit(inline="always")
-def reduce_lines(
-    code: int,
-    start: float,
-    source: np.ndarray,
-    firsts: np.ndarray,
-    width: int,
-    count: int,
-    accumulators: np.ndarray,
+def sum_lines(
+    code: int, start: float, source: np.ndarray, firsts: np.ndarray, width: int, count: int, accumulators: np.ndarray
 ) -> None:
-    """accumulators[t] = the fold of the ``count`` contiguous values from firsts[t], one output at a time."""
-    if code == SUM:
-        for t in range(width):
-            accumulators[t] = contiguous_sum(start, source[firsts[t] : firsts[t] + count])
-    else:
-        for t in range(width):
-            accumulators[t] = contiguous_max(start, source[firsts[t] : firsts[t] + count])
+    """accumulators[t] = start + the sum of the ``count`` contiguous values from firsts[t], one output at a time."""
+    for t in range(width):
+        accumulators[t] = contiguous_sum(start, source[firsts[t] : firsts[t] + count])
+
+
+@njit(inline="always")
+def max_lines(
+    code: int, start: float, source: np.ndarray, firsts: np.ndarray, width: int, count: int, accumulators: np.ndarray
+) -> None:
+    """accumulators[t] = the largest of ``start`` and the ``count`` contiguous values from firsts[t]."""
+    for t in range(width):
+        accumulators[t] = contiguous_max(start, source[firsts[t] : firsts[t] + count])
 
 
 @njit(inline="always")
@@ -145,8 +145,21 @@ def contiguous_max(start: float, line: np.ndarray) -> float:
     return larger(larger(m0, m1), larger(m2, m3))
 
 
+def starting_tile(start: float, firsts: np.ndarray, width: int, accumulators: np.ndarray) -> bool:
+    """Set the tile's accumulators to ``start``; True when the outputs' lines start at adjacent elements."""
+    for t in range(width):
+        accumulators[t] = start
+    adjacent = True
+    for t in range(width):
+        adjacent = adjacent and firsts[t] == firsts[0] + t
+    return adjacent
+
+
+starting_tile = njit(inline="always")(starting_tile)
+
+
 @njit(inline="always")
-def reduce_tile(
+def sum_tile(
     code: int,
     start: float,
     source: np.ndarray,
@@ -156,7 +169,7 @@ def reduce_tile(
     count: int,
     accumulators: np.ndarray,
 ) -> None:
-    """Reduce ``width`` outputs at once: step k reads element k of every output's line.
+    """Sum ``width`` outputs at once: step k reads element k of every output's line.
 
     When the outputs' lines start at adjacent elements (a transposed view), step k reads
     one contiguous run, through a view, so the inner loop vectorises; four runs a pass,
@@ -166,12 +179,7 @@ def reduce_tile(
     1.3-1.5x its time on a transposed sum at 2^22; written out, the c, Cython and Numba
     kernels all run it. GCC still jams the c and Cython loops to eight runs; LLVM keeps four.)
     """
-    for t in range(width):
-        accumulators[t] = start
-    adjacent = True
-    for t in range(width):
-        adjacent = adjacent and firsts[t] == firsts[0] + t
-    if adjacent and code == SUM:  # the tile's lines sit side by side: add whole runs of views
+    if starting_tile(start, firsts, width, accumulators):  # the lines sit side by side: whole runs of views
         tile = accumulators[:width]
         for k in range(0, count - 3, 4):
             base = firsts[0] + k * step
@@ -185,14 +193,33 @@ def reduce_tile(
             line = source[firsts[0] + k * step : firsts[0] + k * step + width]
             for t in range(width):
                 tile[t] += line[t]
-    elif code == SUM:
-        for k in range(count):
-            for t in range(width):
-                accumulators[t] += source[firsts[t] + k * step]
     else:
         for k in range(count):
             for t in range(width):
-                accumulators[t] = larger(accumulators[t], source[firsts[t] + k * step])
+                accumulators[t] += source[firsts[t] + k * step]
+
+
+@njit(inline="always")
+def max_tile(
+    code: int,
+    start: float,
+    source: np.ndarray,
+    firsts: np.ndarray,
+    width: int,
+    step: int,
+    count: int,
+    accumulators: np.ndarray,
+) -> None:
+    """The largest of ``start`` and each of ``width`` outputs' lines, step k reading element k of each."""
+    starting_tile(start, firsts, width, accumulators)
+    for k in range(count):
+        for t in range(width):
+            accumulators[t] = larger(accumulators[t], source[firsts[t] + k * step])
+
+
+# The kernels are compiled for one op (a constant): only that op's loops are compiled
+reduce_lines = op_dispatch({SUM: sum_lines, MAX: max_lines})
+reduce_tile = op_dispatch({SUM: sum_tile, MAX: max_tile})
 
 
 def operands_of(inputs: ReduceInputs, output: StridedTensor) -> ReduceOperands:
@@ -205,13 +232,14 @@ def operands_of(inputs: ReduceInputs, output: StridedTensor) -> ReduceOperands:
 
 
 def prepare_kernel(
-    kernels: dict[str, Any], inputs: ReduceInputs, steps: StepTimer, threads: Callable[[], int]
+    kernels: dict[int, dict[str, Any]], inputs: ReduceInputs, steps: StepTimer, threads: Callable[[], int]
 ) -> Kernel:
-    """Compile the algorithm's kernel (serial or parallel) and call it on ``threads()`` x a few chunks."""
+    """Compile the op's and algorithm's kernel (serial or parallel; ``kernels`` by op code, then
+    algorithm: ``numba_helpers.op_kernels``) and call it on ``threads()`` x a few chunks."""
     output = inputs.output()
 
     def chunks() -> int:
         return partition.chunk_count(output.size, CHUNKS_PER_THREAD, threads())
 
     args, info = (operands_of(inputs, output),), {"algorithm": inputs.algorithm}
-    return output_kernel(kernels[inputs.algorithm], args, chunks, output, steps, info)
+    return output_kernel(kernels[inputs.code][inputs.algorithm], args, chunks, output, steps, info)

@@ -31,12 +31,11 @@ from workloads.lib.tensor_core.numba_helpers import (
     broadcast_index,
     index_to_position,
     inline,
+    op_dispatch,
     same_layout,
     to_index,
 )
 from workloads.lib.tensor_core.operators import BINARY_CODES
-
-ADD, MUL, LT = (BINARY_CODES[name] for name in ("add", "mul", "lt"))
 
 
 @inline
@@ -88,24 +87,15 @@ def tuned_chunk(chunk: int, chunks: int, code: int, out: Parts, left: Parts, rig
 
 
 @inline
-def unit_stride_part(code: int, out_part: np.ndarray, left_part: np.ndarray, right_part: np.ndarray) -> None:
-    """out_part = f(left_part, right_part) over unit-stride views, which LLVM vectorises.
-
-    The loop is written out once per op, each with its code a constant, so no dispatch is
-    left inside it for LLVM's loop unswitching (a size heuristic) to miss.
-    """
-    if code == ADD:
-        unit_stride_loop(ADD, out_part, left_part, right_part)
-    elif code == MUL:
-        unit_stride_loop(MUL, out_part, left_part, right_part)
-    else:
-        unit_stride_loop(LT, out_part, left_part, right_part)
-
-
-@inline
 def unit_stride_loop(code: int, out_part: np.ndarray, left_part: np.ndarray, right_part: np.ndarray) -> None:
     for position in range(out_part.size):
         out_part[position] = apply_binary(code, left_part[position], right_part[position])
+
+
+# out_part = f(left_part, right_part) over unit-stride views, which LLVM vectorises: the
+# kernel's op is a constant, so no dispatch is left inside the loop for LLVM's loop
+# unswitching (a size heuristic) to miss
+unit_stride_part = op_dispatch(dict.fromkeys(BINARY_CODES.values(), unit_stride_loop))
 
 
 @inline

@@ -52,6 +52,7 @@ class ElementwiseInputs(Protocol):
     """What map and zip inputs offer their kernels: the algorithm, an output and the kernel's arguments."""
 
     algorithm: str
+    code: int
 
     def output(self) -> StridedTensor: ...
 
@@ -59,9 +60,13 @@ class ElementwiseInputs(Protocol):
 
 
 def chunked_kernel(
-    kernels: dict[str, Any], inputs: ElementwiseInputs, threads: Callable[[], int], steps: StepTimer
+    kernels: dict[int, dict[str, Any]], inputs: ElementwiseInputs, threads: Callable[[], int], steps: StepTimer
 ) -> Kernel:
-    """Compile the algorithm's kernel and return a Kernel that calls it with ``CHUNKS_PER_THREAD`` per thread.
+    """Compile the op's and algorithm's kernel and return a Kernel that calls it with
+    ``CHUNKS_PER_THREAD`` chunks per thread.
+
+    ``kernels`` maps each op code to the kernels compiled with that op a constant
+    (``numba_helpers.op_kernels``), so they take the arguments after the code.
 
     ``threads`` is read at every call (``numba.get_num_threads`` for numba_parallel, one
     for the serial backend), so a changed thread count changes the chunking with it.
@@ -71,8 +76,9 @@ def chunked_kernel(
     def chunks() -> int:
         return elementwise.CHUNKS_PER_THREAD * threads()
 
-    args, info = inputs.kernel_args(output), {"algorithm": inputs.algorithm}
-    return output_kernel(kernels[inputs.algorithm], args, chunks, output, steps, info)
+    code, *args = inputs.kernel_args(output)
+    info = {"algorithm": inputs.algorithm}
+    return output_kernel(kernels[code][inputs.algorithm], tuple(args), chunks, output, steps, info)
 
 
 def one_thread() -> int:

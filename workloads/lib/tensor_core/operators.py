@@ -3,7 +3,9 @@
 Compiled kernels take an integer op code instead of a function object: a kernel that
 receives a jitted function as an argument is specialised on the function's type, which
 Numba cannot find again in its on-disk cache, so every process would recompile it. An
-integer keeps one cached kernel per signature, and the branch on it is loop-invariant.
+integer keeps one cached kernel per signature. The c, Cython and CUDA kernels branch on
+it at run time (loop-invariant); the Numba kernels are compiled one per op, with the
+code a constant (``numba_helpers.op_dispatch``).
 """
 
 from __future__ import annotations
