@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from numba import njit, typeof, types
-from numba.core.errors import TypingError
 from numba.extending import overload
 
 from harness.core.workload import Kernel, StepTimer
@@ -31,12 +30,13 @@ def op_dispatch(by_code: Mapping[int, Any]) -> Callable[..., Any]:
     """``dispatch(code, ...)``: ``by_code[code](code, ...)``, chosen while Numba types the kernel,
     from jitted ``inline`` functions, one an op code, that take the same parameters.
 
-    The code must be a constant of the kernel (one kernel an op: ``op_kernels``), so Numba
-    compiles that op's code and no other's. The chosen function is inlined, as an
+    Where the code is a constant of the kernel (one kernel an op: ``op_kernels``), Numba
+    compiles that op's function and no other's. Where it is known only at run time (a
+    jitted helper called from interpreted Python, as the line profiler's interpreted
+    kernels call them), a branch over every op's function. Either is inlined, as an
     ``inline="always"`` call is: a call per row that passes arrays would cost their
     reference counts (tuned zip on broadcast rows, 2^16 elements: 26 us against 20 us
-    before inlining). Called from interpreted Python (the line profiler's interpreted
-    kernels), it runs the chosen function's ``py_func``.
+    inlined). Called from interpreted Python itself, it runs the op's ``py_func``.
     """
     signatures = {str(inspect.signature(f.py_func).replace(return_annotation=inspect.Signature.empty))
                   for f in by_code.values()}
@@ -44,29 +44,30 @@ def op_dispatch(by_code: Mapping[int, Any]) -> Callable[..., Any]:
         raise ValueError(f"op_dispatch: the ops' functions take different parameters: {sorted(signatures)}")
     (signature,) = signatures
     # Numba inlines no call with *args, and an overload's typing function and implementation
-    # must have the same parameters, annotations included: both are written out for them
+    # must have the same parameters, annotations included: all three are written out for them
     parameters = list(inspect.signature(next(iter(by_code.values())).py_func).parameters)
-    names = ", ".join(parameters)
-    namespace: dict[str, Any] = {"by_code": by_code, "chosen": chosen_for(by_code)}
+    code, names = parameters[0], ", ".join(parameters)
+    namespace: dict[str, Any] = {"by_code": by_code, **{f"op_{c}": f for c, f in by_code.items()}}
+    branches = "".join(f"    if {code} == {c}:\n        return op_{c}({names})\n" for c in list(by_code)[:-1])
     source = (
-        f"def dispatch{signature}:\n    return by_code[{parameters[0]}].py_func({names})\n"
-        f"def implementation{signature}:\n    return chosen({parameters[0]})\n"
+        f"def dispatch{signature}:\n    return by_code[{code}].py_func({names})\n"
+        f"def any_op{signature}:\n{branches}    return op_{list(by_code)[-1]}({names})\n"
+        f"def implementation{signature}:\n    return chosen({code})\n"
     )
     # dont_inherit: this module's postponed annotations would quote the quoted ones again
     exec(compile(source, f"<op_dispatch of {names}>", "exec", dont_inherit=True), namespace)
+    namespace["chosen"] = chosen_for(by_code, namespace["any_op"])
     overload(namespace["dispatch"], prefer_literal=True, inline="always")(namespace["implementation"])
     return namespace["dispatch"]
 
 
-def chosen_for(by_code: Mapping[int, Any]) -> Callable[[Any], Callable[..., Any]]:
-    """While typing: the ``py_func`` of the op whose code the kernel holds as a constant."""
+def chosen_for(by_code: Mapping[int, Any], any_op: Callable[..., Any]) -> Callable[[Any], Callable[..., Any]]:
+    """While typing: the ``py_func`` of the op whose code is a constant, else ``any_op``."""
 
     def chosen(code: Any) -> Callable[..., Any]:
-        if not isinstance(code, types.IntegerLiteral):
-            raise TypingError(
-                f"the op code must be a constant of the kernel (one kernel an op, as op_kernels builds); got {code}"
-            )
-        return by_code[code.literal_value].py_func
+        if isinstance(code, types.IntegerLiteral):
+            return by_code[code.literal_value].py_func
+        return any_op
 
     return chosen
 
