@@ -52,10 +52,9 @@ from .tiling import CHUNKS_PER_THREAD, TILE
 
 FASTMATH: dict[str, Any] = {"naive": False, "tuned": {"reassoc"}}
 
-# (op code, start, out storage, shape, strides, source storage, shape, strides, dim)
-ReduceOperands: TypeAlias = tuple[
-    int, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int
-]
+# (start, out storage, shape, strides, source storage, shape, strides, dim); the op code is
+# a constant of each kernel (``kernels_for``), passed to the chunk bodies beside these
+ReduceOperands: TypeAlias = tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
 
 chunk_bounds = njit(inline="always")(partition.chunk_bounds)
 # MiniTorch's max, ``x if x > y else y``, as in the naive body and the c and Cython
@@ -66,7 +65,7 @@ larger = njit(inline="always")(maximum)
 @njit(inline="always")
 def naive_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) -> None:
     """MiniTorch's reduce loop over the outputs of ``chunk`` (``code``: the kernel's op, a constant)."""
-    _, start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
+    start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
     out_index = np.empty(len(out_shape), np.int64)
     first_output, end = chunk_bounds(chunk, chunks, out.size)
     for ordinal in range(first_output, end):
@@ -83,7 +82,7 @@ def naive_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) ->
 @njit(inline="always")
 def tuned_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) -> None:
     """The outputs of ``chunk``, ``TILE`` at a time; the output is contiguous (ordinal == position)."""
-    _, start, out, out_shape, _, source, source_shape, source_strides, dim = operands
+    start, out, out_shape, _, source, source_shape, source_strides, dim = operands
     step, count = source_strides[dim], source_shape[dim]
     out_index = np.empty(len(out_shape), np.int64)
     firsts = np.empty(TILE, np.int64)
@@ -145,6 +144,7 @@ def contiguous_max(start: float, line: np.ndarray) -> float:
     return larger(larger(m0, m1), larger(m2, m3))
 
 
+@njit(inline="always")
 def starting_tile(start: float, firsts: np.ndarray, width: int, accumulators: np.ndarray) -> bool:
     """Set the tile's accumulators to ``start``; True when the outputs' lines start at adjacent elements."""
     for t in range(width):
@@ -153,9 +153,6 @@ def starting_tile(start: float, firsts: np.ndarray, width: int, accumulators: np
     for t in range(width):
         adjacent = adjacent and firsts[t] == firsts[0] + t
     return adjacent
-
-
-starting_tile = njit(inline="always")(starting_tile)
 
 
 @njit(inline="always")
@@ -226,7 +223,7 @@ def operands_of(inputs: ReduceInputs, output: StridedTensor) -> ReduceOperands:
     """The kernels' one argument besides the chunk count, built once in ``prepare``."""
     source = inputs.source
     return (
-        inputs.code, inputs.start, output.storage, output.shape, output.strides,
+        inputs.start, output.storage, output.shape, output.strides,
         source.storage, source.shape, source.strides, inputs.dim,
     )  # fmt: skip
 
