@@ -5,7 +5,7 @@
 
 ``algorithm`` (``workloads.lib.tensor_core.algorithm``) picks what every backend but numpy
 runs: ``naive``, MiniTorch's triple loop (i, j, k innermost; the GPU: one thread per
-output, no shared memory), or ``tuned`` (blocked, packed i-k-j with 2x2 register
+output, no shared memory), or ``tuned`` (blocked, packed i-k-j with 4x4 register
 blocking; the GPU: a shared-memory tiled kernel). numpy runs BLAS for both.
 
 Presets (batch 2; every case names its algorithm): ``quick`` runs n = 16 in both

@@ -6,7 +6,7 @@ A task is a block of ``ROWS`` output rows of one batch; it walks the columns in 
 from cache.
 """
 
-ROWS = 64
-DEPTH = 64
-COLS = 256
+ROWS = 128
+DEPTH = 128
+COLS = 128
 TASK_ROWS = {"naive": 1, "tuned": ROWS}  # rows per (batch, row block) task of each algorithm

@@ -5,8 +5,8 @@ The Cython backend's kernels (``cython_impl.pyx``) restated in C, with the same 
 
 - naive: MiniTorch's triple loop (i, j, then k innermost).
 - tuned: (batch, ``ROWS``-row block) tasks, the right operand's ``DEPTH`` x ``COLS``
-  panel packed contiguous, a ``ROWS`` x ``COLS`` accumulator tile, and two rows and two k
-  per pass of the j loop (2x2 register blocking), which the compiler vectorises.
+  panel packed contiguous, a ``ROWS`` x ``COLS`` accumulator tile, and four rows and four k
+  per pass of the j loop (4x4 register blocking), which the compiler vectorises.
 
 Compiled for the host CPU with fused multiply-adds where it has them
 (``harness.core.c_build``), as Numba's tuned kernel is: the sums differ from Cython's by
@@ -63,32 +63,41 @@ static void multiply_panel(const double *left, int64_t start, int64_t row_stride
                            int64_t rows, int64_t depth, int64_t width, const double *restrict panel,
                            double *restrict tile)
 {
-    for (int64_t pair = 0; pair < rows / 2; pair++) {
-        int64_t start0 = start + 2 * pair * row_stride, start1 = start0 + row_stride;
-        double *row0 = tile + 2 * pair * COLS, *row1 = row0 + COLS;
-        for (int64_t k = 0; k < depth - 1; k += 2) {
-            double a00 = left[start0 + k * col_stride], a01 = left[start0 + (k + 1) * col_stride];
-            double a10 = left[start1 + k * col_stride], a11 = left[start1 + (k + 1) * col_stride];
+    for (int64_t quad = 0; quad < rows / 4; quad++) {
+        int64_t start0 = start + 4 * quad * row_stride, start1 = start0 + row_stride;
+        int64_t start2 = start1 + row_stride, start3 = start2 + row_stride;
+        double *row0 = tile + 4 * quad * COLS, *row1 = row0 + COLS, *row2 = row1 + COLS, *row3 = row2 + COLS;
+        for (int64_t k = 0; k < depth - 3; k += 4) {
+            const double *l0 = left + start0 + k * col_stride, *l1 = left + start1 + k * col_stride;
+            const double *l2 = left + start2 + k * col_stride, *l3 = left + start3 + k * col_stride;
+            double a00 = l0[0], a01 = l0[col_stride], a02 = l0[2 * col_stride], a03 = l0[3 * col_stride];
+            double a10 = l1[0], a11 = l1[col_stride], a12 = l1[2 * col_stride], a13 = l1[3 * col_stride];
+            double a20 = l2[0], a21 = l2[col_stride], a22 = l2[2 * col_stride], a23 = l2[3 * col_stride];
+            double a30 = l3[0], a31 = l3[col_stride], a32 = l3[2 * col_stride], a33 = l3[3 * col_stride];
             const double *panel0 = panel + k * COLS, *panel1 = panel0 + COLS;
+            const double *panel2 = panel1 + COLS, *panel3 = panel2 + COLS;
             for (int64_t j = 0; j < width; j++) {
-                double b0 = panel0[j], b1 = panel1[j];
-                row0[j] += a00 * b0 + a01 * b1;
-                row1[j] += a10 * b0 + a11 * b1;
+                double b0 = panel0[j], b1 = panel1[j], b2 = panel2[j], b3 = panel3[j];
+                row0[j] += a00 * b0 + a01 * b1 + a02 * b2 + a03 * b3;
+                row1[j] += a10 * b0 + a11 * b1 + a12 * b2 + a13 * b3;
+                row2[j] += a20 * b0 + a21 * b1 + a22 * b2 + a23 * b3;
+                row3[j] += a30 * b0 + a31 * b1 + a32 * b2 + a33 * b3;
             }
         }
-        if (depth % 2) {
-            int64_t last = depth - 1;
-            multiply_row(left[start0 + last * col_stride], panel + last * COLS, row0, width);
-            multiply_row(left[start1 + last * col_stride], panel + last * COLS, row1, width);
+        for (int64_t k = depth - depth % 4; k < depth; k++) {
+            const double *last = panel + k * COLS;
+            multiply_row(left[start0 + k * col_stride], last, row0, width);
+            multiply_row(left[start1 + k * col_stride], last, row1, width);
+            multiply_row(left[start2 + k * col_stride], last, row2, width);
+            multiply_row(left[start3 + k * col_stride], last, row3, width);
         }
     }
-    if (rows % 2) {
-        int64_t start0 = start + (rows - 1) * row_stride;
+    for (int64_t i = rows - rows % 4; i < rows; i++) {
+        int64_t start0 = start + i * row_stride;
         for (int64_t k = 0; k < depth; k++)
-            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + (rows - 1) * COLS, width);
+            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + i * COLS, width);
     }
 }
-
 static void tuned_task(double *out, const int64_t *out_shape, const int64_t *out_strides, const double *left,
                        const int64_t *left_strides, const double *right, const int64_t *right_strides,
                        int64_t left_batch, int64_t right_batch, int64_t inner, int64_t batch, int64_t row0,

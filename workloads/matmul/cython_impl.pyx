@@ -4,11 +4,11 @@
 - naive: MiniTorch's triple loop (i, j, then k innermost), like numba's naive kernel.
 - tuned: the blocked, packed i-k-j kernel of ``numba_bodies`` ported: (batch, ``ROWS``-row
   block) tasks, the right operand's ``DEPTH`` x ``COLS`` panel packed contiguous, a
-  ``ROWS`` x ``COLS`` accumulator tile, and two rows and two k per pass of the j loop
-  (2x2 register blocking), which GCC vectorises at ``-O3``.
+  ``ROWS`` x ``COLS`` accumulator tile, and four rows and four k per pass of the j loop
+  (4x4 register blocking), which GCC vectorises at ``-O3``.
 
 Summation order: the tuned kernel adds each output's products in Numba's tuned order
-(blocks of ``DEPTH`` k, pairs ``a0 * b0 + a1 * b1`` added to the tile), with fused
+(blocks of ``DEPTH`` k, sums ``a0 * b0 + a1 * b1 + a2 * b2 + a3 * b3`` added to the tile), with fused
 multiply-adds where the CPU has them: the extension is built as the c backend's kernels
 are (``harness.core.c_build.OPTIMISE``: for the host CPU, ``-ffp-contract=fast``), so GCC
 contracts ``a * b + c`` into an FMA as Numba's kernel does under
@@ -28,9 +28,9 @@ from workloads.matmul.inputs import batch_strides
 # sees the same constant row and panel strides in both (module variables might change
 # under any store through a pointer, as far as GCC knows, and are reloaded)
 cdef enum:
-    ROWS = 64
-    DEPTH = 64
-    COLS = 256
+    ROWS = 128
+    DEPTH = 128
+    COLS = 128
 if (ROWS, DEPTH, COLS) != (blocking.ROWS, blocking.DEPTH, blocking.COLS):
     raise ImportError(f"{__name__} is built with ROWS, DEPTH, COLS = {ROWS}, {DEPTH}, {COLS}, but "
                       f"matmul.blocking has {blocking.ROWS}, {blocking.DEPTH}, {blocking.COLS}: "
@@ -126,38 +126,66 @@ cdef inline void multiply_row(double coefficient, const double* panel_row, doubl
 cdef inline void multiply_panel(const double[::1] left, int64_t start, int64_t row_stride, int64_t col_stride,
                                 int64_t rows, int64_t depth, int64_t width, const double* panel,
                                 double* tile) noexcept nogil:
-    """tile[i, :width] += left[i, k] * panel[k, :width]; two rows and two k per pass of j."""
-    cdef int64_t pair, k, j, start0, start1, last
-    cdef double a00, a01, a10, a11, b0, b1
+    """tile[i, :width] += left[i, k] * panel[k, :width]; four rows and four k per pass of j."""
+    cdef int64_t quad, k, j, i, start0, start1, start2, start3
+    cdef double a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33
+    cdef double b0, b1, b2, b3
     cdef double* row0
     cdef double* row1
+    cdef double* row2
+    cdef double* row3
     cdef const double* panel0
     cdef const double* panel1
-    for pair in range(rows // 2):
-        start0 = start + 2 * pair * row_stride
+    cdef const double* panel2
+    cdef const double* panel3
+    for quad in range(rows // 4):
+        start0 = start + 4 * quad * row_stride
         start1 = start0 + row_stride
-        row0 = tile + 2 * pair * COLS
+        start2 = start1 + row_stride
+        start3 = start2 + row_stride
+        row0 = tile + 4 * quad * COLS
         row1 = row0 + COLS
-        for k in range(0, depth - 1, 2):
+        row2 = row1 + COLS
+        row3 = row2 + COLS
+        for k in range(0, depth - 3, 4):
             a00 = left[start0 + k * col_stride]
             a01 = left[start0 + (k + 1) * col_stride]
+            a02 = left[start0 + (k + 2) * col_stride]
+            a03 = left[start0 + (k + 3) * col_stride]
             a10 = left[start1 + k * col_stride]
             a11 = left[start1 + (k + 1) * col_stride]
+            a12 = left[start1 + (k + 2) * col_stride]
+            a13 = left[start1 + (k + 3) * col_stride]
+            a20 = left[start2 + k * col_stride]
+            a21 = left[start2 + (k + 1) * col_stride]
+            a22 = left[start2 + (k + 2) * col_stride]
+            a23 = left[start2 + (k + 3) * col_stride]
+            a30 = left[start3 + k * col_stride]
+            a31 = left[start3 + (k + 1) * col_stride]
+            a32 = left[start3 + (k + 2) * col_stride]
+            a33 = left[start3 + (k + 3) * col_stride]
             panel0 = panel + k * COLS
             panel1 = panel0 + COLS
+            panel2 = panel1 + COLS
+            panel3 = panel2 + COLS
             for j in range(width):
                 b0 = panel0[j]
                 b1 = panel1[j]
-                row0[j] += a00 * b0 + a01 * b1
-                row1[j] += a10 * b0 + a11 * b1
-        if depth % 2:
-            last = depth - 1
-            multiply_row(left[start0 + last * col_stride], panel + last * COLS, row0, width)
-            multiply_row(left[start1 + last * col_stride], panel + last * COLS, row1, width)
-    if rows % 2:
-        start0 = start + (rows - 1) * row_stride
+                b2 = panel2[j]
+                b3 = panel3[j]
+                row0[j] += a00 * b0 + a01 * b1 + a02 * b2 + a03 * b3
+                row1[j] += a10 * b0 + a11 * b1 + a12 * b2 + a13 * b3
+                row2[j] += a20 * b0 + a21 * b1 + a22 * b2 + a23 * b3
+                row3[j] += a30 * b0 + a31 * b1 + a32 * b2 + a33 * b3
+        for k in range(depth - depth % 4, depth):
+            multiply_row(left[start0 + k * col_stride], panel + k * COLS, row0, width)
+            multiply_row(left[start1 + k * col_stride], panel + k * COLS, row1, width)
+            multiply_row(left[start2 + k * col_stride], panel + k * COLS, row2, width)
+            multiply_row(left[start3 + k * col_stride], panel + k * COLS, row3, width)
+    for i in range(rows - rows % 4, rows):
+        start0 = start + i * row_stride
         for k in range(depth):
-            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + (rows - 1) * COLS, width)
+            multiply_row(left[start0 + k * col_stride], panel + k * COLS, tile + i * COLS, width)
 
 
 def prepare(inputs, params, steps):

@@ -1,6 +1,6 @@
 """Numba ``parallel=True``: each algorithm's task body (``numba_bodies``) over ``prange``.
 
-naive: (batch, row) tasks, each MiniTorch's j, k loops; tuned: (batch, 64-row block)
+naive: (batch, row) tasks, each MiniTorch's j, k loops; tuned: (batch, 128-row block)
 tasks of the blocked, packed, register-blocked product. The serial ``numba`` backend runs
 the same bodies with the same fastmath flags, so the two differ only in the threads.
 """

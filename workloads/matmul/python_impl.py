@@ -4,7 +4,7 @@
   broadcasting a batch of 1.
 - tuned: the blocked, packed i-k-j product of the compiled tuned kernels
   (``numba_bodies``): (batch, ``ROWS``-row block) tasks, ``DEPTH`` x ``COLS`` panels of the
-  right operand packed into lists, an accumulator tile, two rows and two k per pass over
+  right operand packed into lists, an accumulator tile, four rows and four k per pass over
   j. It adds in the compiled kernels' order (without their fused multiply-adds). In
   CPython the blocking buys little: what it saves is cache misses, and an interpreted
   multiply-add costs far more than a miss.
@@ -72,27 +72,31 @@ def pack_panel(right: Tensor, start: int, depth: int, width: int) -> list[list[f
 
 
 def multiply_panel(left: Tensor, start: int, panel: list[list[float]], tile: list[list[float]]) -> None:
-    """tile[i][j] += left[i, k] * panel[k][j]; two rows and two k per pass, leftovers one at a time."""
+    """tile[i][j] += left[i, k] * panel[k][j]; four rows and four k per pass, leftovers one at a time."""
     storage, _, strides = left
     row_stride, col_stride = strides[1], strides[2]
     depth = len(panel)
-    for pair in range(len(tile) // 2):
-        start0 = start + 2 * pair * row_stride
-        start1 = start0 + row_stride
-        row0, row1 = tile[2 * pair], tile[2 * pair + 1]
-        for k in range(0, depth - 1, 2):
-            a00, a01 = storage[start0 + k * col_stride], storage[start0 + (k + 1) * col_stride]
-            a10, a11 = storage[start1 + k * col_stride], storage[start1 + (k + 1) * col_stride]
-            for j, (b0, b1) in enumerate(zip(panel[k], panel[k + 1], strict=True)):
-                row0[j] += a00 * b0 + a01 * b1
-                row1[j] += a10 * b0 + a11 * b1
-        if depth % 2:
-            multiply_row(storage[start0 + (depth - 1) * col_stride], panel[depth - 1], row0)
-            multiply_row(storage[start1 + (depth - 1) * col_stride], panel[depth - 1], row1)
-    if len(tile) % 2:
-        last = start + (len(tile) - 1) * row_stride
+    for quad in range(len(tile) // 4):
+        starts = [start + (4 * quad + r) * row_stride for r in range(4)]
+        rows = tile[4 * quad : 4 * quad + 4]
+        for k in range(0, depth - 3, 4):
+            a00, a01, a02, a03 = (storage[starts[0] + (k + q) * col_stride] for q in range(4))
+            a10, a11, a12, a13 = (storage[starts[1] + (k + q) * col_stride] for q in range(4))
+            a20, a21, a22, a23 = (storage[starts[2] + (k + q) * col_stride] for q in range(4))
+            a30, a31, a32, a33 = (storage[starts[3] + (k + q) * col_stride] for q in range(4))
+            row0, row1, row2, row3 = rows
+            for j, (b0, b1, b2, b3) in enumerate(zip(*panel[k : k + 4], strict=True)):
+                row0[j] += a00 * b0 + a01 * b1 + a02 * b2 + a03 * b3
+                row1[j] += a10 * b0 + a11 * b1 + a12 * b2 + a13 * b3
+                row2[j] += a20 * b0 + a21 * b1 + a22 * b2 + a23 * b3
+                row3[j] += a30 * b0 + a31 * b1 + a32 * b2 + a33 * b3
+        for k in range(depth - depth % 4, depth):
+            for s, row in zip(starts, rows, strict=True):
+                multiply_row(storage[s + k * col_stride], panel[k], row)
+    for i in range(len(tile) - len(tile) % 4, len(tile)):
+        first = start + i * row_stride
         for k in range(depth):
-            multiply_row(storage[last + k * col_stride], panel[k], tile[-1])
+            multiply_row(storage[first + k * col_stride], panel[k], tile[i])
 
 
 def multiply_row(coefficient: float, panel_row: list[float], row: list[float]) -> None:
