@@ -49,6 +49,58 @@ def test_cythonize_keeps_mandelbrots_no_contraction_flag_last() -> None:
     assert arguments.index("-ffp-contract=fast") < arguments.index("-ffp-contract=off")
 
 
+MATMUL = ROOT / "workloads" / "matmul" / "cython_impl.pyx"
+
+
+def _compiler_refusing(flag: str, folder: Path) -> str:
+    """A stand-in C compiler: exits 1 when given ``flag``, else does nothing and succeeds."""
+    script = folder / "fake-cc"
+    script.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = "{flag}" ] && exit 1; done\nexit 0\n')
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("refused", [None, "-mtune-ctrl=avoid_fma_chains", "-mtune=generic"])
+def test_matmuls_tuning_is_kept_where_the_compiler_takes_it_and_dropped_whole_elsewhere(
+    refused: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Matmul's c kernel and Cython extension ask for GENERIC_TUNING; a compiler that
+    refuses either flag (clang, GCC off x86) builds both without the pair, never with half."""
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    monkeypatch.setenv("CC", _compiler_refusing(refused or "--none--", tmp_path))
+    c_build.accepted.cache_clear()
+    monkeypatch.setattr(c_build, "compiler_unavailable_reason", lambda: None)
+    try:
+        extension = Extension("workloads.matmul.cython_impl", [str(MATMUL)],
+                              extra_compile_args=list(c_build.OPTIMISE))
+        (module,) = cythonize([extension], quiet=True, compiler_directives={"language_level": 3})
+        arguments = c_build.cython_compile_args(module.extra_compile_args)
+        expected = () if refused else c_build.GENERIC_TUNING
+        assert c_build.accepted(c_build.GENERIC_TUNING) == expected
+        assert arguments == [*c_build.OPTIMISE, *expected]
+        # a module's required flags are never dropped, whatever the compiler says of them
+        assert c_build.cython_compile_args(["-ffp-contract=off"])[-1] == "-ffp-contract=off"
+    finally:
+        c_build.accepted.cache_clear()
+
+
+def test_the_c_matmul_records_the_tuning_it_was_built_with() -> None:
+    from harness.core.workload import StepTimer
+    from workloads.matmul import c_impl
+    from workloads.matmul.inputs import make_inputs
+
+    if c_build.compiler_unavailable_reason():
+        pytest.skip("no C compiler")
+    kernel = c_impl.prepare(make_inputs({"n": 4}), {}, StepTimer())
+    flags, tuning = kernel.info["compiler_flags"].split(), c_build.accepted(c_build.GENERIC_TUNING)
+    if tuning:
+        assert flags[-len(tuning):] == list(tuning)
+    else:
+        assert not set(c_build.GENERIC_TUNING) & set(flags)
+
+
 def test_setup_py_builds_with_the_shared_flags() -> None:
     text = (ROOT / "setup.py").read_text()
     assert "extra_compile_args=list(OPTIMISE)" in text

@@ -45,12 +45,27 @@ OPTIMISE = ("-O3", "-march=native", "-ffp-contract=fast", "-fno-trapping-math")
 FLAGS = (*OPTIMISE, "-fPIC", "-shared", "-std=c11")
 
 
+# Tuning for a generic x86-64 instead of the host's family, keeping the host's split of
+# fused multiply-add chains: for kernels whose inner loop reuses loaded values across many
+# multiply-adds (matmul's tuned kernel). GCC 12 tunes ``-march=native`` on this Zen 4 for
+# znver3, which folds a loaded value into every multiply-add that uses it (twenty loads a
+# vector in matmul's 4x4 loop where eight do); generic tuning keeps them in registers,
+# and ``avoid_fma_chains`` keeps znver's mul-then-add in latency-bound sums (the naive dot
+# product). Only GCC on x86 takes ``-mtune-ctrl``: ``accepted`` drops the pair elsewhere,
+# for the c kernel and the Cython extension alike. docs/performance.md has the figures.
+GENERIC_TUNING = ("-mtune=generic", "-mtune-ctrl=avoid_fma_chains")
+OPTIONAL_FLAGS = frozenset(GENERIC_TUNING)  # flags a kernel asks for where the compiler takes them
+
+
 def cython_compile_args(module_args: list[str]) -> list[str]:
     """A Cython extension's compiler arguments: ``OPTIMISE``, then the module's own (its
     ``# distutils: extra_compile_args`` line), which therefore override them: GCC takes
     the last of two contrary flags (mandelbrot's ``-ffp-contract=off``). ``cythonize``
-    itself puts a module's arguments first, ahead of the Extension's."""
-    return [*OPTIMISE, *(argument for argument in module_args if argument not in OPTIMISE)]
+    itself puts a module's arguments first, ahead of the Extension's. A module's
+    ``OPTIONAL_FLAGS`` stay only where the compiler accepts them (``accepted``)."""
+    own = [argument for argument in module_args if argument not in OPTIMISE]
+    optional = accepted(tuple(argument for argument in own if argument in OPTIONAL_FLAGS))
+    return [*OPTIMISE, *(argument for argument in own if argument not in OPTIONAL_FLAGS or argument in optional)]
 
 
 class CBuildError(RuntimeError):
@@ -76,6 +91,25 @@ def compiler_identity() -> str:
     """The compiler's own description of itself (its version line): part of the cache key."""
     done = subprocess.run([compiler(), "--version"], capture_output=True, text=True, check=False, timeout=60)
     return done.stdout.splitlines()[0] if done.stdout else compiler()
+
+
+@cache
+def accepted(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """``flags`` if the compiler takes them all with ``OPTIMISE`` (a test compile of an
+    empty file), else none: a kernel's optional flags, never its required ones."""
+    if not flags or compiler_unavailable_reason():
+        return ()
+    with tempfile.TemporaryDirectory() as folder:
+        c_file = Path(folder) / "empty.c"
+        c_file.write_text("int harness_flags_probe;\n", encoding="utf-8")
+        done = subprocess.run(
+            [compiler(), *OPTIMISE, *flags, "-c", "-o", str(Path(folder) / "empty.o"), str(c_file)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    return flags if done.returncode == 0 else ()
 
 
 def cache_root() -> Path:

@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+# distutils: extra_compile_args = -mtune=generic -mtune-ctrl=avoid_fma_chains
 """Cython: both algorithms, serial.
 
 - naive: MiniTorch's triple loop (i, j, then k innermost), like numba's naive kernel.
@@ -12,7 +13,8 @@ Summation order: the tuned kernel adds each output's products in Numba's tuned o
 multiply-adds where the CPU has them: the extension is built as the c backend's kernels
 are (``harness.core.c_build.OPTIMISE``: for the host CPU, ``-ffp-contract=fast``), so GCC
 contracts ``a * b + c`` into an FMA as Numba's kernel does under
-``fastmath={"contract"}``. The python backend rounds every product before it adds it;
+``fastmath={"contract"}``. Its ``# distutils`` line asks for the c kernel's tuning
+(``c_build.GENERIC_TUNING``, dropped by setup.py where the compiler does not take it). The python backend rounds every product before it adds it;
 the orders differ by rounding, within the workload's tolerance.
 """
 
