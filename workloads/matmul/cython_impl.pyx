@@ -125,6 +125,12 @@ cdef inline void multiply_row(double coefficient, const double* panel_row, doubl
         row[j] += coefficient * panel_row[j]
 
 
+cdef inline (double, double, double, double) four(const double[::1] left, int64_t start,
+                                                  int64_t stride) noexcept nogil:
+    """left at start and the next three steps of ``stride``."""
+    return left[start], left[start + stride], left[start + 2 * stride], left[start + 3 * stride]
+
+
 cdef inline void multiply_panel(const double[::1] left, int64_t start, int64_t row_stride, int64_t col_stride,
                                 int64_t rows, int64_t depth, int64_t width, const double* panel,
                                 double* tile) noexcept nogil:
@@ -150,22 +156,10 @@ cdef inline void multiply_panel(const double[::1] left, int64_t start, int64_t r
         row2 = row1 + COLS
         row3 = row2 + COLS
         for k in range(0, depth - 3, 4):
-            a00 = left[start0 + k * col_stride]
-            a01 = left[start0 + (k + 1) * col_stride]
-            a02 = left[start0 + (k + 2) * col_stride]
-            a03 = left[start0 + (k + 3) * col_stride]
-            a10 = left[start1 + k * col_stride]
-            a11 = left[start1 + (k + 1) * col_stride]
-            a12 = left[start1 + (k + 2) * col_stride]
-            a13 = left[start1 + (k + 3) * col_stride]
-            a20 = left[start2 + k * col_stride]
-            a21 = left[start2 + (k + 1) * col_stride]
-            a22 = left[start2 + (k + 2) * col_stride]
-            a23 = left[start2 + (k + 3) * col_stride]
-            a30 = left[start3 + k * col_stride]
-            a31 = left[start3 + (k + 1) * col_stride]
-            a32 = left[start3 + (k + 2) * col_stride]
-            a33 = left[start3 + (k + 3) * col_stride]
+            a00, a01, a02, a03 = four(left, start0 + k * col_stride, col_stride)
+            a10, a11, a12, a13 = four(left, start1 + k * col_stride, col_stride)
+            a20, a21, a22, a23 = four(left, start2 + k * col_stride, col_stride)
+            a30, a31, a32, a33 = four(left, start3 + k * col_stride, col_stride)
             panel0 = panel + k * COLS
             panel1 = panel0 + COLS
             panel2 = panel1 + COLS
