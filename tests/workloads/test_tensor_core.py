@@ -33,6 +33,19 @@ def test_to_index_and_position_invert_each_other(shape, data):
     assert index_to_position(index, contiguous_strides(shape)) == ordinal
 
 
+@given(shapes, st.data())
+@settings(**SETTINGS)
+def test_numbas_unsigned_to_index_is_minitorchs(shape, data):
+    """The Numba kernels' ``to_index`` (unsigned division) gives the plain one's index."""
+    from workloads.lib.tensor_core import numba_helpers
+
+    ordinal = data.draw(st.integers(0, int(np.prod(shape)) - 1))
+    expected, index = [0] * len(shape), np.full(len(shape), -1, np.int64)
+    to_index(ordinal, shape, expected)
+    numba_helpers.to_index(ordinal, np.array(shape, np.int64), index)
+    assert index.tolist() == expected
+
+
 @given(strided_tensors())
 @settings(**SETTINGS)
 def test_positions_of_a_view_read_numpys_view(tensor):

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The positions as unsigned integers: Numba wraps a negative signed index around the
+# array's end, a compare and a select on every load of the k loop; positions here are
+# never negative, and an unsigned one has no such check.
+from numpy import uint64 as unsigned
+
 
 def dot(
     left: Sequence[float],
@@ -22,5 +27,5 @@ def dot(
     """sum over k < count of left[left_start + k * left_step] * right[right_start + k * right_step], in order."""
     total = 0.0
     for k in range(count):
-        total += left[left_start + k * left_step] * right[right_start + k * right_step]
+        total += left[unsigned(left_start + k * left_step)] * right[unsigned(right_start + k * right_step)]
     return total

@@ -1,4 +1,5 @@
-"""The plain-Python tensor helpers wrapped for Numba CPU kernels (inlined into callers).
+"""The plain-Python tensor helpers wrapped for Numba CPU kernels (inlined into callers);
+``to_index`` restated in unsigned integers, which Numba divides as C does.
 
 Imported only by ``numba`` and ``numba_parallel`` implementation modules.
 """
@@ -9,6 +10,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 from numba import njit, typeof, types
 from numba.extending import overload
 
@@ -21,7 +23,24 @@ from .tensor import StridedTensor
 inline = njit(inline="always")
 
 index_to_position = inline(indexing.index_to_position)
-to_index = inline(indexing.to_index)
+
+
+@njit(inline="always")
+def to_index(ordinal: int, shape: Any, out_index: Any) -> None:
+    """``indexing.to_index`` in unsigned integers, for Numba's kernels.
+
+    The same loop, but Numba's signed ``%`` and ``//`` round toward minus infinity (Python's
+    rule): each is a division plus a sign fix-up, and LLVM does not merge the two into one
+    division as it does C's. Ordinals and sizes are never negative, so unsigned ones give
+    the same index with one division a dim: MiniTorch's naive map ran at 1.39-1.43x c's
+    time before, 1.07x after (docs/performance.md).
+    """
+    remaining = np.uint64(ordinal)
+    for dim in range(len(shape) - 1, -1, -1):
+        size = np.uint64(shape[dim])
+        out_index[dim] = remaining % size
+        remaining = remaining // size
+
 broadcast_index = inline(indexing.broadcast_index)
 same_layout = inline(indexing.same_layout)
 
