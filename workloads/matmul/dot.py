@@ -7,19 +7,19 @@ k innermost, both read through strides. numba's naive body wraps it with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
 # The positions as unsigned integers: Numba wraps a negative signed index around the
 # array's end, a compare and a select on every load of the k loop; positions here are
 # never negative, and an unsigned one has no such check.
-from numpy import uint64 as unsigned
+unsigned = np.uint64
 
 
 def dot(
-    left: Sequence[float],
+    left: np.ndarray,
     left_start: int,
     left_step: int,
-    right: Sequence[float],
+    right: np.ndarray,
     right_start: int,
     right_step: int,
     count: int,

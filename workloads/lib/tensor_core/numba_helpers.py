@@ -23,6 +23,8 @@ from .tensor import StridedTensor
 inline = njit(inline="always")
 
 index_to_position = inline(indexing.index_to_position)
+broadcast_index = inline(indexing.broadcast_index)
+same_layout = inline(indexing.same_layout)
 
 
 @njit(inline="always")
@@ -32,17 +34,14 @@ def to_index(ordinal: int, shape: Any, out_index: Any) -> None:
     The same loop, but Numba's signed ``%`` and ``//`` round toward minus infinity (Python's
     rule): each is a division plus a sign fix-up, and LLVM does not merge the two into one
     division as it does C's. Ordinals and sizes are never negative, so unsigned ones give
-    the same index with one division a dim: MiniTorch's naive map ran at 1.39-1.43x c's
-    time before, 1.07x after (docs/performance.md).
+    the same index with one division a dim: MiniTorch's naive map ran at 1.46x c's time
+    before, 0.95x after (docs/performance.md, "Numba's naive loops: unsigned division").
     """
     remaining = np.uint64(ordinal)
     for dim in range(len(shape) - 1, -1, -1):
         size = np.uint64(shape[dim])
         out_index[dim] = remaining % size
         remaining = remaining // size
-
-broadcast_index = inline(indexing.broadcast_index)
-same_layout = inline(indexing.same_layout)
 
 
 def op_dispatch(by_code: Mapping[int, Any]) -> Callable[..., Any]:
