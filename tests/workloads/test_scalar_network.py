@@ -9,10 +9,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from harness.core import c_build
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from harness.run.calls import count_calls
+from workloads.lib.scalar_graph import Graph, Tape
+from workloads.lib.scalar_graph.tape import to_tape
 from workloads.scalar_network import RUNGS, WORKLOAD
 from workloads.scalar_network.inputs import parameter_count
+from workloads.scalar_network.rungs import Evaluator
 
 QUICK = [{**WORKLOAD.cases("quick")[0], "rung": rung} for rung in RUNGS]
 
@@ -50,10 +54,12 @@ def test_backend_agrees_with_reference(backend: str, case: dict[str, Any],
                                    atol=comparison.atol, err_msg=f"{backend} {key}")
 
 
-def test_numba_codegen_agrees_with_reference() -> None:
+@pytest.mark.parametrize("backend", ["c", "cython", "numba"])
+def test_codegen_agrees_with_reference(backend: str) -> None:
+    # the quick cases above run the tape; this is straight-line code
     case = {"hidden": 2, "batch": 5, "rung": "steps", "k": 2, "evaluator": "codegen"}
     expected = first_result("numpy", case)
-    result = first_result("numba", case)
+    result = first_result(backend, case)
     for key in expected:
         np.testing.assert_allclose(result[key], expected[key], rtol=1e-9, atol=1e-12)
 
@@ -77,7 +83,7 @@ def wrapper_frames() -> int:
 
 
 @pytest.mark.parametrize("rung", ["step", "steps"])
-@pytest.mark.parametrize("backend", ["cython", "numba", "numba_parallel"])
+@pytest.mark.parametrize("backend", ["c", "cython", "numba", "numba_parallel"])
 def test_compiled_backends_make_one_python_call_per_training_step(backend: str,
                                                                    rung: str) -> None:
     case = next(c for c in QUICK if c["rung"] == rung)
@@ -129,3 +135,79 @@ def test_cython_without_a_c_compiler_is_unavailable(tmp_path, monkeypatch) -> No
     case = {"hidden": 1, "batch": 2, "rung": "loss"}
     with pytest.raises(BackendUnavailable, match="C compiler"):
         WORKLOAD.load("cython").prepare(WORKLOAD.make_inputs(case), case, StepTimer())
+
+
+def every_op_program() -> Graph:
+    """Every node kind once (relu and step on both sides of 0), each an output of its own
+    after their sum: the interpreters' sixteen branches and the straight-line expressions,
+    each checked by itself against the graph's plain Python semantics."""
+    g = Graph(n_inputs=2, n_params=2)
+    x, y, a, b, half = g.input(0), g.input(1), g.param(0), g.param(1), g.constant(0.5)
+    e = g.add("exp", (y,))
+    nodes = [x, y, a, half, e, g.add("add", (x, a)), g.add("sub", (x, b)), g.add("mul", (a, b)),
+             g.add("div", (x, b)), g.add("neg", (y,)), g.add("log", (e,)), g.add("relu", (x,)),
+             g.add("relu", (y,)), g.add("step", (x,)), g.add("step", (y,)), g.add("tanh", (x,)),
+             g.add("sigmoid", (y,)), g.add("powc", (e,), 1.5), g.add("fma", (a, x, b))]
+    total = nodes[0]
+    for node in nodes[1:]:
+        total = g.add("add", (total, node))
+    g.outputs = [total, *nodes]
+    return g
+
+
+def evaluator_for(backend: str, kind: str, graph: Graph, tape: Tape, n_grads: int) -> Evaluator:
+    """The backend's rung functions over ``graph``, built as its ``prepare`` builds them."""
+    if backend == "c":
+        from workloads.scalar_network import c_impl
+
+        entry, _ = c_impl.functions(kind, graph)
+        layout = c_impl.tape_layout(kind, tape)
+        return Evaluator(entry["batch_loss"], entry["batch_gradient"], entry["sgd_step"], entry["sgd_steps"],
+                         leading=layout.leading, convert=c_impl.array_address, keep_alive=layout.arrays)
+    if backend == "cython":
+        from workloads.scalar_network import cython_impl
+
+        module, _ = cython_impl.build(kind, graph)
+        layout = cython_impl.tape_layout(kind, tape)
+        return Evaluator(module.batch_loss, module.batch_gradient, module.sgd_step, module.sgd_steps,
+                         leading=layout.leading, convert=cython_impl.array_address, keep_alive=layout.arrays)
+    from workloads.scalar_network import numba_kernels
+
+    module, _ = numba_kernels.load_module(kind, False, graph, "gradient")
+    arrays = numba_kernels.tape_arguments(kind, tape)
+    scratch = numba_kernels.scratch_rows(1, n_grads, arrays[0].size)
+    return numba_kernels.make_evaluator(module, arrays, scratch, 1, n_grads)
+
+
+@pytest.mark.parametrize("kind", ["codegen", "tape"])
+@pytest.mark.parametrize("backend", ["c", "cython", "numba"])
+def test_every_op_matches_the_graphs_python_semantics(backend: str, kind: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / "c"))
+    graph = every_op_program()
+    n_grads = len(graph.outputs) - 1
+    x, p = [0.7, -0.4], [1.3, -0.6]
+    expected = graph.evaluate(x, p)
+    assert 0.0 in expected and 1.0 in expected  # relu and step took both sides
+    try:
+        evaluator = evaluator_for(backend, kind, graph, to_tape(graph), n_grads)
+    except BackendUnavailable as error:
+        pytest.skip(str(error))
+    samples = np.array([[*x, 1.0]])  # one sample: features and a label
+    params, out = np.array(p + [0.0] * (n_grads - 2)), np.zeros(n_grads)
+    c = evaluator.convert
+    trailing = (1, n_grads)
+    loss = evaluator.gradient(*evaluator.leading, c(samples), c(params), c(out), *trailing)
+    # one sample: the "loss" is the sum node and the "gradient" every op's own value
+    np.testing.assert_allclose([loss, *out], expected, rtol=1e-15, atol=0.0)
+
+
+@pytest.mark.parametrize("backend", ["c", "cython"])
+def test_the_tape_module_is_built_once_for_every_graph(backend: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / "c"))
+    c_build.load.cache_clear()  # libraries an earlier test loaded from its own cache
+    built = [prepare(backend, {"hidden": hidden, "batch": 2, "rung": "step", "evaluator": kind}).info["built_now"]
+             for kind in ("tape", "codegen") for hidden in (1, 2)]
+    # the tape's module serves the second graph; straight-line code is built for each
+    assert built == [True, False, True, True]

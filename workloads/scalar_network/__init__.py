@@ -13,6 +13,7 @@ from harness.core.parameters import ParameterType
 from harness.core.workload import Comparison, Params, Work, Workload
 
 from .inputs import RUNGS, NetworkInputs, make_inputs
+from .rungs import EVALUATORS
 
 
 def _work(params: Params, inputs: NetworkInputs) -> Work:
@@ -53,8 +54,10 @@ WORKLOAD = Workload(
         "batch": "samples in the training batch (two moons, seeded)",
         "rung": "what one call does: loss | gradient | step | steps (K steps)",
         "k": "training steps per call for rung=steps",
-        "evaluator": "numba backends: codegen (straight-line, slow compile, fast run) or "
-        "tape (interpreter compiled once, fast construction)",
+        "evaluator": "the compiled backends (c, cython, numba, numba_parallel, cuda): codegen "
+        "(straight-line, built per graph: slow compile, fast run) or tape (one interpreter, "
+        "built once for every graph); python walks the graph and numpy runs a ufunc per "
+        "node on either",
         "learning_rate": "SGD step size (default 0.1)",
         "seed": "seed of the data set and the initial weights (default 0)",
         "noise": "standard deviation of the noise added to the two moons (default 0.1)",
@@ -77,7 +80,7 @@ WORKLOAD = Workload(
         "batch": ParameterType(int, minimum=1, maximum=1 << 20),
         "rung": ParameterType(str, choices=RUNGS),
         "k": ParameterType(int, minimum=1, maximum=100_000),
-        "evaluator": ParameterType(str, choices=("codegen", "tape")),
+        "evaluator": ParameterType(str, choices=EVALUATORS),
         "learning_rate": ParameterType(float, minimum=0.0),
         "seed": ParameterType(int, minimum=0, maximum=2**32 - 1),
         "noise": ParameterType(float, minimum=0.0),

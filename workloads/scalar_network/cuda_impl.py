@@ -1,5 +1,11 @@
-"""numba-cuda: one thread per sample runs the straight-line graph; the gradient is reduced
-and the SGD update applied on the device by a second kernel, one thread per parameter.
+"""numba-cuda: one thread per sample evaluates the graph; the gradient is reduced and the
+SGD update applied on the device by a second kernel, one thread per parameter.
+
+Param ``evaluator``, as on the CPU's compiled backends: ``codegen`` runs the graph as
+straight-line code (a kernel per graph); ``tape`` interprets the instruction tape with the
+other backends' branches (``codegen.tape_cases``), one kernel for every graph, each
+thread's values in a column of a (tape slots, batch) work array, so the threads of a warp
+read and write neighbouring addresses.
 
 The per-sample kernel writes each sample's loss and gradient to a (batch, parameters)
 array; the reduction sums it sample by sample in a fixed order, so the device result is
@@ -17,13 +23,13 @@ from numba import cuda
 
 from harness.core.cuda_timing import cuda_event_timer, device_info
 from harness.core.workload import Kernel, StepTimer
-from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
+from workloads.lib.scalar_graph.codegen import Dialect, indent, statements, tape_cases
 
 from .inputs import NetworkInputs
 from .network import construct
-from .rungs import TrainingState, make_fetch
+from .rungs import EVALUATORS, TrainingState, make_fetch, params_option
 
 THREADS_PER_BLOCK = 64
 
@@ -37,7 +43,7 @@ from numba import cuda
 
 
 @cuda.jit(cache=True)
-def per_sample(samples, p, losses, grads):
+def per_sample(code, args, consts, outputs, work, samples, p, losses, grads):
     s = cuda.grid(1)
     if s < samples.shape[0]:
 {body}
@@ -63,18 +69,41 @@ def reduce_update(losses, grads, p, rate, update, loss_out, grad_out):
 '''
 
 
-def module_source(graph: Graph) -> str:
-    body = statements(graph, CUDA_DIALECT)
-    body += [f"grads[s, {j}] = v{node}" for j, node in enumerate(graph.outputs[1:])]
-    body.append(f"losses[s] = v{graph.outputs[0]}")
+TAPE_BODY = """for i in range(code.size):
+    op = code[i]
+{cases}
+for j in range(outputs.size - 1):
+    grads[s, j] = work[outputs[j + 1], s]
+losses[s] = work[outputs[0], s]"""
+
+
+def module_source(evaluator: str, graph: Graph) -> str:
+    """The kernels' text; the per-sample kernel takes the tape (unused by straight-line code)."""
+    if evaluator == "tape":
+        cases = tape_cases(CUDA_DIALECT, "args[i, {k}]", "consts[i]", value="work[{0}, s]")
+        branches = [line for n, (code, value) in enumerate(cases)
+                    for line in (f"{'elif' if n else 'if'} op == {code}:", f"    work[i, s] = {value}")]
+        body = TAPE_BODY.replace("{cases}", indent(branches, 4)).splitlines()
+    else:
+        body = statements(graph, CUDA_DIALECT)
+        body += [f"grads[s, {j}] = v{node}" for j, node in enumerate(graph.outputs[1:])]
+        body.append(f"losses[s] = v{graph.outputs[0]}")
     return TEMPLATE.format(body=indent(body, 8))
+
+
+def empty_tape(tape: Tape) -> Tape:
+    """Straight-line code's stand-in: no instructions (so no work space), the outputs kept."""
+    return Tape(code=tape.code[:0], args=tape.args[:0], consts=tape.consts[:0], outputs=tape.outputs)
 
 
 class DeviceTrainer:
     """Device copies of the data and parameters, and the launches of one training step."""
 
-    def __init__(self, module: ModuleType, inputs: NetworkInputs, n_grads: int) -> None:
-        batch = inputs.batch
+    def __init__(self, module: ModuleType, inputs: NetworkInputs, tape: Tape) -> None:
+        batch, n_grads = inputs.batch, tape.outputs.size - 1
+        # the tape and its (slots, batch) work array; empty stand-ins serve straight-line code
+        self.tape = tuple(cuda.to_device(array) for array in (tape.code, tape.args, tape.consts, tape.outputs))
+        self.work = cuda.device_array((tape.code.size, batch))
         self.samples = cuda.to_device(inputs.samples)
         self.params = cuda.to_device(inputs.initial_params)
         self.losses = cuda.device_array(batch)
@@ -88,7 +117,7 @@ class DeviceTrainer:
         self.reduce = module.reduce_update[reduce_blocks, THREADS_PER_BLOCK]
 
     def launch(self, update: bool) -> None:
-        self.per_sample(self.samples, self.params, self.losses, self.grads)
+        self.per_sample(*self.tape, self.work, self.samples, self.params, self.losses, self.grads)
         self.reduce(self.losses, self.grads, self.params, self.rate, update, self.loss_out,
                     self.grad_out)
 
@@ -119,15 +148,17 @@ def make_call(rung: str, trainer: DeviceTrainer, state: TrainingState,
 
 def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     rung = params.get("rung", "step")
+    evaluator = params_option(params, "evaluator", "codegen", EVALUATORS)
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
-        module, _ = load_python_source("cuda", "scalar_cuda", module_source(construction.graph))
+        module, _ = load_python_source("cuda", "scalar_cuda", module_source(evaluator, construction.graph))
+    tape = construction.tape if evaluator == "tape" else empty_tape(construction.tape)
     with steps("to_device"):
-        trainer = DeviceTrainer(module, inputs, len(construction.graph.outputs) - 1)
+        trainer = DeviceTrainer(module, inputs, tape)
         cuda.synchronize()
     state = TrainingState.arrays(inputs.initial_params)
     info: dict[str, Any] = {**construction.info(), **device_info(),
-                            "evaluator": "generated CUDA", "rung": rung,
+                            "evaluator": evaluator, "rung": rung,
                             "threads_per_block": THREADS_PER_BLOCK}
     update = rung in ("step", "steps")
     return Kernel(call=make_call(rung, trainer, state, inputs.k), fetch=make_fetch(rung, state),

@@ -1,28 +1,34 @@
-"""Cython: the graph generated as a .pyx of straight-line C doubles, compiled during prepare.
+"""Cython: the graph generated as a .pyx of straight-line C doubles, or the tape interpreter.
 
-Arrays are passed as addresses, so the generated C is the graph and a few loops, without
-Cython's memoryview support code. The module is built once per graph: Cython translates
-it, the C compiler builds it into the cache directory under the hash of its source, and a
-second construction of the same graph only imports the built library. The batch loop and
-the SGD update are in the same generated module, so one training step is one call from
-Python.
+Param ``evaluator``, as on the numba backends: ``codegen`` generates ``sample`` from the
+graph, one statement per node, so the module is built once per graph; ``tape`` is one
+``sample`` that interprets the instruction tape, branch for branch the numba backends'
+interpreter (``codegen.tape_cases``; Cython compiles the if-chain on the opcode to a C
+switch), so its module is the same for every graph and built once.
+
+Arrays are passed as addresses, so the generated C is the code and a few loops, without
+Cython's memoryview support code. Cython translates the module, the C compiler builds it
+into the cache directory under the hash of its source, and a second construction of the
+same source only imports the built library. The batch loop and the SGD update are in the
+same generated module, so one training step is one call from Python.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import ModuleType
 
 import Cython  # noqa: F401  (a missing Cython makes this backend unavailable)
 import numpy as np
 
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
-from workloads.lib.scalar_graph import Graph
+from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import CompilerMissing, build_cython
-from workloads.lib.scalar_graph.codegen import Dialect, indent, statements
+from workloads.lib.scalar_graph.codegen import Dialect, indent, statements, tape_cases
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
-from .rungs import Evaluator, TrainingState, make_kernel
+from .rungs import EVALUATORS, Evaluator, TrainingState, make_kernel, params_option
 
 CYTHON_DIALECT = Dialect(exp="exp", log="log", tanh="tanh", pow="pow",
                          input_ref="x[{index}]", param_ref="p[{index}]")
@@ -34,31 +40,59 @@ from libc.math cimport NAN, exp, log, pow, tanh
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
+
+# The instruction tape (workloads.lib.scalar_graph.tape), for the interpreter; straight-line
+# code is given an empty one.
+cdef struct Tape:
+    const long long* code
+    const long long* args
+    const double* consts
+    const long long* outputs
+    Py_ssize_t n_code
+    Py_ssize_t n_outputs
+    double* work
+
+"""
+
+TAPE_SAMPLE = """
+cdef double sample(const Tape* t, const double* x, const double* p, double* g) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef long long op
+    cdef const long long* args = t.args
+    cdef const double* consts = t.consts
+    cdef double* work = t.work
+    for i in range(t.n_code):
+        op = t.code[i]
+{cases}
+    for j in range(t.n_outputs - 1):
+        g[j] += work[t.outputs[j + 1]]
+    return work[t.outputs[0]]
 """
 
 DRIVERS = """
 
-cdef double accumulate(const double* samples, Py_ssize_t n, const double* p, double* grad,
-                       Py_ssize_t n_grads) noexcept nogil:
+cdef double accumulate(const Tape* t, const double* samples, Py_ssize_t n, const double* p,
+                       double* grad, Py_ssize_t n_grads) noexcept nogil:
     cdef Py_ssize_t s, j
     cdef double total = 0.0
     memset(grad, 0, n_grads * sizeof(double))
     for s in range(n):
-        total += sample(samples + s * {columns}, p, grad)
+        total += sample(t, samples + s * {columns}, p, grad)
     for j in range(n_grads):
         grad[j] /= n
     return total / n
 
 
-cdef double train(const double* samples, Py_ssize_t n, double* p, Py_ssize_t n_params,
-                  double rate, Py_ssize_t k, double* snapshot, long long* pending) nogil:
+cdef double train(const Tape* t, const double* samples, Py_ssize_t n, double* p,
+                  Py_ssize_t n_params, double rate, Py_ssize_t k, double* snapshot,
+                  long long* pending) nogil:
     cdef double loss = 0.0
     cdef Py_ssize_t step, j
     cdef double* grad = <double*> malloc(n_params * sizeof(double))
     if grad == NULL:
         return NAN
     for step in range(k):
-        loss = accumulate(samples, n, p, grad, n_params)
+        loss = accumulate(t, samples, n, p, grad, n_params)
         for j in range(n_params):
             p[j] -= rate * grad[j]
     free(grad)
@@ -68,28 +102,52 @@ cdef double train(const double* samples, Py_ssize_t n, double* p, Py_ssize_t n_p
     return loss
 
 
+cdef Tape tape_of(size_t code, size_t args, size_t consts, size_t outputs, Py_ssize_t n_code,
+                  Py_ssize_t n_outputs, size_t work) noexcept nogil:
+    cdef Tape tape
+    tape.code, tape.args = <const long long*> code, <const long long*> args
+    tape.consts, tape.outputs = <const double*> consts, <const long long*> outputs
+    tape.n_code, tape.n_outputs, tape.work = n_code, n_outputs, <double*> work
+    return tape
+
+
 # Arrays arrive as addresses (bound once in prepare, the arrays kept alive by the kernel):
-# no buffer acquisition per call and no memoryview support code to compile.
-def batch_loss(size_t samples, size_t p, Py_ssize_t n, Py_ssize_t n_params):
+# no buffer acquisition per call and no memoryview support code to compile. For the tape
+# interpreter the tape's arrays, sizes and work space come first.
+def batch_loss({tape_parameters}size_t samples, size_t p, Py_ssize_t n, Py_ssize_t n_params):
+    cdef Tape tape = tape_of({tape_arguments})
     cdef double unused
-    return accumulate(<const double*> samples, n, <const double*> p, &unused, 0)
+    return accumulate(&tape, <const double*> samples, n, <const double*> p, &unused, 0)
 
 
-def batch_gradient(size_t samples, size_t p, size_t out, Py_ssize_t n, Py_ssize_t n_params):
-    return accumulate(<const double*> samples, n, <const double*> p, <double*> out, n_params)
+def batch_gradient({tape_parameters}size_t samples, size_t p, size_t out, Py_ssize_t n,
+                   Py_ssize_t n_params):
+    cdef Tape tape = tape_of({tape_arguments})
+    return accumulate(&tape, <const double*> samples, n, <const double*> p, <double*> out,
+                      n_params)
 
 
-def sgd_step(size_t samples, size_t p, double rate, size_t snapshot, size_t pending,
-             Py_ssize_t n, Py_ssize_t n_params):
-    return train(<const double*> samples, n, <double*> p, n_params, rate, 1,
+def sgd_step({tape_parameters}size_t samples, size_t p, double rate, size_t snapshot,
+             size_t pending, Py_ssize_t n, Py_ssize_t n_params):
+    cdef Tape tape = tape_of({tape_arguments})
+    return train(&tape, <const double*> samples, n, <double*> p, n_params, rate, 1,
                  <double*> snapshot, <long long*> pending)
 
 
-def sgd_steps(size_t samples, size_t p, double rate, Py_ssize_t k, size_t snapshot,
-              size_t pending, Py_ssize_t n, Py_ssize_t n_params):
-    return train(<const double*> samples, n, <double*> p, n_params, rate, k,
+def sgd_steps({tape_parameters}size_t samples, size_t p, double rate, Py_ssize_t k,
+              size_t snapshot, size_t pending, Py_ssize_t n, Py_ssize_t n_params):
+    cdef Tape tape = tape_of({tape_arguments})
+    return train(&tape, <const double*> samples, n, <double*> p, n_params, rate, k,
                  <double*> snapshot, <long long*> pending)
 """
+
+# What the entry points take ahead of their own arguments, and the Tape they make of it
+ENTRY_TAPE = {
+    "codegen": ("", "0, 0, 0, 0, 0, 0, 0"),
+    "tape": ("size_t code, size_t args, size_t consts, size_t outputs, Py_ssize_t n_code,\n"
+             "        Py_ssize_t n_outputs, size_t work, ",
+             "code, args, consts, outputs, n_code, n_outputs, work"),
+}
 
 
 def _declarations(count: int, per_line: int = 40) -> list[str]:
@@ -98,19 +156,56 @@ def _declarations(count: int, per_line: int = 40) -> list[str]:
             for i in range(0, count, per_line)]
 
 
-def module_source(graph: Graph) -> str:
-    """The .pyx text: a nogil straight-line ``sample`` and the batch drivers."""
+def codegen_sample(graph: Graph) -> str:
+    """The graph as one nogil straight-line ``sample`` (the tape argument unused)."""
     body = _declarations(len(graph)) + statements(graph, CYTHON_DIALECT)
     body += [f"g[{j}] += v{node}" for j, node in enumerate(graph.outputs[1:])]
     body.append(f"return v{graph.outputs[0]}")
-    sample = ("cdef double sample(const double* x, const double* p, double* g) "
-              "noexcept nogil:\n" + indent(body, 4) + "\n")
-    return HEADER + sample + DRIVERS.replace("{columns}", str(N_SAMPLE_COLUMNS))
+    return ("\ncdef double sample(const Tape* t, const double* x, const double* p, double* g) "
+            "noexcept nogil:\n" + indent(body, 4) + "\n")
 
 
-def build(graph: Graph) -> tuple[ModuleType, bool]:
-    """The compiled module for ``graph`` and whether it was built now (False: cached)."""
-    return build_cython("scalar_cython", module_source(graph))
+def tape_sample() -> str:
+    """The interpreter: one branch per opcode (``codegen.tape_cases``), the same in every backend."""
+    cases = tape_cases(CYTHON_DIALECT, "args[3 * i + {k}]", "consts[i]")
+    branches = [line for n, (code, value) in enumerate(cases)
+                for line in (f"{'elif' if n else 'if'} op == {code}:", f"    work[i] = {value}")]
+    return TAPE_SAMPLE.replace("{cases}", indent(branches, 8))
+
+
+def module_source(evaluator: str, graph: Graph) -> str:
+    """The .pyx text: ``sample`` of the evaluator's kind (the tape's is the same for every
+    graph) and the batch drivers."""
+    sample = tape_sample() if evaluator == "tape" else codegen_sample(graph)
+    parameters, arguments = ENTRY_TAPE[evaluator]
+    drivers = (DRIVERS.replace("{columns}", str(N_SAMPLE_COLUMNS))
+               .replace("{tape_parameters}", parameters).replace("{tape_arguments}", arguments))
+    return HEADER + sample + drivers
+
+
+def build(evaluator: str, graph: Graph) -> tuple[ModuleType, bool]:
+    """The compiled module for ``graph`` (any graph, for the tape) and whether it was built
+    now (False: cached)."""
+    return build_cython("scalar_cython", module_source(evaluator, graph))
+
+
+@dataclass(frozen=True)
+class TapeLayout:
+    """What the c and cython entry points take ahead of their own arguments: for the tape,
+    its four arrays' addresses, its two sizes and a work array's address; for straight-line
+    code, nothing. ``arrays`` keeps the addressed arrays alive."""
+
+    leading: tuple[int, ...]
+    arrays: tuple[np.ndarray, ...]
+
+
+def tape_layout(evaluator: str, tape: Tape) -> TapeLayout:
+    if evaluator != "tape":
+        return TapeLayout((), ())
+    work = np.zeros(len(tape))
+    arrays = (tape.code, tape.args, tape.consts, tape.outputs, work)
+    addresses = [array_address(array) for array in arrays]
+    return TapeLayout((*addresses[:4], tape.code.size, tape.outputs.size, addresses[4]), arrays)
 
 
 def array_address(array: np.ndarray) -> int:
@@ -122,17 +217,19 @@ def array_address(array: np.ndarray) -> int:
 
 def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     rung = params.get("rung", "step")
+    evaluator_kind = params_option(params, "evaluator", "codegen", EVALUATORS)
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
         try:
-            module, built_now = build(construction.graph)
+            module, built_now = build(evaluator_kind, construction.graph)
         except CompilerMissing as error:
             raise BackendUnavailable(str(error)) from error
+    tape = tape_layout(evaluator_kind, construction.tape)
     evaluator = Evaluator(loss=module.batch_loss, gradient=module.batch_gradient,
-                          step=module.sgd_step, steps=module.sgd_steps,
+                          step=module.sgd_step, steps=module.sgd_steps, leading=tape.leading,
                           trailing=(inputs.batch, inputs.initial_params.size),
-                          convert=array_address)
-    info = {**construction.info(), "evaluator": "generated Cython",
+                          convert=array_address, keep_alive=tape.arrays)
+    info = {**construction.info(), "evaluator": evaluator_kind,
             "built_now": built_now, "extension": module.__file__}
     return make_kernel(rung, evaluator, inputs, inputs.samples,
                        TrainingState.arrays(inputs.initial_params), info)

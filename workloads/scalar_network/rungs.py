@@ -27,6 +27,11 @@ from .inputs import NetworkInputs
 
 RungFunction = Callable[..., float]
 
+# How the compiled backends (c, cython, numba, numba_parallel) evaluate one sample: the graph
+# as straight-line code, built per graph, or an interpreter of its instruction tape, built
+# once for every graph
+EVALUATORS = ("codegen", "tape")
+
 
 @dataclass(frozen=True)
 class TrainingState:

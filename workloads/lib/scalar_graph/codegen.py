@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .graph import Graph
-from .ops import CONST, INPUT, PARAM
+from .ops import CODES, CONST, INPUT, PARAM
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,10 @@ def _literal(value: float) -> str:
     return f"({text})" if value < 0 else text
 
 
-def expression(graph: Graph, node: int, dialect: Dialect) -> str:
-    """The right-hand side computing ``node`` from its operands' variables."""
-    op, attr = graph.ops[node], graph.attrs[node]
-    v = [f"v{a}" for a in graph.args[node]]
-    if op == CONST:
-        return _literal(attr)
-    if op == INPUT:
-        return dialect.input_ref.format(index=int(attr))
-    if op == PARAM:
-        return dialect.param_ref.format(index=int(attr))
-    templates = {
+def _templates(dialect: Dialect, exponent: str) -> dict[str, str]:
+    """Each non-leaf op's expression over its operands ``{0}``, ``{1}``, ``{2}``; powc raises
+    to ``exponent``. One table, so straight-line code and the tape interpreters agree."""
+    return {
         "add": "{0} + {1}",
         "sub": "{0} - {1}",
         "mul": "{0} * {1}",
@@ -59,15 +52,51 @@ def expression(graph: Graph, node: int, dialect: Dialect) -> str:
         "relu": dialect.select.format(then="{0}", test="{0} > 0.0", other="0.0"),
         "step": dialect.select.format(then="1.0", test="{0} > 0.0", other="0.0"),
         "sigmoid": f"1.0 / (1.0 + {dialect.exp}(-{{0}}))",
-        "powc": f"{dialect.pow}({{0}}, {_literal(attr)})",
+        "powc": f"{dialect.pow}({{0}}, {exponent})",
         "fma": "{0} * {1} + {2}",
     }
-    return templates[op].format(*v)
+
+
+def expression(graph: Graph, node: int, dialect: Dialect) -> str:
+    """The right-hand side computing ``node`` from its operands' variables."""
+    op, attr = graph.ops[node], graph.attrs[node]
+    v = [f"v{a}" for a in graph.args[node]]
+    if op == CONST:
+        return _literal(attr)
+    if op == INPUT:
+        return dialect.input_ref.format(index=int(attr))
+    if op == PARAM:
+        return dialect.param_ref.format(index=int(attr))
+    return _templates(dialect, _literal(attr) if op == "powc" else "")[op].format(*v)
 
 
 def statements(graph: Graph, dialect: Dialect) -> list[str]:
     """``v<id> = ...`` for every node, in topological order."""
     return [f"v{node} = {expression(graph, node, dialect)}" for node in range(len(graph))]
+
+
+# The tape interpreters test the opcodes in this order: the kinds the default network's
+# tape holds most (multiply-adds, products, parameters, sums) first.
+TAPE_ORDER = ("fma", "mul", PARAM, "add", "sub", INPUT, CONST, "tanh", "relu", "step", "div",
+              "neg", "exp", "log", "sigmoid", "powc")
+
+
+def tape_cases(dialect: Dialect, slot: str, constant: str, value: str = "work[{0}]") -> list[tuple[int, str]]:
+    """(opcode, expression) for every op, in ``TAPE_ORDER``: the value of tape slot ``i``.
+
+    ``slot`` names operand k of slot i (a template of ``{k}``, e.g. ``args[i, {k}]``), and
+    ``value`` reads a slot's value (a template of the slot, ``work[{0}]`` by default); for
+    an input or a parameter, operand 0 is the index read. ``constant`` reads slot i's
+    constant, which is also powc's exponent.
+    """
+    operands = [value.format(slot.format(k=k)) for k in range(3)]
+    index = slot.format(k=0)
+    leaves = {CONST: constant, INPUT: dialect.input_ref.format(index=index),
+              PARAM: dialect.param_ref.format(index=index)}
+    templates = _templates(dialect, constant)
+    assert set(TAPE_ORDER) == set(CODES), "every op has its place on the tape"
+    return [(CODES[op], leaves[op] if op in leaves else templates[op].format(*operands))
+            for op in TAPE_ORDER]
 
 
 def indent(lines: list[str], spaces: int) -> str:
