@@ -114,7 +114,7 @@ def test_the_generated_cython_compiles_with_the_shared_flags(tmp_path: Path) -> 
     assert "-O2" not in command
 
 
-@pytest.mark.parametrize("what", ["flags", "cpu"])
+@pytest.mark.parametrize("what", ["flags", "cpu", "isa"])
 def test_every_build_cache_key_holds_the_flags_and_the_cpu(
     what: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -128,8 +128,10 @@ def test_every_build_cache_key_holds_the_flags_and_the_cpu(
         monkeypatch.setattr(c_build, "OPTIMISE", changed)
         monkeypatch.setattr(c_build, "FLAGS", (*changed, "-fPIC", "-shared", "-std=c11"))
         monkeypatch.setattr(cython_build, "OPTIMISE", changed)
-    else:
+    elif what == "cpu":
         monkeypatch.setattr(c_build, "cpu_model", lambda: "Another CPU")
+    else:  # the same model with an instruction-set extension hidden
+        monkeypatch.setattr(c_build, "cpu_flags_digest", lambda: "0123456789ab")
     after = (c_build.library_path("k", "int f(void);"), cython_build.build_folder("m", source))
     assert before[0] != after[0]
     assert before[1] != after[1]

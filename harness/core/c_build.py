@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from harness.core.machine import cpu_model
+from harness.core.machine import cpu_flags_digest, cpu_model
 
 CACHE_VARIABLE = "HARNESS_C_CACHE"
 # How every compiled kernel of the harness is optimised: the c backend's, the Cython
@@ -120,8 +120,10 @@ def cache_root() -> Path:
 
 def host_target() -> str:
     """The CPU ``-march=native`` compiles for: part of every cache key, so that a cache in
-    a home folder shared between machines never hands one CPU another's instructions."""
-    return f"{platform.machine()} {cpu_model()}"
+    a home folder shared between machines never hands one CPU another's instructions. The
+    model (with family, model and stepping) and the instruction-set flags the kernel shows:
+    a hypervisor can hide an extension of one CPU model on one machine and not another."""
+    return f"{platform.machine()} {cpu_model()} isa {cpu_flags_digest()}"
 
 
 def library_path(name: str, source: str, flags: tuple[str, ...] = ()) -> Path:
