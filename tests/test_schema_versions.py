@@ -54,11 +54,26 @@ def kept(before: object, after: object) -> bool:
     return before == after
 
 
+def cpu_of(path: Path) -> object:
+    return json.loads(path.read_text())["metadata"].get("cpu_model")
+
+
 def test_the_committed_runs_report_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    older, newer = COMMITTED[0], COMMITTED[-1]
+    older = COMMITTED[0]
+    # the newest run on the oldest run's CPU: runs since 2026-12-03 name the CPU's family,
+    # model and stepping, which the older ones' bare model name does not
+    newer = [path for path in COMMITTED if cpu_of(path) == cpu_of(older)][-1]
+    assert newer != older
     assert main(["report", *map(str, COMMITTED), "--output", str(tmp_path / "r.html")]) == 0
     assert (tmp_path / "r.html").stat().st_size > 0
     capsys.readouterr()
     assert main(["compare", str(older), str(newer)]) in (0, 1)  # 1: a regression found between them
     table = capsys.readouterr().out
     assert "mandelbrot" in table and ("unchanged" in table or "regressed" in table or "improved" in table)
+
+
+def test_a_run_naming_its_cpu_family_is_not_compared_with_one_that_does_not() -> None:
+    named = [path for path in COMMITTED if "family" in str(cpu_of(path))]
+    bare = [path for path in COMMITTED if cpu_of(path) == "AMD EPYC"]
+    assert named and bare
+    assert main(["compare", str(bare[-1]), str(named[-1])]) == 2
