@@ -5,6 +5,7 @@ summary judges the newest run against the previous comparable one the same way."
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,25 @@ def test_the_c_backend_is_the_ceiling_each_backend_is_read_against() -> None:
     section = summary_section(run, previous_comparable(run, Path("run.json"), [(Path("run.json"), run)]))
     share = section.tables[0].rows[0][section.tables[0].columns.index("share of c's speed")]
     assert 180 <= int(share.split("%")[0]) <= 220, share  # numba twice as fast as plain C
+    assert share.endswith("; c beaten on one core: numba " + share.split("%")[0] + "%"), share
+
+
+def test_only_a_one_core_backend_well_past_c_says_c_is_no_ceiling() -> None:
+    rng = random.Random(7)
+
+    def share_of_c(*entries: Entry) -> str:
+        run = Run(metadata={"machine": "lab"}, entries=list(entries))
+        section = summary_section(run, previous_comparable(run, Path("run.json"), [(Path("run.json"), run)]))
+        return section.tables[0].rows[0][section.tables[0].columns.index("share of c's speed")]
+
+    two_threads = entry(rng, "numba_parallel", 0.001)
+    two_threads.threads = 2
+    one_thread = entry(rng, "numba_parallel", 0.0015)
+    one_thread.threads = 1
+    # two threads at twice c's speed: expected, c is one core's ceiling
+    assert "beaten" not in share_of_c(entry(rng, "c", 0.002), two_threads)
+    # one core 5% faster than c: within the margin, no finding
+    assert "beaten" not in share_of_c(entry(rng, "c", 0.002), entry(rng, "cython", 0.0019))
+    # one thread of numba_parallel 33% faster: named, beside the fastest backend's share
+    named = share_of_c(entry(rng, "c", 0.002), two_threads, one_thread)
+    assert re.search(r"\]; c beaten on one core: numba_parallel ×1 1[23]\d%$", named), named
