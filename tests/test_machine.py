@@ -5,8 +5,14 @@ from __future__ import annotations
 from harness.core.machine import cpu_flags_digest, cpu_model
 
 # /proc/cpuinfo of two generations behind one masked name (family 25: Zen 4; family 26: Zen 5)
-ZEN4 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu avx2 fma avx512f\n"
-ZEN5 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu avx2 fma avx512f avx_vnni\n"
+ZEN4 = (
+    "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+    "model name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu avx2 fma avx512f\n"
+)
+ZEN5 = (
+    "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
+    "model name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu avx2 fma avx512f avx_vnni\n"
+)
 
 
 def test_one_model_name_two_generations_are_two_cpus() -> None:

@@ -47,7 +47,8 @@ def cpu_model(cpuinfo: str | None = None) -> str:
         return match.group(1).strip() if match else None
 
     name = field("model name") or platform.machine()
-    numbers = [(label, field(key)) for label, key in (("family", "cpu family"), ("model", "model"), ("stepping", "stepping"))]
+    labels = (("family", "cpu family"), ("model", "model"), ("stepping", "stepping"))
+    numbers = [(label, field(key)) for label, key in labels]
     known = ", ".join(f"{label} {value}" for label, value in numbers if value is not None)
     return f"{name} ({known})" if known else name
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from harness.core.analysis import case_size, entry_warnings, fastest_entry
 from harness.core.results import Entry, Run
 from harness.regress.compare import SidesComparison, compare_sides
-from harness.regress.targets import CPU_TIMED_BACKENDS
 from harness.regress.sides import CompareError, Side, machine_of
+from harness.regress.targets import CPU_TIMED_BACKENDS
 from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, EntryComparison, Key
 from harness.report.grouping import short_case, timed_entries, varying_parameters
 from harness.report.labels import case_key, entry_label, format_percent, format_seconds
