@@ -27,6 +27,15 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+@cache
+def _proc_cpuinfo() -> str | None:
+    """/proc/cpuinfo, read once a process (None where there is none)."""
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+
+
 def cpu_model(cpuinfo: str | None = None) -> str:
     """The CPU's model name, with its family, model and stepping where Linux gives them.
 
@@ -37,9 +46,8 @@ def cpu_model(cpuinfo: str | None = None) -> str:
     another's and the C build cache does not hand one CPU another's code.
     """
     if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
+        cpuinfo = _proc_cpuinfo()
+        if cpuinfo is None:
             return platform.processor() or platform.machine()
 
     def field(name: str) -> str | None:
@@ -53,14 +61,11 @@ def cpu_model(cpuinfo: str | None = None) -> str:
     return f"{name} ({known})" if known else name
 
 
-@cache
 def cpu_flags_digest(cpuinfo: str | None = None) -> str:
     """A short hash of the instruction-set flags Linux lists for the CPU ("unknown" elsewhere)."""
+    cpuinfo = _proc_cpuinfo() if cpuinfo is None else cpuinfo
     if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return "unknown"
+        return "unknown"
     match = re.search(r"^(?:flags|Features)\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     return hashlib.sha256(match.group(1).encode()).hexdigest()[:12] if match else "unknown"
 

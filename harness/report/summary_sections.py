@@ -179,9 +179,9 @@ def _share_of_c(best: Entry, timed: Sequence[Entry], entries: Sequence[Entry]) -
     references = [e for e in timed if e.backend == "c"]
     if not references:
         return _over(best, timed, "c", entries)
-    beaten = _beating_c(timed, references[0])
     if best.backend == "c":
         return "(itself)"
+    beaten = _beating_c(timed, references[0])
     ratio = speedup_of(best, over=references[0])
     if ratio is None:
         return "-"

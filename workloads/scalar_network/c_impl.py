@@ -152,9 +152,8 @@ def codegen_sample(graph: Graph) -> str:
     body = [f"double {statement};" for statement in statements(graph, C_DIALECT)]
     body += [f"g[{j}] += v{node};" for j, node in enumerate(graph.outputs[1:])]
     body.append(f"return v{graph.outputs[0]};")
-    return "static double sample(const Tape *t, const double *x, const double *p, double *g)\n{\n" + indent(
-        body, 4
-    ) + "\n}\n"
+    signature = "static double sample(const Tape *t, const double *x, const double *p, double *g)"
+    return signature + "\n{\n" + indent(body, 4) + "\n}\n"
 
 
 def tape_sample() -> str:

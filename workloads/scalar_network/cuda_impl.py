@@ -25,7 +25,7 @@ from harness.core.cuda_timing import cuda_event_timer, device_info
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import Dialect, indent, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import Dialect, if_chain, indent, statements, tape_cases
 
 from .inputs import NetworkInputs
 from .network import construct
@@ -81,9 +81,7 @@ def module_source(evaluator: str, graph: Graph) -> str:
     """The kernels' text; the per-sample kernel takes the tape (unused by straight-line code)."""
     if evaluator == "tape":
         cases = tape_cases(CUDA_DIALECT, "args[i, {k}]", "consts[i]", value="work[{0}, s]")
-        branches = [line for n, (code, value) in enumerate(cases)
-                    for line in (f"{'elif' if n else 'if'} op == {code}:", f"    work[i, s] = {value}")]
-        body = TAPE_BODY.replace("{cases}", indent(branches, 4)).splitlines()
+        body = TAPE_BODY.replace("{cases}", indent(if_chain(cases, "work[i, s]"), 4)).splitlines()
     else:
         body = statements(graph, CUDA_DIALECT)
         body += [f"grads[s, {j}] = v{node}" for j, node in enumerate(graph.outputs[1:])]

@@ -33,7 +33,7 @@ import numpy as np
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import Dialect, indent, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import Dialect, if_chain, indent, statements, tape_cases
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
@@ -194,9 +194,7 @@ def codegen_sample(graph: Graph) -> str:
 def tape_sample() -> str:
     """The interpreter: one branch per opcode (``codegen.tape_cases``), the same in every backend."""
     cases = tape_cases(NUMBA_DIALECT, "args[i, {k}]", "consts[i]")
-    branches = [line for n, (code, value) in enumerate(cases)
-                for line in (f"{'elif' if n else 'if'} op == {code}:", f"    work[i] = {value}")]
-    return TAPE_SAMPLE.replace("{cases}", indent(branches, 8))
+    return TAPE_SAMPLE.replace("{cases}", indent(if_chain(cases, "work[i]"), 8))
 
 
 def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str) -> str:

@@ -99,6 +99,13 @@ def tape_cases(dialect: Dialect, slot: str, constant: str, value: str = "work[{0
             for op in TAPE_ORDER]
 
 
+def if_chain(cases: list[tuple[int, str]], target: str) -> list[str]:
+    """``tape_cases`` as a Python-syntax if-chain on ``op`` assigning ``target`` (Numba,
+    numba-cuda and Cython; Cython compiles it to a C ``switch``)."""
+    return [line for n, (code, value) in enumerate(cases)
+            for line in (f"{'elif' if n else 'if'} op == {code}:", f"    {target} = {value}")]
+
+
 def indent(lines: list[str], spaces: int) -> str:
     pad = " " * spaces
     return "\n".join(pad + line for line in lines)
