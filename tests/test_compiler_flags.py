@@ -168,3 +168,37 @@ def test_a_c_entry_compiles_in_its_cold_construction_and_loads_in_its_evaluation
     compiles = [line for line in calls.read_text().splitlines() if line != "--version"]
     assert len(compiles) == 1, compiles
     assert not (tmp_path / "shared").exists()
+
+
+def test_vector_math_is_found_here_or_named_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe either finds every vector math function (glibc with libmvec, tanh since
+    2.35) or says why not; a library that does not exist is reported, not linked."""
+    reason = c_build.vector_math_unavailable_reason()
+    assert reason is None or reason.strip()
+    c_build.vector_math_unavailable_reason.cache_clear()
+    monkeypatch.setattr(c_build, "VECTOR_MATH_LIBRARIES", ("-lno_such_vector_math",))
+    try:
+        missing = c_build.vector_math_unavailable_reason()
+    finally:
+        c_build.vector_math_unavailable_reason.cache_clear()
+    if c_build.compiler_unavailable_reason() is None:
+        assert missing is not None and "-lno_such_vector_math" in missing
+
+
+def test_vector_symbols_are_read_from_the_vector_abis_names() -> None:
+    listing = "\tcall\t_ZGVeN8v_tanh@PLT\n\tcall\t_ZGVdN4vv_pow\n\tcall\ttanh@PLT\n\tmovq _ZGV, %rax\n"
+    assert c_build._vector_symbols(listing) == {"_tanh", "_pow"}
+
+
+def test_vector_math_declarations_name_each_function_simd() -> None:
+    lines = c_build.vector_math_declarations().splitlines()
+    assert lines == [f"double {name}({', '.join(['double'] * count)}) __attribute__((simd(\"notinbranch\")));"
+                     for name, count in c_build.VECTOR_MATH_FUNCTIONS.items()]
+
+
+def test_the_generated_cython_takes_a_builds_own_flags_and_libraries(tmp_path: Path) -> None:
+    command = build_cache._compile_command(tmp_path / "m.c", tmp_path / "m.so", c_build.VECTOR_MATH_FLAGS,
+                                           c_build.VECTOR_MATH_LIBRARIES)
+    flags_at = command.index(c_build.VECTOR_MATH_FLAGS[0])
+    assert flags_at > command.index(c_build.OPTIMISE[-1])
+    assert command[-len(c_build.VECTOR_MATH_LIBRARIES):] == list(c_build.VECTOR_MATH_LIBRARIES)

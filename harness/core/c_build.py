@@ -57,6 +57,25 @@ GENERIC_TUNING = ("-mtune=generic", "-mtune-ctrl=avoid_fma_chains")
 OPTIONAL_FLAGS = frozenset(GENERIC_TUNING)  # flags a kernel asks for where the compiler takes them
 
 
+# glibc's vector math library (libmvec): SIMD versions of exp, log, tanh and pow, which GCC
+# calls from a vectorised loop for a function declared ``simd``. glibc's math.h declares
+# them so only under -ffast-math, which would also let GCC reorder sums; declared here,
+# every other rounding stays as written. They are accurate to 4 ulp (the glibc manual's
+# table of errors) where libm's scalar functions are to 1 or 2. ``-fno-math-errno``: a call
+# that may set errno has a side effect, which keeps it out of a vectorised loop.
+VECTOR_MATH_FUNCTIONS = {"exp": 1, "log": 1, "tanh": 1, "pow": 2}  # name: argument count
+VECTOR_MATH_FLAGS = ("-fno-math-errno",)
+VECTOR_MATH_LIBRARIES = ("-lmvec",)
+
+
+def vector_math_declarations() -> str:
+    """C declarations that make the math functions callable from vectorised loops."""
+    return "".join(
+        f"double {name}({', '.join(['double'] * count)}) __attribute__((simd(\"notinbranch\")));\n"
+        for name, count in VECTOR_MATH_FUNCTIONS.items()
+    )
+
+
 def cython_compile_args(module_args: list[str]) -> list[str]:
     """A Cython extension's compiler arguments: ``OPTIMISE``, then the module's own (its
     ``# distutils: extra_compile_args`` line), which therefore override them: GCC takes
@@ -112,6 +131,50 @@ def accepted(flags: tuple[str, ...]) -> tuple[str, ...]:
     return flags if done.returncode == 0 else ()
 
 
+@cache
+def vector_math_unavailable_reason() -> str | None:
+    """Why GCC cannot call vector math here (no compiler, no libmvec, or a glibc without
+    one of ``VECTOR_MATH_FUNCTIONS``: tanh came in 2.35), or None when it can: a probe
+    loop must compile to calls of every function's vector version and link."""
+    reason = compiler_unavailable_reason()
+    if reason:
+        return reason
+    calls = " + ".join(f"{name}({', '.join(['x[i]'] * count)})" for name, count in VECTOR_MATH_FUNCTIONS.items())
+    source = (
+        "#include <math.h>\n" + vector_math_declarations()
+        + "void probe(double *restrict y, const double *restrict x, int n)\n"
+        + f"{{ for (int i = 0; i < n; i++) y[i] = {calls}; }}\n"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        c_file = Path(folder) / "probe.c"
+        c_file.write_text(source, encoding="utf-8")
+        for output, mode in (("probe.s", ["-S"]), ("probe.so", ["-fPIC", "-shared"])):
+            done = subprocess.run(
+                [compiler(), *OPTIMISE, *VECTOR_MATH_FLAGS, *mode, "-o", str(Path(folder) / output), str(c_file),
+                 *VECTOR_MATH_LIBRARIES, "-lm"],
+                capture_output=True, text=True, check=False, timeout=60,
+            )
+            if done.returncode != 0:
+                return f"{compiler()} cannot build vector math calls with {' '.join(VECTOR_MATH_LIBRARIES)}: " + (
+                    done.stderr.strip().splitlines() or ["no message"])[-1]
+        assembly = (Path(folder) / "probe.s").read_text(encoding="utf-8", errors="replace")
+        missing = [name for name in VECTOR_MATH_FUNCTIONS if f"_{name}" not in _vector_symbols(assembly)]
+        if missing:
+            return f"{compiler()} vectorised no call of {', '.join(missing)} (glibc's libmvec lacks them before 2.35)"
+        try:
+            ctypes.CDLL(str(Path(folder) / "probe.so"))
+        except OSError as error:
+            return f"a library calling libmvec does not load: {error}"
+    return None
+
+
+def _vector_symbols(assembly: str) -> set[str]:
+    """The vector math functions an assembly listing calls, as ``_<name>`` (from the vector
+    ABI's mangled names, e.g. ``_ZGVeN8v_tanh``, ``_ZGVdN4vv_pow``)."""
+    words = (word.split("@")[0] for word in assembly.replace(",", " ").split())
+    return {"_" + word.split("_", 2)[2] for word in words if word.startswith("_ZGV") and word.count("_") >= 2}
+
+
 def cache_root() -> Path:
     """Where builds go: ``$HARNESS_C_CACHE``, else ``~/.cache/hotloop-harness/c``."""
     explicit = os.environ.get(CACHE_VARIABLE)
@@ -126,27 +189,28 @@ def host_target() -> str:
     return f"{platform.machine()} {cpu_model()} isa {cpu_flags_digest()}"
 
 
-def library_path(name: str, source: str, flags: tuple[str, ...] = ()) -> Path:
+def library_path(name: str, source: str, flags: tuple[str, ...] = (), libraries: tuple[str, ...] = ()) -> Path:
     digest = hashlib.sha256()
-    for part in (name, source, compiler_identity(), host_target(), " ".join((*FLAGS, *flags))):
+    for part in (name, source, compiler_identity(), host_target(), " ".join((*FLAGS, *flags, *libraries))):
         digest.update(part.encode())
     return cache_root() / f"{name}-{digest.hexdigest()[:16]}.so"
 
 
 @cache
-def load(name: str, source: str, flags: tuple[str, ...] = ()) -> ctypes.CDLL:
+def load(name: str, source: str, flags: tuple[str, ...] = (), libraries: tuple[str, ...] = ()) -> ctypes.CDLL:
     """The compiled library of ``source`` (built on first use), loaded; ``flags`` come
-    after ``FLAGS`` and override them (``("-ffp-contract=off",)``: no fused multiply-adds)."""
+    after ``FLAGS`` and override them (``("-ffp-contract=off",)``: no fused multiply-adds);
+    ``libraries`` are linked ahead of libm (``VECTOR_MATH_LIBRARIES``)."""
     reason = compiler_unavailable_reason()
     if reason:
         raise CBuildError(reason)
-    path = library_path(name, source, flags)
+    path = library_path(name, source, flags, libraries)
     if not path.exists():
-        _build(name, source, path, flags)
+        _build(name, source, path, flags, libraries)
     return ctypes.CDLL(str(path))
 
 
-def _build(name: str, source: str, path: Path, flags: tuple[str, ...]) -> None:
+def _build(name: str, source: str, path: Path, flags: tuple[str, ...], libraries: tuple[str, ...]) -> None:
     """Compile into a temporary folder, then move the library into place (atomic: two
     processes building at once each install a whole library)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +219,7 @@ def _build(name: str, source: str, path: Path, flags: tuple[str, ...]) -> None:
         c_file.write_text(source, encoding="utf-8")
         built = Path(folder) / path.name
         done = subprocess.run(
-            [compiler(), *FLAGS, *flags, "-o", str(built), str(c_file), "-lm"],
+            [compiler(), *FLAGS, *flags, "-o", str(built), str(c_file), *libraries, "-lm"],
             capture_output=True,
             text=True,
             check=False,

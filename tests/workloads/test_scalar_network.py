@@ -13,10 +13,11 @@ from harness.core import c_build
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from harness.run.calls import count_calls
 from workloads.lib.scalar_graph import Graph, Tape
+from workloads.lib.scalar_graph.codegen import LANES
 from workloads.lib.scalar_graph.tape import to_tape
 from workloads.scalar_network import RUNGS, WORKLOAD
 from workloads.scalar_network.inputs import parameter_count
-from workloads.scalar_network.rungs import Evaluator
+from workloads.scalar_network.rungs import EVALUATORS, Evaluator
 
 QUICK = [{**WORKLOAD.cases("quick")[0], "rung": rung} for rung in RUNGS]
 
@@ -54,10 +55,12 @@ def test_backend_agrees_with_reference(backend: str, case: dict[str, Any],
                                    atol=comparison.atol, err_msg=f"{backend} {key}")
 
 
-@pytest.mark.parametrize("backend", ["c", "cython", "numba"])
-def test_codegen_agrees_with_reference(backend: str) -> None:
-    # the quick cases above run the tape; this is straight-line code
-    case = {"hidden": 2, "batch": 5, "rung": "steps", "k": 2, "evaluator": "codegen"}
+# the quick cases above run the tape; these are straight-line code, one sample at a time and
+# in lanes (11 samples: a full block of 8 and a tail of 3)
+@pytest.mark.parametrize(("kind", "batch"), [("codegen", 5), ("lanes", 11)])
+@pytest.mark.parametrize("backend", ["c", "cython", "numba", "numba_parallel"])
+def test_straight_line_code_agrees_with_reference(backend: str, kind: str, batch: int) -> None:
+    case = {"hidden": 2, "batch": batch, "rung": "steps", "k": 2, "evaluator": kind}
     expected = first_result("numpy", case)
     result = first_result(backend, case)
     for key in expected:
@@ -82,11 +85,12 @@ def wrapper_frames() -> int:
     return count_calls(lambda: None)[0].python_calls
 
 
+@pytest.mark.parametrize("evaluator", EVALUATORS)
 @pytest.mark.parametrize("rung", ["step", "steps"])
 @pytest.mark.parametrize("backend", ["c", "cython", "numba", "numba_parallel"])
-def test_compiled_backends_make_one_python_call_per_training_step(backend: str,
-                                                                   rung: str) -> None:
-    case = next(c for c in QUICK if c["rung"] == rung)
+def test_compiled_backends_make_one_python_call_per_training_step(backend: str, rung: str,
+                                                                   evaluator: str) -> None:
+    case = {**next(c for c in QUICK if c["rung"] == rung), "evaluator": evaluator}
     kernel = prepare(backend, case)
     kernel.call()
     counts, _ = count_calls(kernel.call)
@@ -131,7 +135,7 @@ def test_cython_without_a_c_compiler_is_unavailable(tmp_path, monkeypatch) -> No
 
     monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(build_cache, "_compile_command",
-                        lambda c_file, library: [str(tmp_path / "no-such-cc"), str(c_file)])
+                        lambda c_file, library, *build: [str(tmp_path / "no-such-cc"), str(c_file)])
     case = {"hidden": 1, "batch": 2, "rung": "loss"}
     with pytest.raises(BackendUnavailable, match="C compiler"):
         WORKLOAD.load("cython").prepare(WORKLOAD.make_inputs(case), case, StepTimer())
@@ -175,31 +179,51 @@ def evaluator_for(backend: str, kind: str, graph: Graph, tape: Tape, n_grads: in
 
     module, _ = numba_kernels.load_module(kind, False, graph, "gradient")
     arrays = numba_kernels.tape_arguments(kind, tape)
-    scratch = numba_kernels.scratch_rows(1, n_grads, arrays[0].size)
+    scratch = numba_kernels.scratch_for(kind, arrays, 1)
     return numba_kernels.make_evaluator(module, arrays, scratch, 1, n_grads)
 
 
-@pytest.mark.parametrize("kind", ["codegen", "tape"])
+def batch_mean(values: list[list[float]], kind: str) -> list[float]:
+    """Each output's mean over the samples, summed in the evaluator's order: sample by
+    sample, or for lanes lane l over samples l, l + LANES, ... and then the lanes in order."""
+    if kind != "lanes":
+        sums = [sum(column) for column in zip(*values, strict=True)]  # sum() adds left to right
+    else:
+        lanes = [values[lane::LANES] for lane in range(min(LANES, len(values)))]
+        lane_sums = [[sum(column) for column in zip(*lane, strict=True)] for lane in lanes]
+        sums = [sum(column) for column in zip(*lane_sums, strict=True)]
+    return [total / len(values) for total in sums]
+
+
+# 11 samples: a full block of lanes (the vectorised loop) and 3 left over (its scalar tail)
+EVERY_OP_SAMPLES = 11
+
+
+@pytest.mark.parametrize("kind", EVALUATORS)
 @pytest.mark.parametrize("backend", ["c", "cython", "numba"])
 def test_every_op_matches_the_graphs_python_semantics(backend: str, kind: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / "c"))
     graph = every_op_program()
     n_grads = len(graph.outputs) - 1
-    x, p = [0.7, -0.4], [1.3, -0.6]
-    expected = graph.evaluate(x, p)
-    assert 0.0 in expected and 1.0 in expected  # relu and step took both sides
+    p = [1.3, -0.6]
+    features = [[0.7 + 0.01 * s, -0.4 - 0.02 * s] for s in range(EVERY_OP_SAMPLES)]
+    per_sample = [graph.evaluate(x, p) for x in features]
+    assert all(0.0 in values and 1.0 in values for values in per_sample)  # relu and step took both sides
     try:
         evaluator = evaluator_for(backend, kind, graph, to_tape(graph), n_grads)
     except BackendUnavailable as error:
         pytest.skip(str(error))
-    samples = np.array([[*x, 1.0]])  # one sample: features and a label
+    samples = np.array([[*x, 1.0] for x in features])  # features and a label
     params, out = np.array(p + [0.0] * (n_grads - 2)), np.zeros(n_grads)
     c = evaluator.convert
-    trailing = (1, n_grads)
+    trailing = (EVERY_OP_SAMPLES, n_grads)
     loss = evaluator.gradient(*evaluator.leading, c(samples), c(params), c(out), *trailing)
-    # one sample: the "loss" is the sum node and the "gradient" every op's own value
-    np.testing.assert_allclose([loss, *out], expected, rtol=1e-15, atol=0.0)
+    # the "loss" is the sum node's mean and the "gradient" every op's own mean, summed in the
+    # evaluator's order: what is left is each function's rounding, libm's (1-2 ulp, as
+    # Python's) one sample at a time, glibc's vector math (4 ulp) in the c and cython lanes
+    rtol = 1e-14 if kind == "lanes" else 1e-15
+    np.testing.assert_allclose([loss, *out], batch_mean(per_sample, kind), rtol=rtol, atol=0.0)
 
 
 @pytest.mark.parametrize("backend", ["c", "cython"])
@@ -211,3 +235,22 @@ def test_the_tape_module_is_built_once_for_every_graph(backend: str, tmp_path, m
              for kind in ("tape", "codegen") for hidden in (1, 2)]
     # the tape's module serves the second graph; straight-line code is built for each
     assert built == [True, False, True, True]
+
+
+@pytest.mark.parametrize("backend", ["c", "cython"])
+def test_the_lanes_build_calls_glibcs_vector_math(backend: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Where the probe finds libmvec, the lanes evaluator's library calls the vector tanh,
+    exp and log (the loop over the lanes was vectorised), and says so in its info; where it
+    does not, the info gives the reason."""
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / "c"))
+    c_build.load.cache_clear()
+    kernel = prepare(backend, {"hidden": 2, "batch": 9, "rung": "gradient", "evaluator": "lanes"})
+    reason = c_build.vector_math_unavailable_reason()
+    if reason:
+        assert kernel.info["vector_math"] == f"none: {reason}"
+        return
+    assert kernel.info["vector_math"].startswith("libmvec")
+    built = b"".join(path.read_bytes() for path in tmp_path.rglob("*.so"))  # this test's cache only
+    for name in (b"tanh", b"exp", b"log"):  # the vector ABI's names: _ZGVeN8v_tanh (AVX-512), ...
+        assert any(b"_ZGV" + isa + b"_" + name in built for isa in (b"eN8v", b"dN4v", b"cN4v", b"bN2v")), name

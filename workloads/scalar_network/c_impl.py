@@ -1,10 +1,13 @@
-"""C: the graph generated as straight-line C doubles, or the tape interpreter in C.
+"""C: the graph generated as straight-line C doubles, in lanes, or the tape interpreter in C.
 
 The C twin of the Cython backend (``cython_impl.py``), on each of the numba backends'
 evaluators (param ``evaluator``):
 
 - ``codegen``: the same generated ``sample`` (one statement per node of the optimised
   graph), built once per graph;
+- ``lanes``: the same statements as the body of a loop over a block of ``LANES`` samples,
+  which GCC vectorises, one sample per SIMD lane, calling glibc's vector tanh, exp and log
+  (``c_build.vector_math_unavailable_reason`` says where it cannot); built once per graph;
 - ``tape``: one ``sample`` that interprets the instruction tape, branch for branch the
   interpreter the numba backends run (``codegen.tape_cases``), built once for every graph.
 
@@ -16,13 +19,14 @@ host CPU (``harness.core.c_build``): the per-core ceiling for the diary's networ
 from __future__ import annotations
 
 import ctypes
+from dataclasses import replace
 
-from harness.core.c_build import build_info, library_path, load
+from harness.core.c_build import build_info, library_path, load, vector_math_declarations
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph
-from workloads.lib.scalar_graph.codegen import Dialect, indent, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import LANES, Dialect, indent, lane_statements, statements, tape_cases
 
-from .cython_impl import array_address, tape_layout
+from .cython_impl import array_address, tape_layout, vector_math_build, vector_math_info
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
 from .rungs import EVALUATORS, Evaluator, TrainingState, make_kernel, params_option
@@ -65,7 +69,8 @@ TAPE_SAMPLE = """static double sample(const Tape *t, const double *x, const doub
 }
 """
 
-DRIVERS = """
+# The batch sum of the per-sample evaluators (codegen, tape): one ``sample`` at a time.
+SAMPLE_ACCUMULATE = """
 
 static double accumulate(const Tape *t, const double *samples, int64_t n, const double *p, double *grad,
                          int64_t n_grads)
@@ -76,6 +81,42 @@ static double accumulate(const Tape *t, const double *samples, int64_t n, const 
     for (int64_t j = 0; j < n_grads; j++) grad[j] /= n;
     return total / n;
 }
+"""
+
+# The lanes evaluator's batch sum: blocks of LANES samples, the straight-line code as the
+# body of a loop over a block's lanes, which GCC vectorises (each lane one sample, the math
+# functions' vector versions from libmvec where ``c_build`` finds it). Lane l sums samples
+# l, l + LANES, ...; the lanes are then added in order. ``sums`` is heap memory the inputs
+# cannot alias, so the loop needs no run-time alias checks.
+LANE_ACCUMULATE = """
+
+#define LANES {lanes}
+
+static double accumulate(const Tape *t, const double *samples, int64_t n, const double *p, double *grad,
+                         int64_t n_grads)
+{
+    double *sums = calloc({outputs} * LANES, sizeof(double));
+    if (sums == NULL) return NAN;
+    for (int64_t s = 0; s < n; s += LANES) {
+        const double *x = samples + s * COLUMNS;
+        const int64_t m = n - s < LANES ? n - s : LANES;
+        for (int64_t l = 0; l < m; l++) {
+{body}
+        }
+    }
+    double total = 0.0;
+    for (int64_t l = 0; l < LANES; l++) total += sums[l];
+    for (int64_t j = 0; j < n_grads; j++) {
+        double sum = 0.0;
+        for (int64_t l = 0; l < LANES; l++) sum += sums[(j + 1) * LANES + l];
+        grad[j] = sum / n;
+    }
+    free(sums);
+    return total / n;
+}
+"""
+
+DRIVERS = """
 
 static double train(const Tape *t, const double *samples, int64_t n, double *p, int64_t n_params, double rate,
                     int64_t k, double *snapshot, int64_t *pending)
@@ -126,8 +167,10 @@ double sgd_steps(TAPE_PARAMETERS const double *samples, double *p, double rate, 
 }
 """
 
+STRAIGHT_LINE_MACROS = "#define TAPE_PARAMETERS\n#define OPEN_TAPE\n#define TAPE NULL\n"
 ENTRY_MACROS = {
-    "codegen": "#define TAPE_PARAMETERS\n#define OPEN_TAPE\n#define TAPE NULL\n",
+    "codegen": STRAIGHT_LINE_MACROS,
+    "lanes": STRAIGHT_LINE_MACROS,
     "tape": (
         "#define TAPE_PARAMETERS const int64_t *code, const int64_t *args, const double *consts, \\\n"
         "    const int64_t *outputs, int64_t n_code, int64_t n_outputs, double *work,\n"
@@ -163,18 +206,34 @@ def tape_sample() -> str:
     return TAPE_SAMPLE.replace("{cases}", indent(cases, 8))
 
 
-def module_source(evaluator: str, graph: Graph) -> str:
+LANE_DIALECT = replace(C_DIALECT, input_ref="x[l * COLUMNS + {index}]")
+
+
+def lanes_accumulate(graph: Graph, vector_math: bool) -> str:
+    """The lanes evaluator's ``accumulate``: the graph as the body of the loop over a block's
+    lanes, after the math functions' ``simd`` declarations if ``vector_math``."""
+    body = [f"double {line};" if line.startswith("v") else f"{line};" for line in lane_statements(graph, LANE_DIALECT)]
+    declarations = vector_math_declarations() if vector_math else ""
+    return declarations + (LANE_ACCUMULATE.replace("{lanes}", str(LANES)).replace("{outputs}", str(len(graph.outputs)))
+                           .replace("{body}", indent(body, 12)))
+
+
+def module_source(evaluator: str, graph: Graph, vector_math: bool = True) -> str:
     """The C text: ``sample`` of the evaluator's kind (the tape's is the same for every graph)
-    and the batch drivers."""
-    sample = tape_sample() if evaluator == "tape" else codegen_sample(graph)
-    return HEADER + ENTRY_MACROS[evaluator] + f"#define COLUMNS {N_SAMPLE_COLUMNS}\n\n" + sample + DRIVERS
+    or the lanes' ``accumulate``, and the batch drivers."""
+    if evaluator == "lanes":
+        evaluation = lanes_accumulate(graph, vector_math)
+    else:
+        evaluation = (tape_sample() if evaluator == "tape" else codegen_sample(graph)) + SAMPLE_ACCUMULATE
+    return HEADER + ENTRY_MACROS[evaluator] + f"#define COLUMNS {N_SAMPLE_COLUMNS}\n\n" + evaluation + DRIVERS
 
 
 def functions(evaluator: str, graph: Graph) -> tuple[dict[str, ctypes._CFuncPtr], bool]:
     """The library's entry points with their signatures, and whether it was built now (False: cached)."""
-    source = module_source(evaluator, graph)
-    built_now = not library_path("scalar_c", source).exists()
-    library = load("scalar_c", source)
+    vector_math, flags, libraries = vector_math_build(evaluator)
+    source = module_source(evaluator, graph, vector_math)
+    built_now = not library_path("scalar_c", source, flags, libraries).exists()
+    library = load("scalar_c", source, flags, libraries)
     leading = TAPE_ARGUMENTS if evaluator == "tape" else []
     found = {}
     for name, argtypes in SIGNATURES.items():
@@ -205,6 +264,7 @@ def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
         **construction.info(),
         "evaluator": evaluator_kind,
         "built_now": built_now,
-        **build_info(),
+        **build_info(vector_math_build(evaluator_kind)[1]),
+        **vector_math_info(evaluator_kind),
     }
     return make_kernel(rung, evaluator, inputs, inputs.samples, TrainingState.arrays(inputs.initial_params), info)

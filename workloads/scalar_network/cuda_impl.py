@@ -2,7 +2,9 @@
 SGD update applied on the device by a second kernel, one thread per parameter.
 
 Param ``evaluator``, as on the CPU's compiled backends: ``codegen`` runs the graph as
-straight-line code (a kernel per graph); ``tape`` interprets the instruction tape with the
+straight-line code (a kernel per graph); ``lanes``, the CPU's blocks of samples in SIMD
+lanes, is what ``codegen`` already is here (a warp's 32 threads are its lanes), so it is
+not run twice under two names; ``tape`` interprets the instruction tape with the
 other backends' branches (``codegen.tape_cases``), one kernel for every graph, each
 thread's values in a column of a (tape slots, batch) work array, so the threads of a warp
 read and write neighbouring addresses.
@@ -22,7 +24,7 @@ from typing import Any
 from numba import cuda
 
 from harness.core.cuda_timing import cuda_event_timer, device_info
-from harness.core.workload import Kernel, StepTimer
+from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
 from workloads.lib.scalar_graph.codegen import Dialect, if_chain, indent, statements, tape_cases
@@ -144,9 +146,18 @@ def make_call(rung: str, trainer: DeviceTrainer, state: TrainingState,
     return evaluate if rung in ("loss", "gradient") else train
 
 
+LANES_ON_THE_DEVICE = (
+    "evaluator=lanes puts a block of samples in a CPU core's SIMD lanes; on the device every "
+    "evaluator runs one sample per thread, a warp's 32 threads side by side, so its lanes kernel "
+    "is evaluator=codegen's"
+)
+
+
 def prepare(inputs: NetworkInputs, params: dict, steps: StepTimer) -> Kernel:
     rung = params.get("rung", "step")
     evaluator = params_option(params, "evaluator", "codegen", EVALUATORS)
+    if evaluator == "lanes":
+        raise BackendUnavailable(LANES_ON_THE_DEVICE)
     construction = construct(inputs.hidden, rung, steps)
     with steps("compile"):
         module, _ = load_python_source("cuda", "scalar_cuda", module_source(evaluator, construction.graph))

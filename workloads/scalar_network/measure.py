@@ -19,7 +19,9 @@ from harness.core.workload import StepTimer
 from harness.run.calls import count_calls
 
 from . import WORKLOAD
+from .inputs import RUNGS
 from .network import construct
+from .rungs import EVALUATORS
 
 
 def best_seconds_per_call(call: Callable[[], Any], repeats: int = 5,
@@ -81,7 +83,8 @@ def memory_profile(backend: str, params: dict[str, Any], calls: int) -> dict[str
 
 def format_result(result: dict[str, Any], params: dict[str, Any]) -> str:
     steps = " ".join(f"{name}={seconds:.3f}" for name, seconds in result["steps"].items())
-    evaluator = params["evaluator"] if result["backend"].startswith("numba") else "-"
+    compiled = ("c", "cython", "numba", "numba_parallel", "cuda")
+    evaluator = params["evaluator"] if result["backend"] in compiled else "-"
     return (f"{result['backend']:<15} {evaluator:<8} "
             f"hidden={params['hidden']} batch={params['batch']} rung={params['rung']} "
             f"construction={result['construction_seconds']:.3f}s ({steps}) "
@@ -94,9 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("backend", nargs="?", choices=WORKLOAD.backends)
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--rung", default="step", choices=("loss", "gradient", "step", "steps"))
+    parser.add_argument("--rung", default="step", choices=RUNGS)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--evaluator", default="codegen", choices=("codegen", "tape"))
+    parser.add_argument("--evaluator", default="codegen", choices=EVALUATORS)
     parser.add_argument("--pass-table", action="store_true", help="print the optimizer table")
     parser.add_argument("--memory", type=int, default=0, metavar="CALLS",
                         help="instead of timing: peak traced memory of prepare, and the "

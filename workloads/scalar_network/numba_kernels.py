@@ -1,17 +1,21 @@
-"""Numba evaluators, generated as source files: straight-line code or a tape interpreter.
+"""Numba evaluators, generated as source files: straight-line code, in lanes, or a tape interpreter.
 
-Both kinds are one generated module holding a per-sample function ``sample`` and the same
-batch drivers (loss, gradient, SGD step, K steps), so the drivers are written once:
+Each kind is one generated module holding the evaluation of samples and the same batch
+drivers (loss, gradient, SGD step, K steps), so the drivers are written once:
 
 - ``codegen``: ``sample`` is the graph as straight-line code, one assignment per node.
   LLVM sees every operation and keeps values in registers: it runs fast, but every new
   graph is a new function to compile, and Numba's typing and lowering cost tens of
   milliseconds of Python per statement (about 30 s for the default network; splitting the
   function into segments of 100 nodes was tried and did not help, the cost is linear).
+- ``lanes``: ``lanes`` runs the same straight-line code as the body of a loop over blocks
+  of ``LANES`` samples, each lane keeping its own running sums, as the c and cython
+  backends do. Their GCC turns that loop into vector code; Numba's LLVM keeps it scalar
+  (``LANE_BLOCKS``), so the column shows what the vectorisation, not the loop, is worth.
 - ``tape``: ``sample`` interprets the instruction tape. Its source never changes, so it
   is compiled once and for all (and cached on disk); a new graph is only new data.
 
-Both take the tape arrays as leading arguments (codegen ignores them) so the drivers have
+All take the tape arrays as leading arguments (codegen ignores them) so the drivers have
 one signature. Python calls the rungs through ``cfunc`` entry points via ctypes, with array
 addresses bound once: a dispatcher call shows up as extra Python calls under a profiler
 (Numba reports a fake frame, and boxing a returned array calls a Python helper), the
@@ -25,6 +29,7 @@ for a given thread count.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -33,7 +38,15 @@ import numpy as np
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import Dialect, if_chain, indent, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import (
+    LANES,
+    Dialect,
+    if_chain,
+    indent,
+    lane_statements,
+    statements,
+    tape_cases,
+)
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
@@ -74,14 +87,7 @@ def accumulate(code, args, consts, outputs, samples, p, scratch, n_grads):
     chunks = scratch.shape[0]
     for c in {loop}(chunks):
         row = scratch[c]
-        g = row[1:1 + n_grads]
-        work = row[1 + n_grads:1 + n_grads + code.size]
-        for j in range(n_grads):
-            g[j] = 0.0
-        total = 0.0
-        for s in range(c * n // chunks, (c + 1) * n // chunks):
-            total += sample(code, args, consts, outputs, samples[s], p, g, work)
-        row[0] = total
+{chunk}
     for c in range(1, chunks):
         for j in range(1 + n_grads):
             scratch[0, j] += scratch[c, j]
@@ -178,6 +184,45 @@ def c_step(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, ch
 """,
 }
 
+# One chunk's sum, per sample (codegen, tape): ``sample`` adds its gradient to the row.
+SAMPLE_CHUNK = """\
+        g = row[1:1 + n_grads]
+        work = row[1 + n_grads:1 + n_grads + code.size]
+        for j in range(n_grads):
+            g[j] = 0.0
+        total = 0.0
+        for s in range(c * n // chunks, (c + 1) * n // chunks):
+            total += sample(code, args, consts, outputs, samples[s], p, g, work)
+        row[0] = total"""
+
+# One chunk's sum in lane blocks (lanes): ``lanes`` keeps a running sum per output and lane
+# in the row's work space (sized for it in ``prepare_numba``); the lanes are then added in
+# order, as in the c backend's ``LANE_ACCUMULATE``.
+LANE_CHUNK = """\
+        sums = row[1 + n_grads:1 + n_grads + (1 + n_grads) * {lanes}]
+        for j in range(sums.size):
+            sums[j] = 0.0
+        lanes(samples, c * n // chunks, (c + 1) * n // chunks, p, sums)
+        for j in range(1 + n_grads):
+            total = 0.0
+            for l in range({lanes}):
+                total += sums[j * {lanes} + l]
+            row[j] = total"""
+
+# The straight-line code as the body of the loop over a block's lanes. LLVM does not turn it
+# into vector code: the loop calls math.tanh, exp and log, whose vector versions Numba gives
+# LLVM only from Intel's SVML (where icc_rt is installed). Asking LLVM for glibc's instead
+# (``llvmlite.binding.set_option("", "-vector-library=LIBMVEC")`` before the first compile)
+# left even a plain loop of math.exp scalar (Numba 0.68, LLVM 22).
+LANE_BLOCKS = """
+@njit(cache=True)
+def lanes(samples, start, stop, p, sums):
+    for s in range(start, stop, {lanes}):
+        m = min({lanes}, stop - s)
+        for l in range(m):
+{body}
+"""
+
 NUMBA_DIALECT = Dialect(exp="math.exp", log="math.log", tanh="math.tanh", pow="math.pow",
                         input_ref="x[{index}]", param_ref="p[{index}]")
 
@@ -189,6 +234,12 @@ def codegen_sample(graph: Graph) -> str:
     body.append(f"return v{graph.outputs[0]}")
     return ("\n@njit(cache=True)\ndef sample(code, args, consts, outputs, x, p, g, work):\n"
             + indent(body, 4) + "\n")
+
+
+def lane_blocks(graph: Graph) -> str:
+    """The graph as the body of ``lanes``' loop over a block of samples."""
+    dialect = replace(NUMBA_DIALECT, input_ref="samples[s + l, {index}]")
+    return LANE_BLOCKS.replace("{lanes}", str(LANES)).replace("{body}", indent(lane_statements(graph, dialect), 12))
 
 
 def tape_sample() -> str:
@@ -203,14 +254,15 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
     so the other three would only add compile time)."""
     if evaluator not in EVALUATORS:
         raise ValueError(f"unknown evaluator {evaluator!r}; choose from: {', '.join(EVALUATORS)}")
-    if evaluator == "codegen":
-        if graph is None:
-            raise ValueError("the codegen evaluator needs the graph")
-        sample = codegen_sample(graph)
+    if evaluator != "tape" and graph is None:
+        raise ValueError(f"the {evaluator} evaluator needs the graph")
+    if evaluator == "lanes":
+        sample, chunk = lane_blocks(graph), LANE_CHUNK.replace("{lanes}", str(LANES))
     else:
-        sample = tape_sample()
+        sample = tape_sample() if evaluator == "tape" else codegen_sample(graph)
+        chunk = SAMPLE_CHUNK
     drivers = DRIVERS.format(parallel=parallel, loop="prange" if parallel else "range",
-                             columns=N_SAMPLE_COLUMNS)
+                             columns=N_SAMPLE_COLUMNS, chunk=chunk)
     return HEADER + sample + drivers + ENTRY_POINTS[rung].replace("{columns}",
                                                                   str(N_SAMPLE_COLUMNS))
 
@@ -218,7 +270,7 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
 def load_module(evaluator: str, parallel: bool, graph: Graph,
                 rung: str) -> tuple[ModuleType, bool]:
     """Write (if new) and import the generated module; True if its source was new."""
-    source = module_source(evaluator, parallel, graph if evaluator == "codegen" else None, rung)
+    source = module_source(evaluator, parallel, graph if evaluator != "tape" else None, rung)
     return load_python_source("numba", f"scalar_{evaluator}", source)
 
 
@@ -249,12 +301,20 @@ CACHE_LINE_DOUBLES = 8
 GOMP_SPINCOUNT = 10_000  # how long an idle OpenMP thread spins before it sleeps (start_thread_pool)
 
 
-def scratch_rows(chunks: int, n_grads: int, n_code: int) -> np.ndarray:
-    """One row per chunk: loss, gradient, the tape's work space, then a cache line of padding
+def scratch_rows(chunks: int, n_grads: int, n_work: int) -> np.ndarray:
+    """One row per chunk: loss, gradient, the work space, then a cache line of padding
     (and the width rounded up to whole lines), so threads never share a line they write."""
-    used = 1 + n_grads + n_code
+    used = 1 + n_grads + n_work
     width = -(-used // CACHE_LINE_DOUBLES) * CACHE_LINE_DOUBLES + CACHE_LINE_DOUBLES
     return np.zeros((chunks, width))
+
+
+def scratch_for(evaluator: str, tape_arrays: tuple[np.ndarray, ...], chunks: int) -> np.ndarray:
+    """The scratch rows of an evaluator: each row's work space holds the tape's slots, or for
+    lanes a running sum per output and lane."""
+    code, _, _, outputs = tape_arrays
+    work = outputs.size * LANES if evaluator == "lanes" else code.size
+    return scratch_rows(chunks, outputs.size - 1, work)
 
 
 def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], scratch: np.ndarray,
@@ -313,8 +373,7 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
                                              rung)
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
-    code, _, _, outputs = tape_arrays
-    scratch = scratch_rows(chunks, outputs.size - 1, code.size)
+    scratch = scratch_for(evaluator_kind, tape_arrays, chunks)
     evaluator = make_evaluator(module, tape_arrays, scratch, inputs.batch,
                                inputs.initial_params.size)
     state = TrainingState.arrays(inputs.initial_params)

@@ -27,10 +27,11 @@ from .inputs import NetworkInputs
 
 RungFunction = Callable[..., float]
 
-# How the compiled backends (c, cython, numba, numba_parallel) evaluate one sample: the graph
-# as straight-line code, built per graph, or an interpreter of its instruction tape, built
-# once for every graph
-EVALUATORS = ("codegen", "tape")
+# How the compiled backends (c, cython, numba, numba_parallel) evaluate the batch: the graph
+# as straight-line code run one sample at a time, built per graph (codegen); the same code
+# run on blocks of samples side by side, one per SIMD lane (lanes); or an interpreter of
+# the graph's instruction tape, built once for every graph (tape)
+EVALUATORS = ("codegen", "lanes", "tape")
 
 
 @dataclass(frozen=True)

@@ -98,13 +98,15 @@ def load_python_source(kind: str, prefix: str, source: str) -> tuple[ModuleType,
     return import_path(name, path), written
 
 
-def _compile_command(c_file: Path, library: Path) -> list[str]:
+def _compile_command(c_file: Path, library: Path, flags: tuple[str, ...] = (),
+                     libraries: tuple[str, ...] = ()) -> list[str]:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()
     include = sysconfig.get_paths()["include"]
     # the c backend's optimisation (the generated C of both differs only in its wrapper),
-    # with CPython's own -fwrapv -fno-strict-aliasing, which Cython's C expects
-    return [*compiler, "-shared", "-fPIC", *OPTIMISE, "-fwrapv", "-fno-strict-aliasing",
-            "-w", f"-I{include}", str(c_file), "-o", str(library)]
+    # with CPython's own -fwrapv -fno-strict-aliasing, which Cython's C expects; a build's
+    # own flags and libraries (vector math: ``c_build.VECTOR_MATH_FLAGS``) as the c backend's
+    return [*compiler, "-shared", "-fPIC", *OPTIMISE, "-fwrapv", "-fno-strict-aliasing", *flags,
+            "-w", f"-I{include}", str(c_file), "-o", str(library), *libraries]
 
 
 def _run(command: list[str], what: str) -> None:
@@ -117,14 +119,17 @@ def _run(command: list[str], what: str) -> None:
         raise BuildError(f"{what} failed ({' '.join(command)}):\n{completed.stderr[-4000:]}")
 
 
-def build_cython(prefix: str, source: str) -> tuple[ModuleType, bool]:
-    """Cythonize and compile a generated .pyx into the cache and import it.
+def build_cython(prefix: str, source: str, flags: tuple[str, ...] = (),
+                 libraries: tuple[str, ...] = ()) -> tuple[ModuleType, bool]:
+    """Cythonize and compile a generated .pyx into the cache and import it; ``flags`` come
+    after ``OPTIMISE``, ``libraries`` are linked after the module.
 
     Returns the module and whether it was built now (False: loaded from the cache). The
     C compiler is called directly, without setuptools, which saves a second or two.
     """
     # the flags and the CPU they target are part of the build's key
-    name = module_name(prefix, f"{source}\n# {' '.join(OPTIMISE)} for {host_target()}")
+    build = " ".join((*OPTIMISE, *flags, *libraries))
+    name = module_name(prefix, f"{source}\n# {build} for {host_target()}")
     directory = cache_dir("cython")
     library = directory / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}"
     if library.exists():
@@ -136,6 +141,6 @@ def build_cython(prefix: str, source: str) -> tuple[ModuleType, bool]:
         _run([sys.executable, "-m", "cython", "-3", "--fast-fail", str(pyx), "-o", str(c_file)],
              "cython")
         built = Path(work) / library.name
-        _run(_compile_command(c_file, built), "C compilation")
+        _run(_compile_command(c_file, built, flags, libraries), "C compilation")
         os.replace(built, library)
     return import_path(name, library), True

@@ -75,6 +75,21 @@ def statements(graph: Graph, dialect: Dialect) -> list[str]:
     return [f"v{node} = {expression(graph, node, dialect)}" for node in range(len(graph))]
 
 
+# Samples a lane block evaluates side by side: a 512-bit vector of doubles (AVX-512), two
+# of 256 bits (AVX2). Fixed, not read from the CPU, so that the order in which the batch is
+# summed (lane by lane, then the lanes) is the same on every machine.
+LANES = 8
+
+
+def lane_statements(graph: Graph, dialect: Dialect, sums: str = "sums") -> list[str]:
+    """``statements`` for lane ``l`` of a block (the dialect's ``input_ref`` reads lane l's
+    sample), then each output added to that lane's running sum, ``sums[k * LANES + l]`` for
+    output k: one loop body over the lanes that a compiler can turn into vector code, each
+    lane running the sample's operations in the order the straight-line code does."""
+    body = statements(graph, dialect)
+    return body + [f"{sums}[{k} * {LANES} + l] += v{node}" for k, node in enumerate(graph.outputs)]
+
+
 # The tape interpreters test the opcodes in this order: the kinds the default network's
 # tape holds most (multiply-adds, products, parameters, sums) first.
 TAPE_ORDER = ("fma", "mul", PARAM, "add", "sub", INPUT, CONST, "tanh", "relu", "step", "div",
