@@ -254,3 +254,21 @@ def test_the_lanes_build_calls_glibcs_vector_math(backend: str, tmp_path, monkey
     built = b"".join(path.read_bytes() for path in tmp_path.rglob("*.so"))  # this test's cache only
     for name in (b"tanh", b"exp", b"log"):  # the vector ABI's names: _ZGVeN8v_tanh (AVX-512), ...
         assert any(b"_ZGV" + isa + b"_" + name in built for isa in (b"eN8v", b"dN4v", b"cN4v", b"bN2v")), name
+
+
+def test_without_vector_math_the_lanes_run_scalar_and_say_why(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from workloads.scalar_network import cython_impl
+
+    monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / "c"))
+    c_build.load.cache_clear()
+    monkeypatch.setattr(cython_impl, "vector_math_unavailable_reason", lambda: "no libmvec in this test")
+    case = {"hidden": 2, "batch": 11, "rung": "gradient", "evaluator": "lanes"}
+    kernel = prepare("c", case)
+    assert kernel.info["vector_math"] == "none: no libmvec in this test"
+    assert "-fno-math-errno" not in kernel.info["compiler_flags"]
+    built = b"".join(path.read_bytes() for path in (tmp_path / "c").rglob("*.so"))
+    assert b"_ZGV" not in built  # scalar calls of libm only
+    expected = first_result("c", {**case, "evaluator": "codegen"})
+    result = kernel.fetch(kernel.call())
+    for key in expected:
+        np.testing.assert_allclose(result[key], expected[key], rtol=1e-13, atol=0.0)
