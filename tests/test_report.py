@@ -440,3 +440,22 @@ def test_every_chart_says_what_it_shows_in_words_no_two_alike(html: str) -> None
     assert len(set(labels)) == len(labels), [label for label in labels if labels.count(label) > 1]
     for label in labels:
         assert re.search(r"\d", label), label
+
+
+def test_cases_on_one_graph_share_one_optimizer_table() -> None:
+    """The scalar network's rungs with a gradient run one graph on every evaluator: their
+    passes go into one table, a column naming each row's case; another graph has its own."""
+    evaluation = Evaluation(Stats.of([0.01, 0.0101, 0.0102]), processes=1, values_per_process=3, warmups=1, loops=0)
+    passes = [{"name": "common_subexpression_elimination", "seconds": 0.003, "applied": 32}]
+
+    def entry(rung: str, evaluator: str, digest: str) -> Entry:
+        return Entry(workload="w", backend="c", params={"hidden": 16, "rung": rung, "evaluator": evaluator},
+                     evaluation=evaluation, info={"optimizer_passes": passes, "graph_digest": digest})
+
+    html = build([entry("step", "tape", "g1"), entry("step", "lanes", "g1"), entry("gradient", "tape", "g1"),
+                  entry("loss", "tape", "g2")])
+    prefix = workload_anchor(html, "w")
+    assert outline(html).sections[f"{prefix}-optimizer"].tables == 2
+    assert "Passes in hidden=16: one graph, 3 cases" in html
+    assert "<td>rung=step, evaluator=lanes</td>" in html
+    assert "Passes in hidden=16, rung=loss, evaluator=tape" in html

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from harness.core.profiles import LineProfile
 from harness.core.results import Entry
 from harness.report.grouping import grouped_notes
-from harness.report.labels import case_label, entry_label, format_number, format_seconds
+from harness.report.labels import case_key, case_label, entry_label, format_number, format_seconds
 from harness.report.model import Section, Table
 
 PASS_COLUMNS = ("name", "seconds", "times_applied", "nodes_created", "nodes_removed")
@@ -158,30 +158,41 @@ def optimizer_section(prefix: str, entries: Sequence[Entry]) -> Section:
         anchor=f"{prefix}-optimizer",
         span="third",
         title="Optimizer passes",
-        intro="Passes the workload's optimizer ran before evaluation, as it reports them: one "
-        "table per case (each rung of the scalar network's ladder is a case), a row per "
-        "backend and pass; columns no pass reports are left out.",
+        intro="Passes the workload's optimizer ran before evaluation, as it reports them: a "
+        "table per graph (cases on one graph digest share it), a row per case, backend and pass.",
     )
-    by_case: dict[str, list[tuple[Entry, dict[str, object]]]] = {}
+    by_graph: dict[str, list[tuple[Entry, dict[str, object]]]] = {}
     for entry in entries:
         passes = entry.info.get("optimizer_passes")
         if isinstance(passes, list):
-            found = by_case.setdefault(case_label(entry.params), [])
+            digest = entry.info.get("graph_digest")
+            key = f"graph {digest}" if isinstance(digest, str) else f"case {case_key(entry.params)}"
+            found = by_graph.setdefault(key, [])
             found += [(entry, p) for p in passes if isinstance(p, dict)]
-    for case, passes in by_case.items():
+    for passes in by_graph.values():
         if passes:
-            section.details.append(_passes_table(case, passes))
+            section.details.append(_passes_table(passes))
     if not section.details:
         return section.not_measured("no entry of this workload reports optimizer passes")
     return section
 
 
-def _passes_table(case: str, passes: list[tuple[Entry, dict[str, object]]]) -> Table:
+def _passes_table(passes: list[tuple[Entry, dict[str, object]]]) -> Table:
+    """One graph's passes; where several cases share the graph, the parameters they share
+    name the table and a first column names each row's case by the others."""
+    cases = list({case_key(entry.params): entry.params for entry, _ in passes}.values())
+    shared = {name: value for name, value in cases[0].items() if all(c.get(name, value) == value and name in c
+                                                                      for c in cases)}
     keys = list(dict.fromkeys(k for _, p in passes for k in p))
     candidates = (*PASS_COLUMNS, *(k for k in keys if k not in PASS_COLUMNS))
     columns = [c for c in candidates if any(p.get(c) is not None for _, p in passes)]
-    rows = [[entry_label(entry), *(_pass_cell(c, p.get(c)) for c in columns)] for entry, p in passes]
-    return Table(["backend", *(c.replace("_", " ") for c in columns)], rows, f"Passes in {case}")
+    cells = [[entry_label(entry), *(_pass_cell(c, p.get(c)) for c in columns)] for entry, p in passes]
+    headers = ["backend", *(c.replace("_", " ") for c in columns)]
+    if len(cases) == 1:
+        return Table(headers, cells, f"Passes in {case_label(cases[0])}")
+    own = [case_label({k: v for k, v in entry.params.items() if k not in shared}) for entry, _ in passes]
+    title = f"Passes in {case_label(shared)}: one graph, {len(cases)} cases"
+    return Table(["case", *headers], [[case, *row] for case, row in zip(own, cells, strict=True)], title)
 
 
 def _pass_cell(column: str, value: object) -> str:
