@@ -220,8 +220,8 @@ def test_every_op_matches_the_graphs_python_semantics(backend: str, kind: str, t
     trailing = (EVERY_OP_SAMPLES, n_grads)
     loss = evaluator.gradient(*evaluator.leading, c(samples), c(params), c(out), *trailing)
     # the "loss" is the sum node's mean and the "gradient" every op's own mean, summed in the
-    # evaluator's order: what is left is each function's rounding, libm's (1-2 ulp, as
-    # Python's) one sample at a time, glibc's vector math (4 ulp) in the c and cython lanes
+    # evaluator's order: what is left is each function's rounding, libm's (as Python's) one
+    # sample at a time, glibc's vector math (a few ulp apart from libm) in the c and cython lanes
     rtol = 1e-14 if kind == "lanes" else 1e-15
     np.testing.assert_allclose([loss, *out], batch_mean(per_sample, kind), rtol=rtol, atol=0.0)
 

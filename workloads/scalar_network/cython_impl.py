@@ -33,15 +33,7 @@ from harness.core.c_build import (
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import CompilerMissing, build_cython
-from workloads.lib.scalar_graph.codegen import (
-    LANES,
-    Dialect,
-    if_chain,
-    indent,
-    lane_statements,
-    statements,
-    tape_cases,
-)
+from workloads.lib.scalar_graph.codegen import LANES, Dialect, if_chain, indent, lane_statements, statements, tape_cases
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct

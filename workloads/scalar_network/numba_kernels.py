@@ -38,15 +38,7 @@ import numpy as np
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import (
-    LANES,
-    Dialect,
-    if_chain,
-    indent,
-    lane_statements,
-    statements,
-    tape_cases,
-)
+from workloads.lib.scalar_graph.codegen import LANES, Dialect, if_chain, indent, lane_statements, statements, tape_cases
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
