@@ -202,3 +202,25 @@ def test_the_generated_cython_takes_a_builds_own_flags_and_libraries(tmp_path: P
     flags_at = command.index(c_build.VECTOR_MATH_FLAGS[0])
     assert flags_at > command.index(c_build.OPTIMISE[-1])
     assert command[-len(c_build.VECTOR_MATH_LIBRARIES):] == list(c_build.VECTOR_MATH_LIBRARIES)
+
+
+def test_the_vector_math_probe_runs_once_for_a_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An entry's processes share its cache folder: the first probes, the others read the
+    answer; another folder (another entry) probes again."""
+    if c_build.compiler_unavailable_reason():
+        pytest.skip("no C compiler: the probe's answer is that reason, and nothing is kept")
+    probes: list[int] = []
+
+    def probe() -> str:
+        probes.append(1)
+        return "no vector math in this test"
+
+    monkeypatch.setattr(c_build, "_probe_vector_math", probe)
+    answers = []
+    for folder in ("entry-1", "entry-1", "entry-2"):
+        monkeypatch.setenv(c_build.CACHE_VARIABLE, str(tmp_path / folder))
+        c_build.vector_math_unavailable_reason.cache_clear()  # a new process
+        answers.append(c_build.vector_math_unavailable_reason())
+    c_build.vector_math_unavailable_reason.cache_clear()
+    assert answers == ["no vector math in this test"] * 3
+    assert len(probes) == 2

@@ -136,10 +136,30 @@ def accepted(flags: tuple[str, ...]) -> tuple[str, ...]:
 def vector_math_unavailable_reason() -> str | None:
     """Why GCC cannot call vector math here (no compiler, no libmvec, or a glibc without
     one of ``VECTOR_MATH_FUNCTIONS``: tanh came in 2.35), or None when it can: a probe
-    loop must compile to calls of every function's vector version and link."""
+    loop must compile to calls of every function's vector version and link.
+
+    The answer is kept in the cache folder under a hash of what it depends on (the
+    compiler, the CPU, the functions, flags and libraries), so the processes of one entry
+    (its cold construction, then its pyperf workers) run the probe's two compiles once."""
     reason = compiler_unavailable_reason()
     if reason:
         return reason
+    key = "\n".join((compiler(), compiler_identity(), host_target(), repr(VECTOR_MATH_FUNCTIONS),
+                     *VECTOR_MATH_FLAGS, *VECTOR_MATH_LIBRARIES))
+    path = cache_root() / f"vector-math-{hashlib.sha256(key.encode()).hexdigest()[:16]}.txt"
+    try:
+        answer = path.read_text(encoding="utf-8")
+    except OSError:
+        answer = _probe_vector_math()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(answer, encoding="utf-8")
+        os.replace(temporary, path)  # atomic: two processes probing at once each write a whole answer
+    return answer or None
+
+
+def _probe_vector_math() -> str:
+    """The probe itself: why vector math cannot be called, or "" when it can."""
     calls = " + ".join(f"{name}({', '.join(['x[i]'] * count)})" for name, count in VECTOR_MATH_FUNCTIONS.items())
     source = (
         "#include <math.h>\n" + vector_math_declarations()
@@ -166,7 +186,7 @@ def vector_math_unavailable_reason() -> str | None:
             ctypes.CDLL(str(Path(folder) / "probe.so"))
         except OSError as error:
             return f"a library calling libmvec does not load: {error}"
-    return None
+    return ""
 
 
 def _vector_symbols(assembly: str) -> set[str]:

@@ -181,8 +181,7 @@ def _passes_table(passes: list[tuple[Entry, dict[str, object]]]) -> Table:
     """One graph's passes; where several cases share the graph, the parameters they share
     name the table and a first column names each row's case by the others."""
     cases = list({case_key(entry.params): entry.params for entry, _ in passes}.values())
-    shared = {name: value for name, value in cases[0].items() if all(c.get(name, value) == value and name in c
-                                                                      for c in cases)}
+    shared = {name: value for name, value in cases[0].items() if all(name in c and c[name] == value for c in cases)}
     keys = list(dict.fromkeys(k for _, p in passes for k in p))
     candidates = (*PASS_COLUMNS, *(k for k in keys if k not in PASS_COLUMNS))
     columns = [c for c in candidates if any(p.get(c) is not None for _, p in passes)]
