@@ -4,6 +4,7 @@ compiled backends)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -254,6 +255,52 @@ def test_the_lanes_build_calls_glibcs_vector_math(backend: str, tmp_path, monkey
     built = b"".join(path.read_bytes() for path in tmp_path.rglob("*.so"))  # this test's cache only
     for name in (b"tanh", b"exp", b"log"):  # the vector ABI's names: _ZGVeN8v_tanh (AVX-512), ...
         assert any(b"_ZGV" + isa + b"_" + name in built for isa in (b"eN8v", b"dN4v", b"cN4v", b"bN2v")), name
+
+
+@pytest.mark.parametrize("backend", ["numba", "numba_parallel"])
+def test_numbas_lanes_are_vector_code_calling_glibcs_vector_math(backend: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Numba's lanes loop is vectorised and calls libmvec's vector tanh, exp and log (the
+    functions numba_vector_math offers LLVM), as GCC's does in the c and cython lanes."""
+    from workloads.scalar_network import numba_vector_math
+
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    kernel = prepare(backend, {"hidden": 2, "batch": 9, "rung": "gradient", "evaluator": "lanes"})
+    reason = numba_vector_math.unavailable_reason()
+    if reason:
+        assert kernel.info["vector_math"] == f"none: {reason}"
+        return
+    isa, width = numba_vector_math.target()  # type: ignore[misc]
+    assert kernel.info["vector_math"].startswith("libmvec")
+    generated = kernel.info["generated_module"]
+    module = next(m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == generated)
+    assembly = module.block.inspect_asm(module.block.signatures[0])
+    for name in ("tanh", "exp", "log"):
+        assert numba_vector_math.vector_name(isa, width, name) in assembly, name
+
+
+def test_numbas_lanes_without_vector_math_use_libm_and_say_why(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from workloads.scalar_network import numba_kernels, numba_vector_math
+
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(numba_vector_math, "unavailable_reason", lambda: "no libmvec in this test")
+    graph = every_op_program()
+    source = numba_kernels.module_source("lanes", False, graph, "gradient")
+    assert "lane_tanh" not in source and "math.tanh(" in source and "numba_vector_math" not in source
+    assert numba_kernels.vector_math_info("lanes") == {"vector_math": "none: no libmvec in this test"}
+
+
+def test_the_lanes_scratch_rows_and_sums_start_on_a_cache_line() -> None:
+    """Misaligned, every other vector of sums straddled two cache lines (the c step took
+    16 us or 35 us as the heap placed its array): the rows and the sums in them are aligned."""
+    from workloads.scalar_network import numba_kernels
+
+    for n_outputs in (1, 5, 338):
+        _, sums, _, end = numba_kernels.lane_layout(n_outputs)
+        for chunks in (1, 3):
+            rows = numba_kernels.scratch_rows(chunks, n_outputs - 1, end - n_outputs)
+            assert rows.flags.c_contiguous and rows.shape[1] >= end
+            for row in rows:
+                assert row.ctypes.data % 64 == 0 and (row.ctypes.data + 8 * sums) % 64 == 0
 
 
 def test_without_vector_math_the_lanes_run_scalar_and_say_why(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,15 @@ from dataclasses import replace
 from harness.core.c_build import build_info, library_path, load, vector_math_declarations
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph
-from workloads.lib.scalar_graph.codegen import LANES, Dialect, indent, lane_statements, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import (
+    LANE_SUMS_ALIGNMENT,
+    LANES,
+    Dialect,
+    indent,
+    lane_statements,
+    statements,
+    tape_cases,
+)
 
 from .cython_impl import array_address, tape_layout, vector_math_build, vector_math_info
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
@@ -87,7 +95,8 @@ static double accumulate(const Tape *t, const double *samples, int64_t n, const 
 # body of a loop over a block's lanes, which GCC vectorises (each lane one sample, the math
 # functions' vector versions from libmvec where ``c_build`` finds it). Lane l sums samples
 # l, l + LANES, ...; the lanes are then added in order. ``sums`` is heap memory the inputs
-# cannot alias, so the loop needs no run-time alias checks.
+# cannot alias, so the loop needs no run-time alias checks, on a cache line
+# (``LANE_SUMS_ALIGNMENT``: malloc's 16 bytes split every other vector of it in two).
 LANE_ACCUMULATE = """
 
 #define LANES {lanes}
@@ -95,8 +104,10 @@ LANE_ACCUMULATE = """
 static double accumulate(const Tape *t, const double *samples, int64_t n, const double *p, double *grad,
                          int64_t n_grads)
 {
-    double *sums = calloc({outputs} * LANES, sizeof(double));
+    const size_t sums_bytes = {outputs} * LANES * sizeof(double);
+    double *sums = aligned_alloc({alignment}, (sums_bytes + {alignment} - 1) / {alignment} * {alignment});
     if (sums == NULL) return NAN;
+    memset(sums, 0, sums_bytes);
     for (int64_t s = 0; s < n; s += LANES) {
         const double *x = samples + s * COLUMNS;
         const int64_t m = n - s < LANES ? n - s : LANES;
@@ -215,7 +226,7 @@ def lanes_accumulate(graph: Graph, vector_math: bool) -> str:
     body = [f"double {line};" if line.startswith("v") else f"{line};" for line in lane_statements(graph, LANE_DIALECT)]
     declarations = vector_math_declarations() if vector_math else ""
     return declarations + (LANE_ACCUMULATE.replace("{lanes}", str(LANES)).replace("{outputs}", str(len(graph.outputs)))
-                           .replace("{body}", indent(body, 12)))
+                           .replace("{alignment}", str(LANE_SUMS_ALIGNMENT)).replace("{body}", indent(body, 12)))
 
 
 def module_source(evaluator: str, graph: Graph, vector_math: bool = True) -> str:

@@ -33,7 +33,16 @@ from harness.core.c_build import (
 from harness.core.workload import BackendUnavailable, Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import CompilerMissing, build_cython
-from workloads.lib.scalar_graph.codegen import LANES, Dialect, if_chain, indent, lane_statements, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import (
+    LANE_SUMS_ALIGNMENT,
+    LANES,
+    Dialect,
+    if_chain,
+    indent,
+    lane_statements,
+    statements,
+    tape_cases,
+)
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
@@ -48,6 +57,9 @@ HEADER = """# cython: language_level=3, boundscheck=False, wraparound=False
 from libc.math cimport NAN, exp, log, pow, tanh
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
+
+cdef extern from "<stdlib.h>":
+    void* aligned_alloc(size_t alignment, size_t size) nogil
 
 
 # The instruction tape (workloads.lib.scalar_graph.tape), for the interpreter; straight-line
@@ -103,10 +115,13 @@ cdef double accumulate(const Tape* t, const double* samples, Py_ssize_t n, const
     cdef const double* x
     cdef double total = 0.0
     cdef double lane_sum
-    cdef double* sums = <double*> calloc({outputs} * {lanes}, sizeof(double))
+    cdef size_t sums_bytes = {outputs} * {lanes} * sizeof(double)
+    cdef size_t rounded = (sums_bytes + {alignment} - 1) // {alignment} * {alignment}
+    cdef double* sums = <double*> aligned_alloc({alignment}, rounded)
 {declarations}
     if sums == NULL:
         return NAN
+    memset(sums, 0, sums_bytes)
     for s in range(0, n, {lanes}):
         x = samples + s * {columns}
         m = min(n - s, {lanes})
@@ -227,6 +242,7 @@ def lanes_accumulate(graph: Graph, vector_math: bool) -> str:
                         + '\n    """\n')
     return declarations + (LANE_ACCUMULATE.replace("{lanes}", str(LANES))
                            .replace("{outputs}", str(len(graph.outputs)))
+                           .replace("{alignment}", str(LANE_SUMS_ALIGNMENT))
                            .replace("{declarations}", indent(_declarations(len(graph)), 4))
                            .replace("{body}", indent(lane_statements(graph, LANE_DIALECT), 12)))
 

@@ -8,10 +8,10 @@ drivers (loss, gradient, SGD step, K steps), so the drivers are written once:
   graph is a new function to compile, and Numba's typing and lowering cost tens of
   milliseconds of Python per statement (about 30 s for the default network; splitting the
   function into segments of 100 nodes was tried and did not help, the cost is linear).
-- ``lanes``: ``lanes`` runs the same straight-line code as the body of a loop over blocks
-  of ``LANES`` samples, each lane keeping its own running sums, as the c and cython
-  backends do. Their GCC turns that loop into vector code; Numba's LLVM keeps it scalar
-  (``LANE_BLOCKS``), so the column shows what the vectorisation, not the loop, is worth.
+- ``lanes``: ``block`` runs the same straight-line code as the body of a loop over the
+  ``LANES`` samples of a block, each lane keeping its own running sums, as the c and cython
+  backends do, shaped so that LLVM's loop vectoriser turns it into vector code
+  (``LANE_BLOCKS``), with glibc's vector math where ``numba_vector_math`` can offer it.
 - ``tape``: ``sample`` interprets the instruction tape. Its source never changes, so it
   is compiled once and for all (and cached on disk); a new graph is only new data.
 
@@ -38,7 +38,17 @@ import numpy as np
 from harness.core.workload import Kernel, StepTimer
 from workloads.lib.scalar_graph import Graph, Tape
 from workloads.lib.scalar_graph.build_cache import load_python_source
-from workloads.lib.scalar_graph.codegen import LANES, Dialect, if_chain, indent, lane_statements, statements, tape_cases
+from workloads.lib.scalar_graph.codegen import (
+    LANE_SUMS_ALIGNMENT,
+    LANES,
+    Dialect,
+    if_chain,
+    indent,
+    lane_statements,
+    statements,
+    tape_cases,
+)
+from workloads.lib.scalar_graph.ops import PARAM
 
 from .inputs import N_SAMPLE_COLUMNS, NetworkInputs
 from .network import construct
@@ -191,28 +201,55 @@ SAMPLE_CHUNK = """\
 # in the row's work space (sized for it in ``prepare_numba``); the lanes are then added in
 # order, as in the c backend's ``LANE_ACCUMULATE``.
 LANE_CHUNK = """\
-        sums = row[1 + n_grads:1 + n_grads + (1 + n_grads) * {lanes}]
-        for j in range(sums.size):
-            sums[j] = 0.0
-        lanes(samples, c * n // chunks, (c + 1) * n // chunks, p, sums)
+        for j in range({sums_size}):
+            row[{sums} + j] = 0.0
+        lanes(samples, c * n // chunks, (c + 1) * n // chunks, p, row)
         for j in range(1 + n_grads):
             total = 0.0
             for l in range({lanes}):
-                total += sums[j * {lanes} + l]
+                total += row[{sums} + j * {lanes} + l]
             row[j] = total"""
 
-# The straight-line code as the body of the loop over a block's lanes. LLVM does not turn it
-# into vector code: the loop calls math.tanh, exp and log, whose vector versions Numba gives
-# LLVM only from Intel's SVML (where icc_rt is installed). Asking LLVM for glibc's instead
-# (``llvmlite.binding.set_option("", "-vector-library=LIBMVEC")`` before the first compile)
-# left even a plain loop of math.exp scalar (Numba 0.68, LLVM 22).
+# The straight-line code as the body of a loop over one block's lanes, shaped for LLVM's loop
+# vectoriser, which left the first version of this loop (the c backend's: a loop over the
+# m <= LANES samples of a block, reading them from ``samples`` and adding to a ``sums``
+# array) scalar, for three reasons its remarks gave
+# (``llvmlite.binding.set_option("", "-pass-remarks-analysis=loop-vectorize")``):
+# - "cannot identify array bounds", "runtime pointer checks needed": a loop of at most 16
+#   iterations gets no run-time alias checks, so everything the loop reads or writes is one
+#   array, the chunk's scratch row ``w``, at offsets fixed in the code (``lane_layout``: a
+#   block's inputs, copied there side by side first, and the sums), and the parameters are
+#   read before the loop;
+# - the loop runs exactly LANES times, so it needs no scalar remainder: a short block's
+#   spare lanes repeat its last sample, and their sums are put back afterwards;
+# - "early exit": under Python's error model a division by zero raises; ``block`` takes
+#   NumPy's (and C's): an infinity.
+# The math calls are libmvec's vector functions where numba_vector_math can offer them.
 LANE_BLOCKS = """
+{imports}
+@njit(cache=True, error_model="numpy")
+def block(w, p):
+{params}
+    for l in range({lanes}):
+{body}
+
+
 @njit(cache=True)
-def lanes(samples, start, stop, p, sums):
+def lanes(samples, start, stop, p, w):
     for s in range(start, stop, {lanes}):
         m = min({lanes}, stop - s)
-        for l in range(m):
-{body}
+        for l in range({lanes}):
+            r = s + min(l, m - 1)  # a short block's spare lanes repeat its last sample
+            for i in range({columns}):
+                w[{inputs} + i * {lanes} + l] = samples[r, i]
+        if m < {lanes}:  # block adds to every lane's sums: keep the spare lanes' as they were
+            for j in range({sums_size}):
+                w[{kept} + j] = w[{sums} + j]
+        block(w, p)
+        if m < {lanes}:
+            for k in range({outputs}):
+                for l in range(m, {lanes}):
+                    w[{sums} + k * {lanes} + l] = w[{kept} + k * {lanes} + l]
 """
 
 NUMBA_DIALECT = Dialect(exp="math.exp", log="math.log", tanh="math.tanh", pow="math.pow",
@@ -228,10 +265,62 @@ def codegen_sample(graph: Graph) -> str:
             + indent(body, 4) + "\n")
 
 
+def lane_layout(n_outputs: int) -> tuple[int, int, int, int]:
+    """Where ``lanes`` keeps a block's inputs, its sums and the kept sums in a chunk's scratch
+    row, after the row's loss and gradient: their offsets, and the end of the last. The
+    inputs start on a cache line (``scratch_rows`` aligns the rows), and so do the sums."""
+    inputs = -(-n_outputs // CACHE_LINE_DOUBLES) * CACHE_LINE_DOUBLES
+    sums = inputs + N_SAMPLE_COLUMNS * LANES
+    size = n_outputs * LANES
+    assert (sums * 8) % LANE_SUMS_ALIGNMENT == 0, "the lanes' sums must start on an aligned vector"
+    return inputs, sums, sums + size, sums + 2 * size
+
+
+VECTOR_MATH_IMPORT = "from workloads.scalar_network.numba_vector_math import lane_exp, lane_log, lane_pow, lane_tanh"
+
+
+def lane_dialect(n_outputs: int) -> Dialect:
+    """The lanes' dialect: a block's inputs from ``w``, and libmvec's math where Numba can call it."""
+    from . import numba_vector_math
+
+    inputs = lane_layout(n_outputs)[0]
+    dialect = replace(NUMBA_DIALECT, input_ref=f"w[{inputs} + {{index}} * {LANES} + l]")
+    if numba_vector_math.unavailable_reason():
+        return dialect
+    return replace(dialect, exp="lane_exp", log="lane_log", tanh="lane_tanh", pow="lane_pow")
+
+
+def vector_math_info(evaluator: str) -> dict[str, str]:
+    """What ``Kernel.info`` says of the lanes' math functions (lanes only), as c and cython say it."""
+    from . import numba_vector_math
+
+    if evaluator != "lanes":
+        return {}
+    reason = numba_vector_math.unavailable_reason()
+    if reason:
+        return {"vector_math": f"none: {reason}"}
+    isa, width = numba_vector_math.target()  # type: ignore[misc]
+    names = ", ".join(numba_vector_math.vector_name(isa, width, name) for name in numba_vector_math.FUNCTIONS)
+    return {"vector_math": f"libmvec (glibc), offered to LLVM's loop vectoriser: {names}"}
+
+
 def lane_blocks(graph: Graph) -> str:
-    """The graph as the body of ``lanes``' loop over a block of samples."""
-    dialect = replace(NUMBA_DIALECT, input_ref="samples[s + l, {index}]")
-    return LANE_BLOCKS.replace("{lanes}", str(LANES)).replace("{body}", indent(lane_statements(graph, dialect), 12))
+    """``block``, the graph as the body of a loop over the lanes of one block (the parameters
+    read before it), and ``lanes``, which feeds it the blocks of a chunk of samples."""
+    inputs, sums, kept, _ = lane_layout(len(graph.outputs))
+    dialect = lane_dialect(len(graph.outputs))
+    lines = lane_statements(graph, dialect, "w", sums)
+    is_param = [op == PARAM for op in graph.ops] + [False] * len(graph.outputs)
+    params = [line for line, hoisted in zip(lines, is_param, strict=True) if hoisted]
+    body = [line for line, hoisted in zip(lines, is_param, strict=True) if not hoisted]
+    fields = {"imports": VECTOR_MATH_IMPORT if dialect.tanh == "lane_tanh" else "",
+              "lanes": LANES, "columns": N_SAMPLE_COLUMNS, "outputs": len(graph.outputs), "inputs": inputs,
+              "sums": sums, "kept": kept, "sums_size": kept - sums, "params": indent(params, 4) or "    pass",
+              "body": indent(body, 12)}
+    source = LANE_BLOCKS
+    for name, value in fields.items():
+        source = source.replace(f"{{{name}}}", str(value))
+    return source
 
 
 def tape_sample() -> str:
@@ -249,7 +338,10 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
     if evaluator != "tape" and graph is None:
         raise ValueError(f"the {evaluator} evaluator needs the graph")
     if evaluator == "lanes":
-        sample, chunk = lane_blocks(graph), LANE_CHUNK.replace("{lanes}", str(LANES))
+        _, sums, kept, _ = lane_layout(len(graph.outputs))
+        sample = lane_blocks(graph)
+        chunk = (LANE_CHUNK.replace("{lanes}", str(LANES)).replace("{sums_size}", str(kept - sums))
+                 .replace("{sums}", str(sums)))
     else:
         sample = tape_sample() if evaluator == "tape" else codegen_sample(graph)
         chunk = SAMPLE_CHUNK
@@ -295,17 +387,20 @@ GOMP_SPINCOUNT = 10_000  # how long an idle OpenMP thread spins before it sleeps
 
 def scratch_rows(chunks: int, n_grads: int, n_work: int) -> np.ndarray:
     """One row per chunk: loss, gradient, the work space, then a cache line of padding
-    (and the width rounded up to whole lines), so threads never share a line they write."""
+    (and the width rounded up to whole lines), so threads never share a line they write.
+    Every row starts on a cache line (NumPy's own alignment is 16 bytes)."""
     used = 1 + n_grads + n_work
     width = -(-used // CACHE_LINE_DOUBLES) * CACHE_LINE_DOUBLES + CACHE_LINE_DOUBLES
-    return np.zeros((chunks, width))
+    whole = np.zeros(chunks * width + CACHE_LINE_DOUBLES)
+    start = (-whole.ctypes.data % (CACHE_LINE_DOUBLES * 8)) // 8
+    return whole[start:start + chunks * width].reshape(chunks, width)
 
 
 def scratch_for(evaluator: str, tape_arrays: tuple[np.ndarray, ...], chunks: int) -> np.ndarray:
     """The scratch rows of an evaluator: each row's work space holds the tape's slots, or for
     lanes a running sum per output and lane."""
     code, _, _, outputs = tape_arrays
-    work = outputs.size * LANES if evaluator == "lanes" else code.size
+    work = lane_layout(outputs.size)[3] - outputs.size if evaluator == "lanes" else code.size
     return scratch_rows(chunks, outputs.size - 1, work)
 
 
@@ -373,5 +468,6 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
             "threading_layer": numba.threading_layer() if parallel else None,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY") if parallel else None,
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT") if parallel else None,
-            "generated_module": module.__file__, "generated_source_existed": not source_is_new}
+            "generated_module": module.__file__, "generated_source_existed": not source_is_new,
+            **vector_math_info(evaluator_kind)}
     return make_kernel(rung, evaluator, inputs, inputs.samples, state, info)

@@ -79,15 +79,22 @@ def statements(graph: Graph, dialect: Dialect) -> list[str]:
 # of 256 bits (AVX2). Fixed, not read from the CPU, so that the order in which the batch is
 # summed (lane by lane, then the lanes) is the same on every machine.
 LANES = 8
+# Where the lanes' running sums start: a cache line, one AVX-512 vector. The loop reads and
+# writes a vector of them per output and block; from malloc's 16-byte alignment every other
+# such access straddled two cache lines, and the c step's time moved between 16 and 35 us
+# with where the heap put the array.
+LANE_SUMS_ALIGNMENT = 64
 
 
-def lane_statements(graph: Graph, dialect: Dialect, sums: str = "sums") -> list[str]:
+def lane_statements(graph: Graph, dialect: Dialect, sums: str = "sums", offset: int = 0) -> list[str]:
     """``statements`` for lane ``l`` of a block (the dialect's ``input_ref`` reads lane l's
     sample), then each output added to that lane's running sum, ``sums[k * LANES + l]`` for
-    output k: one loop body over the lanes that a compiler can turn into vector code, each
-    lane running the sample's operations in the order the straight-line code does."""
+    output k (``sums[offset + k * LANES + l]`` with an offset): one loop body over the lanes
+    that a compiler can turn into vector code, each lane running the sample's operations in
+    the order the straight-line code does."""
     body = statements(graph, dialect)
-    return body + [f"{sums}[{k} * {LANES} + l] += v{node}" for k, node in enumerate(graph.outputs)]
+    at = f"{offset} + " if offset else ""
+    return body + [f"{sums}[{at}{k} * {LANES} + l] += v{node}" for k, node in enumerate(graph.outputs)]
 
 
 # The tape interpreters test the opcodes in this order: the kinds the default network's
