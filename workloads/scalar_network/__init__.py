@@ -36,7 +36,7 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
     # rung on all three evaluators, so the report shows the trade-offs on one rung (the
     # tape against straight-line code, one sample at a time against lanes of them); K
     # steps per call in lanes, the fastest. Every cold straight-line construction costs
-    # 7-9 s of Numba compilation, times the cold run, the cache-load run and 2 backends.
+    # 7-12 s of Numba compilation, times the cold run, the cache-load run and 2 backends.
     "default": [*_ladder(hidden=16, batch=256, k=10, evaluator="tape", rungs=("loss", "gradient", "step")),
                 *_ladder(hidden=16, batch=256, k=10, evaluator="codegen", rungs=("step",)),
                 *_ladder(hidden=16, batch=256, k=10, evaluator="lanes", rungs=("step", "steps"))],
