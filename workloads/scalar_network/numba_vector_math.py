@@ -130,3 +130,8 @@ lane_exp = _intrinsic("exp")
 lane_log = _intrinsic("log")
 lane_tanh = _intrinsic("tanh")
 lane_pow = _intrinsic("pow")
+
+# Registered on import, not only when a lanes module is generated: code loaded from Numba's
+# cache calls harness_lane_tanh and _ZGVeN8v_tanh, and the generated module imports this one
+# before it loads any.
+target()
