@@ -279,11 +279,11 @@ def lane_layout(n_outputs: int) -> tuple[int, int, int, int]:
 VECTOR_MATH_IMPORT = "from workloads.scalar_network.numba_vector_math import lane_exp, lane_log, lane_pow, lane_tanh"
 
 
-def lane_dialect(n_outputs: int) -> Dialect:
-    """The lanes' dialect: a block's inputs from ``w``, and libmvec's math where Numba can call it."""
+def lane_dialect(inputs: int) -> Dialect:
+    """The lanes' dialect: a block's inputs from ``w`` at offset ``inputs``, and libmvec's math
+    where Numba can call it."""
     from . import numba_vector_math
 
-    inputs = lane_layout(n_outputs)[0]
     dialect = replace(NUMBA_DIALECT, input_ref=f"w[{inputs} + {{index}} * {LANES} + l]")
     if numba_vector_math.unavailable_reason():
         return dialect
@@ -308,7 +308,7 @@ def lane_blocks(graph: Graph) -> str:
     """``block``, the graph as the body of a loop over the lanes of one block (the parameters
     read before it), and ``lanes``, which feeds it the blocks of a chunk of samples."""
     inputs, sums, kept, _ = lane_layout(len(graph.outputs))
-    dialect = lane_dialect(len(graph.outputs))
+    dialect = lane_dialect(inputs)
     lines = lane_statements(graph, dialect, "w", sums)
     is_param = [op == PARAM for op in graph.ops] + [False] * len(graph.outputs)
     params = [line for line, hoisted in zip(lines, is_param, strict=True) if hoisted]

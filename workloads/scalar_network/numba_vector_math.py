@@ -39,8 +39,10 @@ from numba import types
 from numba.core import cgutils, config
 from numba.extending import intrinsic
 
-# The functions and their arity: c_build.VECTOR_MATH_FUNCTIONS, the c and cython lanes' list.
-FUNCTIONS = {"exp": 1, "log": 1, "tanh": 1, "pow": 2}
+from harness.core.c_build import VECTOR_MATH_FUNCTIONS
+
+# The functions and their arity: the c and cython lanes' list.
+FUNCTIONS = VECTOR_MATH_FUNCTIONS
 LIBMVEC = "libmvec.so.1"
 SCALAR_PREFIX = "harness_lane_"
 # The x86 vector function ABI's ISA letters, widest first: (LLVM host feature, letter, doubles)
