@@ -289,6 +289,61 @@ def test_numbas_lanes_without_vector_math_use_libm_and_say_why(tmp_path, monkeyp
     assert numba_kernels.vector_math_info("lanes") == {"vector_math": "none: no libmvec in this test"}
 
 
+def test_numbas_branch_free_relu_and_step_match_the_conditional_bit_for_bit() -> None:
+    """Numba's dialect writes ReLU and its derivative without a branch; on every kind of
+    double (NaN, both zeros, infinities, the smallest subnormal) they give the bits the
+    conditional expression every other backend's code uses gives."""
+    from numba import njit
+
+    from workloads.lib.scalar_graph.codegen import Dialect
+    from workloads.scalar_network.numba_kernels import NUMBA_DIALECT
+
+    plain = Dialect(exp="", log="", tanh="", pow="", input_ref="", param_ref="")
+    conditionals = {op: plain.select.format(then=then, test="{0} > 0.0", other="0.0")
+                    for op, then in (("relu", "{0}"), ("step", "1.0"))}
+    values = np.array([2.5, -1.0, 0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, -5e-324, 1e308])
+    for op, conditional in conditionals.items():
+        branch_free = getattr(NUMBA_DIALECT, op)
+        assert branch_free and " if " not in branch_free
+        namespace: dict[str, Any] = {"np": np}
+        exec(f"def f(v):\n    return {branch_free.format('v')}", namespace)
+        compiled = njit(namespace["f"])
+        expected = np.array([eval(conditional.format("v"), {"v": v}) for v in values])
+        observed = np.array([compiled(v) for v in values])
+        assert observed.tobytes() == expected.tobytes(), op
+
+
+def test_numbas_generated_code_reads_and_adds_to_elements_through_the_intrinsics() -> None:
+    """The lanes' block and the straight-line sample read inputs and parameters and add to
+    sums through ``numba_elements`` (no array indexing, whose per-access stack slots cost
+    LLVM seconds), with no branch in their bodies; and the intrinsics read and add exactly
+    as indexing does."""
+    from numba import njit
+
+    from workloads.scalar_network import numba_kernels
+    from workloads.scalar_network.numba_elements import add_to, element
+
+    graph = every_op_program()
+    source = numba_kernels.module_source("lanes", False, graph, "gradient")
+    block = source[source.index("def block(") : source.index("def lanes(")]
+    assert "element(w, " in block and "add_to(w, " in block
+    assert "w[" not in block and " if " not in block
+    sample = numba_kernels.codegen_sample(graph)
+    assert "element(x, " in sample and "element(p, " in sample and "add_to(g, " in sample
+    assert "[" not in sample and " if " not in sample
+
+    @njit
+    def read_and_add(w: np.ndarray, i: int, value: float) -> float:
+        before = element(w, i)
+        add_to(w, i, value)
+        add_to(w, i + 1, 2)  # an integer addend is added as a double
+        return before
+
+    w = np.arange(6.0)
+    assert read_and_add(w, 3, 0.25) == 3.0
+    assert w.tolist() == [0.0, 1.0, 2.0, 3.25, 6.0, 5.0]
+
+
 def test_the_lanes_scratch_rows_and_sums_start_on_a_cache_line() -> None:
     """Misaligned, every other vector of sums straddled two cache lines (the c step took
     16 us or 35 us as the heap placed its array): the rows and the sums in them are aligned."""

@@ -252,16 +252,24 @@ def lanes(samples, start, stop, p, w):
                     w[{sums} + k * {lanes} + l] = w[{kept} + k * {lanes} + l]
 """
 
+# ReLU and its derivative without a branch: a conditional expression is a branch in Numba's
+# IR, and the lanes' loop body, split into blocks at each one, kept its values in stack slots
+# LLVM had to remove again (949 in the default network's ``block``; ``max(0.0, v)`` is
+# ``v > 0.0 ? v : 0.0``, NaN and -0.0 included, as the other backends' conditional).
 NUMBA_DIALECT = Dialect(exp="math.exp", log="math.log", tanh="math.tanh", pow="math.pow",
-                        input_ref="x[{index}]", param_ref="p[{index}]")
+                        input_ref="x[{index}]", param_ref="p[{index}]",
+                        relu="max(0.0, {0})", step="np.float64({0} > 0.0)")
+# Generated straight-line code reads and adds to elements through ``numba_elements``.
+ELEMENTS_IMPORT = "from workloads.scalar_network.numba_elements import add_to, element"
+CODEGEN_DIALECT = replace(NUMBA_DIALECT, input_ref="element(x, {index})", param_ref="element(p, {index})")
 
 
 def codegen_sample(graph: Graph) -> str:
     """The graph as one straight-line ``sample`` function."""
-    body = statements(graph, NUMBA_DIALECT)
-    body += [f"g[{j}] += v{node}" for j, node in enumerate(graph.outputs[1:])]
+    body = statements(graph, CODEGEN_DIALECT)
+    body += [f"add_to(g, {j}, v{node})" for j, node in enumerate(graph.outputs[1:])]
     body.append(f"return v{graph.outputs[0]}")
-    return ("\n@njit(cache=True)\ndef sample(code, args, consts, outputs, x, p, g, work):\n"
+    return (f"\n{ELEMENTS_IMPORT}\n\n@njit(cache=True)\ndef sample(code, args, consts, outputs, x, p, g, work):\n"
             + indent(body, 4) + "\n")
 
 
@@ -280,11 +288,12 @@ VECTOR_MATH_IMPORT = "from workloads.scalar_network.numba_vector_math import lan
 
 
 def lane_dialect(inputs: int) -> Dialect:
-    """The lanes' dialect: a block's inputs from ``w`` at offset ``inputs``, and libmvec's math
-    where Numba can call it."""
+    """The lanes' dialect: a block's inputs read from ``w`` at offset ``inputs`` and its sums
+    added to there, both through ``numba_elements``, and libmvec's math where Numba can call it."""
     from . import numba_vector_math
 
-    dialect = replace(NUMBA_DIALECT, input_ref=f"w[{inputs} + {{index}} * {LANES} + l]")
+    dialect = replace(NUMBA_DIALECT, input_ref=f"element(w, {inputs} + {{index}} * {LANES} + l)",
+                      accumulate="add_to({sums}, {index}, {value})")
     if numba_vector_math.unavailable_reason():
         return dialect
     return replace(dialect, exp="lane_exp", log="lane_log", tanh="lane_tanh", pow="lane_pow")
@@ -313,7 +322,8 @@ def lane_blocks(graph: Graph) -> str:
     is_param = [op == PARAM for op in graph.ops] + [False] * len(graph.outputs)
     params = [line for line, hoisted in zip(lines, is_param, strict=True) if hoisted]
     body = [line for line, hoisted in zip(lines, is_param, strict=True) if not hoisted]
-    fields = {"imports": VECTOR_MATH_IMPORT if dialect.tanh == "lane_tanh" else "",
+    imports = [ELEMENTS_IMPORT, *([VECTOR_MATH_IMPORT] if dialect.tanh == "lane_tanh" else [])]
+    fields = {"imports": "\n".join(imports),
               "lanes": LANES, "columns": N_SAMPLE_COLUMNS, "outputs": len(graph.outputs), "inputs": inputs,
               "sums": sums, "kept": kept, "sums_size": kept - sums, "params": indent(params, 4) or "    pass",
               "body": indent(body, 12)}

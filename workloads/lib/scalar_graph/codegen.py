@@ -28,6 +28,11 @@ class Dialect:
     param_ref: str  # format string with {index}
     # a conditional expression; C's is "({test} ? {then} : {other})"
     select: str = "({then} if {test} else {other})"
+    # ReLU and its derivative over ``{0}``; empty: ``select``'s ``{0} > 0.0``
+    relu: str = ""
+    step: str = ""
+    # a lane's output added to its running sum: ``{sums}[{index}] += {value}``
+    accumulate: str = "{sums}[{index}] += {value}"
 
 
 def _literal(value: float) -> str:
@@ -49,8 +54,8 @@ def _templates(dialect: Dialect, exponent: str) -> dict[str, str]:
         "exp": f"{dialect.exp}({{0}})",
         "log": f"{dialect.log}({{0}})",
         "tanh": f"{dialect.tanh}({{0}})",
-        "relu": dialect.select.format(then="{0}", test="{0} > 0.0", other="0.0"),
-        "step": dialect.select.format(then="1.0", test="{0} > 0.0", other="0.0"),
+        "relu": dialect.relu or dialect.select.format(then="{0}", test="{0} > 0.0", other="0.0"),
+        "step": dialect.step or dialect.select.format(then="1.0", test="{0} > 0.0", other="0.0"),
         "sigmoid": f"1.0 / (1.0 + {dialect.exp}(-{{0}}))",
         "powc": f"{dialect.pow}({{0}}, {exponent})",
         "fma": "{0} * {1} + {2}",
@@ -88,13 +93,14 @@ LANE_SUMS_ALIGNMENT = 64
 
 def lane_statements(graph: Graph, dialect: Dialect, sums: str = "sums", offset: int = 0) -> list[str]:
     """``statements`` for lane ``l`` of a block (the dialect's ``input_ref`` reads lane l's
-    sample), then each output added to that lane's running sum, ``sums[k * LANES + l]`` for
-    output k (``sums[offset + k * LANES + l]`` with an offset): one loop body over the lanes
-    that a compiler can turn into vector code, each lane running the sample's operations in
-    the order the straight-line code does."""
+    sample), then each output added to that lane's running sum (the dialect's ``accumulate``),
+    ``sums[k * LANES + l]`` for output k (``sums[offset + k * LANES + l]`` with an offset):
+    one loop body over the lanes that a compiler can turn into vector code, each lane running
+    the sample's operations in the order the straight-line code does."""
     body = statements(graph, dialect)
     at = f"{offset} + " if offset else ""
-    return body + [f"{sums}[{at}{k} * {LANES} + l] += v{node}" for k, node in enumerate(graph.outputs)]
+    return body + [dialect.accumulate.format(sums=sums, index=f"{at}{k} * {LANES} + l", value=f"v{node}")
+                   for k, node in enumerate(graph.outputs)]
 
 
 # The tape interpreters test the opcodes in this order: the kinds the default network's
