@@ -326,8 +326,8 @@ def test_numbas_generated_code_reads_and_adds_to_elements_through_the_intrinsics
     graph = every_op_program()
     source = numba_kernels.module_source("lanes", False, graph, "gradient")
     block = source[source.index("def block(") : source.index("def lanes(")]
-    assert "element(w, " in block and "add_to(w, " in block
-    assert "w[" not in block and " if " not in block
+    assert "element(w, " in block and "add_to(w, " in block and "element(p, " in block
+    assert "[" not in block.replace("def block(w, p):", "") and " if " not in block
     sample = numba_kernels.codegen_sample(graph)
     assert "element(x, " in sample and "element(p, " in sample and "add_to(g, " in sample
     assert "[" not in sample and " if " not in sample

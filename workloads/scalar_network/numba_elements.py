@@ -6,10 +6,11 @@ and the rest) into a stack slot of its own, then wrapping a negative index aroun
 removes all of it again, but its SROA pass pays for it, and so does Numba's own lowering.
 The default network's lanes ``block`` indexes its scratch row 341 times a lane (three
 inputs read, 338 sums read and written: the loss and 337 gradient entries), 1,033 stack
-slots; straight-line ``sample`` reads its 3 inputs (two features and the label) and 337
-parameters and adds to 337 gradient entries. With these intrinsics instead (and ReLU
-written without a branch, ``numba_kernels.NUMBA_DIALECT``), the cold build of the lanes
-fell by 2-3 s and of the straight-line code by 2-3.5 s, the run time unchanged
+slots, and reads its 337 parameters before the loop; straight-line ``sample`` reads its 3
+inputs (two features and the label) and 337 parameters and adds to 337 gradient entries.
+With these intrinsics instead (and ReLU written without a branch,
+``numba_kernels.NUMBA_DIALECT``), the cold build of the lanes fell by 3-3.5 s and of the
+straight-line code by 2-3.5 s, the run time unchanged
 (docs/notes/2026-12-03-numba-compile-time.md).
 
 ``element(a, i)`` and ``add_to(a, i, value)`` are Numba intrinsics that read the data

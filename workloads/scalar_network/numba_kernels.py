@@ -289,10 +289,11 @@ VECTOR_MATH_IMPORT = "from workloads.scalar_network.numba_vector_math import lan
 
 def lane_dialect(inputs: int) -> Dialect:
     """The lanes' dialect: a block's inputs read from ``w`` at offset ``inputs`` and its sums
-    added to there, both through ``numba_elements``, and libmvec's math where Numba can call it."""
+    added to there, and the parameters read, all through ``numba_elements``, and libmvec's
+    math where Numba can call it."""
     from . import numba_vector_math
 
-    dialect = replace(NUMBA_DIALECT, input_ref=f"element(w, {inputs} + {{index}} * {LANES} + l)",
+    dialect = replace(CODEGEN_DIALECT, input_ref=f"element(w, {inputs} + {{index}} * {LANES} + l)",
                       accumulate="add_to({sums}, {index}, {value})")
     if numba_vector_math.unavailable_reason():
         return dialect
