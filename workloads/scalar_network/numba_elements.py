@@ -9,7 +9,7 @@ inputs read, 338 sums read and written: the loss and 337 gradient entries), 1,03
 slots, and reads its 337 parameters before the loop; straight-line ``sample`` reads its 3
 inputs (two features and the label) and 337 parameters and adds to 337 gradient entries.
 With these intrinsics instead (and ReLU written without a branch,
-``numba_kernels.NUMBA_DIALECT``), the cold build of the lanes fell by 3-3.5 s and of the
+``numba_kernels.NUMBA_DIALECT``), the cold build of the lanes fell by about 3 s and of the
 straight-line code by 2-3.5 s, the run time unchanged
 (docs/notes/2026-12-03-numba-compile-time.md).
 
