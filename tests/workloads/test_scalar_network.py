@@ -344,6 +344,29 @@ def test_numbas_generated_code_reads_and_adds_to_elements_through_the_intrinsics
     assert w.tolist() == [0.0, 1.0, 2.0, 3.25, 6.0, 5.0]
 
 
+def test_numbas_straight_line_code_is_packed_by_the_slp_vectoriser(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Numba compiles the one-sample straight-line code with LLVM's SLP vectoriser (its own
+    default is off), as GCC's -O3 compiles c's: its assembly does arithmetic on packed
+    doubles; the setting is Numba's again afterwards, and the entry's info says it."""
+    import re
+
+    from numba.core import config
+
+    from workloads.scalar_network import numba_kernels
+
+    monkeypatch.setenv("SCALAR_NETWORK_CACHE_DIR", str(tmp_path))
+    before = config.SLP_VECTORIZE
+    kernel = prepare("numba", {"hidden": 2, "batch": 9, "rung": "gradient", "evaluator": "codegen"})
+    assert before == config.SLP_VECTORIZE
+    assert kernel.info["slp_vectorizer"] == "on"
+    generated = kernel.info["generated_module"]
+    with open(generated) as source:
+        assert source.read().startswith(numba_kernels.SLP_MARK)  # a cache made without it is not this module's
+    module = next(m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == generated)
+    assembly = module.sample.inspect_asm(module.sample.signatures[0])
+    assert re.search(r"\bv?(add|sub|mul|fmadd\d+|fnmadd\d+)pd\b", assembly)
+
+
 def test_the_lanes_scratch_rows_and_sums_start_on_a_cache_line() -> None:
     """Misaligned, every other vector of sums straddled two cache lines (the c step took
     16 us or 35 us as the heap placed its array): the rows and the sums in them are aligned."""

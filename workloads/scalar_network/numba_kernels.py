@@ -29,6 +29,8 @@ for a given thread count.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from types import ModuleType
 from typing import Any
@@ -362,11 +364,40 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
                                                                   str(N_SAMPLE_COLUMNS))
 
 
+# LLVM's SLP vectoriser (it packs independent scalar operations of straight-line code into
+# vector instructions) for the one-sample straight-line code: GCC's -O3 runs its own on the
+# c and cython builds of the same statements, and Numba switches LLVM's off by default
+# (since 0.57, after miscompilations were reported: numba pull request #8852). Off, Numba's
+# code took 1.15-1.41x c's time per core in one afternoon's runs; on, 0.95-1.02x
+# (in-process alternating blocks, docs/notes/2026-12-03-numba-compile-time.md). The check
+# against NumPy guards every answer, as for any backend. The lanes are vectorised as a loop
+# already (no gain measured), and the tape interpreter is compiled as Numba compiles by default.
+SLP_EVALUATORS = ("codegen",)
+# Part of the generated source, so a module Numba cached without the vectoriser is not loaded.
+SLP_MARK = "# compiled with LLVM's SLP vectoriser on (numba_kernels.slp_vectorizer)\n"
+
+
+@contextmanager
+def slp_vectorizer(on: bool) -> Iterator[None]:
+    """Numba's ``SLP_VECTORIZE`` set to ``on`` while the generated module is imported (its
+    ``cfunc`` compiles then, and every function it calls), and put back after."""
+    from numba.core import config
+
+    before = config.SLP_VECTORIZE
+    config.SLP_VECTORIZE = on
+    try:
+        yield
+    finally:
+        config.SLP_VECTORIZE = before
+
+
 def load_module(evaluator: str, parallel: bool, graph: Graph,
                 rung: str) -> tuple[ModuleType, bool]:
     """Write (if new) and import the generated module; True if its source was new."""
     source = module_source(evaluator, parallel, graph if evaluator != "tape" else None, rung)
-    return load_python_source("numba", f"scalar_{evaluator}", source)
+    slp = evaluator in SLP_EVALUATORS
+    with slp_vectorizer(slp):
+        return load_python_source("numba", f"scalar_{evaluator}", SLP_MARK + source if slp else source)
 
 
 def tape_arguments(evaluator: str, tape: Tape) -> tuple[np.ndarray, ...]:
@@ -480,5 +511,6 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY") if parallel else None,
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT") if parallel else None,
             "generated_module": module.__file__, "generated_source_existed": not source_is_new,
+            "slp_vectorizer": "on" if evaluator_kind in SLP_EVALUATORS else "off (Numba's default)",
             **vector_math_info(evaluator_kind)}
     return make_kernel(rung, evaluator, inputs, inputs.samples, state, info)
