@@ -371,33 +371,43 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
 # code took 1.15-1.41x c's time per core in one afternoon's runs; on, 0.95-1.02x
 # (in-process alternating blocks, docs/notes/2026-12-03-numba-compile-time.md). The check
 # against NumPy guards every answer, as for any backend. The lanes are vectorised as a loop
-# already (no gain measured), and the tape interpreter is compiled as Numba compiles by default.
+# already (no gain measured), and the tape interpreter: both compile with the user's setting.
 SLP_EVALUATORS = ("codegen",)
 # Part of the generated source, so a module Numba cached without the vectoriser is not loaded.
 SLP_MARK = "# compiled with LLVM's SLP vectoriser on (numba_kernels.slp_vectorizer)\n"
 
 
 @contextmanager
-def slp_vectorizer(on: bool) -> Iterator[None]:
-    """Numba's ``SLP_VECTORIZE`` set to ``on`` while the generated module is imported (its
-    ``cfunc`` compiles then, and every function it calls), and put back after."""
+def slp_vectorizer() -> Iterator[None]:
+    """Numba's ``SLP_VECTORIZE`` on while the generated module is imported (its ``cfunc``
+    compiles then, and every function it calls), and put back after."""
     from numba.core import config
 
     before = config.SLP_VECTORIZE
-    config.SLP_VECTORIZE = on
+    config.SLP_VECTORIZE = True
     try:
         yield
     finally:
         config.SLP_VECTORIZE = before
 
 
+def slp_info(evaluator: str) -> str:
+    """What ``Kernel.info`` says of the SLP vectoriser: on for these evaluators, else the user's setting."""
+    from numba.core import config
+
+    if evaluator in SLP_EVALUATORS:
+        return "on"
+    return "on (NUMBA_SLP_VECTORIZE)" if config.SLP_VECTORIZE else "off (Numba's default)"
+
+
 def load_module(evaluator: str, parallel: bool, graph: Graph,
                 rung: str) -> tuple[ModuleType, bool]:
     """Write (if new) and import the generated module; True if its source was new."""
     source = module_source(evaluator, parallel, graph if evaluator != "tape" else None, rung)
-    slp = evaluator in SLP_EVALUATORS
-    with slp_vectorizer(slp):
-        return load_python_source("numba", f"scalar_{evaluator}", SLP_MARK + source if slp else source)
+    if evaluator not in SLP_EVALUATORS:  # compiled as the user's Numba compiles
+        return load_python_source("numba", f"scalar_{evaluator}", source)
+    with slp_vectorizer():
+        return load_python_source("numba", f"scalar_{evaluator}", SLP_MARK + source)
 
 
 def tape_arguments(evaluator: str, tape: Tape) -> tuple[np.ndarray, ...]:
@@ -511,6 +521,6 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY") if parallel else None,
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT") if parallel else None,
             "generated_module": module.__file__, "generated_source_existed": not source_is_new,
-            "slp_vectorizer": "on" if evaluator_kind in SLP_EVALUATORS else "off (Numba's default)",
+            "slp_vectorizer": slp_info(evaluator_kind),
             **vector_math_info(evaluator_kind)}
     return make_kernel(rung, evaluator, inputs, inputs.samples, state, info)
