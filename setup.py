@@ -18,7 +18,7 @@ from setuptools import Extension, setup
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))  # the harness's build flags, from the source tree being built
-from harness.core.c_build import OPTIMISE, cython_compile_args  # noqa: E402
+from harness.core.c_build import MATH_LIBRARIES, OPTIMISE, cython_compile_args  # noqa: E402
 
 TRACE = os.environ.get("HARNESS_CYTHON_TRACE") == "1"
 
@@ -38,6 +38,7 @@ def extensions() -> list[Extension]:
                 include_dirs=[numpy.get_include()],
                 define_macros=macros,
                 extra_compile_args=list(OPTIMISE),
+                libraries=list(MATH_LIBRARIES),
             )
         )
     directives = {"language_level": 3}

@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from harness.core.c_build import OPTIMISE, cython_compile_args, host_target
+from harness.core.c_build import MATH_LIBRARIES, OPTIMISE, cython_compile_args, host_target
 
 CACHE_VARIABLE = "HARNESS_CYTHON_CACHE"
 
@@ -72,7 +72,7 @@ def build_folder(module_name: str, source: Path) -> Path:
 
     digest = hashlib.sha256()
     for part in (module_name, sys.version, sysconfig.get_platform(), Cython.__version__, numpy.__version__,
-                 " ".join(OPTIMISE), host_target()):
+                 " ".join(OPTIMISE), " ".join(MATH_LIBRARIES), host_target()):
         digest.update(part.encode())
     for path in _sources(source):
         digest.update(path.name.encode())
@@ -102,6 +102,7 @@ def _compile(module_name: str, source: Path, folder: Path) -> None:
         include_dirs=[numpy.get_include(), str(source.parent)],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=list(OPTIMISE),
+        libraries=list(MATH_LIBRARIES),
     )
     try:
         modules = cythonize([extension], compiler_directives={"language_level": 3}, quiet=True)

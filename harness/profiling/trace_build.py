@@ -87,6 +87,8 @@ def build(plan: TraceBuild) -> Path:
     from Cython.Build import cythonize  # compiler machinery: loaded only to compile a traced build
     from setuptools import Distribution, Extension  # compiler machinery too
 
+    from harness.core.c_build import MATH_LIBRARIES  # linked as the timed builds link it
+
     package_dir = plan.folder / "src" / Path(*plan.module_name.split(".")[:-1])
     package_dir.mkdir(parents=True, exist_ok=True)
     for path in _sources(plan.source):
@@ -102,6 +104,7 @@ def build(plan: TraceBuild) -> Path:
             ("CYTHON_TRACE_NOGIL", "1"),
         ],
         extra_compile_args=["-O1"],
+        libraries=list(MATH_LIBRARIES),
     )
     modules = cythonize(
         [extension],

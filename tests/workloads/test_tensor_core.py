@@ -46,6 +46,46 @@ def test_numbas_unsigned_to_index_is_minitorchs(shape, data):
     assert index.tolist() == expected
 
 
+@given(st.integers(0, 2**63 - 1), st.integers(1, 2**63 - 1))
+@settings(**SETTINGS)
+def test_numbas_one_instruction_divmod_is_pythons(dividend, divisor):
+    """``unsigned_divmod`` compiled (one ``div`` on x86-64, beyond 32 bits too) and interpreted is ``divmod``."""
+    from numba import njit
+
+    from workloads.lib.tensor_core.numba_indexing import unsigned_divmod
+
+    compiled = njit(lambda a, b: unsigned_divmod(a, b))
+    assert compiled(dividend, divisor) == unsigned_divmod(dividend, divisor) == divmod(dividend, divisor)
+    assert compiled(divisor, 1) == (divisor, 0)
+
+
+def test_numbas_stack_index_buffers_are_apart_and_sized():
+    """Two ``index_buffer`` calls in one kernel are two arrays of the asked length; a loop
+    around one reuses it; interpreted, it is an ``np.empty`` of int64."""
+    from numba import njit
+
+    from workloads.lib.tensor_core.numba_indexing import index_buffer
+
+    @njit
+    def fill(first_count, second_count, rounds):
+        total = 0
+        for round_number in range(rounds):
+            first, second = index_buffer(first_count), index_buffer(second_count)
+            for i in range(first_count):
+                first[i] = round_number * 100 + i
+            for i in range(second_count):
+                second[i] = -(round_number * 100 + i)
+            total += first.sum() + second.sum()
+        return len(first), len(second), first.copy(), second.copy(), total
+
+    first_length, second_length, first, second, total = fill(3, 32, 5)
+    assert (first_length, second_length) == (3, 32)
+    assert first.tolist() == [400, 401, 402] and second.tolist() == [-(400 + i) for i in range(32)]
+    assert total == sum(sum(r * 100 + i for i in range(3)) - sum(r * 100 + i for i in range(32)) for r in range(5))
+    buffer = index_buffer(4)
+    assert buffer.dtype == np.int64 and buffer.shape == (4,)
+
+
 @given(strided_tensors())
 @settings(**SETTINGS)
 def test_positions_of_a_view_read_numpys_view(tensor):
@@ -146,11 +186,11 @@ def test_compile_for_skips_an_interpreted_function():
     compile_for(lambda x: x, (1.0,))  # must not raise
 
 
-@pytest.mark.parametrize("backend", ["c", "cython"])
+@pytest.mark.parametrize("backend", ["c", "cython", "numba", "numba_parallel"])
 @pytest.mark.parametrize("algorithm", ["naive", "tuned"])
 def test_compiled_kernels_refuse_more_dims_than_their_index_buffers(backend, algorithm):
-    """The c and Cython kernels keep their indices in arrays of 32 on the stack: a tensor
-    of 33 dims is a ValueError that says so, never a write past the array."""
+    """The c, Cython and Numba kernels keep their indices in arrays of 32 on the stack: a
+    tensor of 33 dims is a ValueError that says so, never a write past the array."""
     if reason := skip_reason(MAP, backend):
         pytest.skip(reason)
     source = StridedTensor.contiguous(np.ones((2,) + (1,) * 32)).permute(*range(32, -1, -1))

@@ -36,6 +36,7 @@ from workloads.lib.tensor_core.numba_helpers import (
     same_layout,
     to_index,
 )
+from workloads.lib.tensor_core.numba_indexing import index_buffer
 from workloads.lib.tensor_core.operators import UNARY_CODES
 
 
@@ -49,8 +50,8 @@ def naive_chunk(chunk: int, chunks: int, code: int, out: Parts, source: Parts) -
     """MiniTorch's map loop over one chunk of output ordinals."""
     out_storage, out_shape, out_strides = out
     in_storage, in_shape, in_strides = source
-    out_index = np.empty(len(out_shape), np.int64)
-    in_index = np.empty(len(in_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
+    in_index = index_buffer(len(in_shape))
     size = out_storage.size
     for ordinal in range(chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)):
         to_index(ordinal, out_shape, out_index)
@@ -100,8 +101,8 @@ def row_run(first_row: int, end_row: int, code: int, out: Parts, source: Parts) 
     """Rows ``first_row`` to ``end_row``: start positions once a row, then constant strides."""
     out_storage, out_shape, out_strides = out
     in_storage, in_shape, in_strides = source
-    out_index = np.empty(len(out_shape), np.int64)
-    in_index = np.empty(len(in_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
+    in_index = index_buffer(len(in_shape))
     last = out_shape[len(out_shape) - 1]
     out_step = out_strides[len(out_strides) - 1]
     in_step = last_step(in_shape, in_strides)

@@ -23,8 +23,9 @@ and a parallel compilation of one function would overwrite each other in the cac
   step adds one contiguous run, through views, which vectorises.
 
 Both orders differ from NumPy's pairwise sum, which the workload's tolerance allows for.
-The bodies allocate with ``np.empty`` only: under ``parallel=True`` an ``np.zeros`` or an
-array expression becomes a parallel loop of its own (see docs/workloads/scalar_network.md);
+The bodies allocate with ``np.empty`` only (and the naive index buffer on the stack,
+``numba_indexing.index_buffer``): under ``parallel=True`` an ``np.zeros`` or an array
+expression becomes a parallel loop of its own (see docs/workloads/scalar_network.md);
 inside the ``prange`` loop such a loop would run serially, but ``np.empty`` is no loop at all.
 """
 
@@ -45,6 +46,7 @@ from workloads.lib.tensor_core.numba_helpers import (
     output_kernel,
     to_index,
 )
+from workloads.lib.tensor_core.numba_indexing import index_buffer
 from workloads.lib.tensor_core.operators import MAX, SUM, maximum
 
 from .inputs import ReduceInputs
@@ -66,7 +68,7 @@ larger = njit(inline="always")(maximum)
 def naive_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) -> None:
     """MiniTorch's reduce loop over the outputs of ``chunk`` (``code``: the kernel's op, a constant)."""
     start, out, out_shape, out_strides, source, source_shape, source_strides, dim = operands
-    out_index = np.empty(len(out_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
     first_output, end = chunk_bounds(chunk, chunks, out.size)
     for ordinal in range(first_output, end):
         to_index(ordinal, out_shape, out_index)
@@ -84,7 +86,7 @@ def tuned_chunk(code: int, operands: ReduceOperands, chunk: int, chunks: int) ->
     """The outputs of ``chunk``, ``TILE`` at a time; the output is contiguous (ordinal == position)."""
     start, out, out_shape, _, source, source_shape, source_strides, dim = operands
     step, count = source_strides[dim], source_shape[dim]
-    out_index = np.empty(len(out_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
     firsts = np.empty(TILE, np.int64)
     accumulators = np.empty(TILE, np.float64)
     first_output, end = chunk_bounds(chunk, chunks, out.size)

@@ -35,6 +35,7 @@ from workloads.lib.tensor_core.numba_helpers import (
     same_layout,
     to_index,
 )
+from workloads.lib.tensor_core.numba_indexing import index_buffer
 from workloads.lib.tensor_core.operators import BINARY_CODES
 
 
@@ -49,9 +50,9 @@ def naive_chunk(chunk: int, chunks: int, code: int, out: Parts, left: Parts, rig
     out_storage, out_shape, out_strides = out
     left_storage, left_shape, left_strides = left
     right_storage, right_shape, right_strides = right
-    out_index = np.empty(len(out_shape), np.int64)
-    left_index = np.empty(len(left_shape), np.int64)
-    right_index = np.empty(len(right_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
+    left_index = index_buffer(len(left_shape))
+    right_index = index_buffer(len(right_shape))
     size = out_storage.size
     for ordinal in range(chunk_start(chunk, chunks, size), chunk_start(chunk + 1, chunks, size)):
         to_index(ordinal, out_shape, out_index)
@@ -104,9 +105,9 @@ def row_run(first_row: int, end_row: int, code: int, out: Parts, left: Parts, ri
     out_storage, out_shape, out_strides = out
     left_storage, left_shape, left_strides = left
     right_storage, right_shape, right_strides = right
-    out_index = np.empty(len(out_shape), np.int64)
-    left_index = np.empty(len(left_shape), np.int64)
-    right_index = np.empty(len(right_shape), np.int64)
+    out_index = index_buffer(len(out_shape))
+    left_index = index_buffer(len(left_shape))
+    right_index = index_buffer(len(right_shape))
     last = out_shape[len(out_shape) - 1]
     out_step = out_strides[len(out_strides) - 1]
     left_step = last_step(left_shape, left_strides)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from harness.core.c_build import OPTIMISE, host_target
+from harness.core.c_build import MATH_LINK_ARGUMENTS, OPTIMISE, host_target
 
 CACHE_ENVIRONMENT_VARIABLE = "SCALAR_NETWORK_CACHE_DIR"
 
@@ -127,7 +127,9 @@ def build_cython(prefix: str, source: str, flags: tuple[str, ...] = (),
     Returns the module and whether it was built now (False: loaded from the cache). The
     C compiler is called directly, without setuptools, which saves a second or two.
     """
-    # the flags and the CPU they target are part of the build's key
+    # libm by name, as every build links it (``c_build.MATH_LIBRARIES``); the flags and
+    # the CPU they target are part of the build's key
+    libraries = (*libraries, *MATH_LINK_ARGUMENTS)
     build = " ".join((*OPTIMISE, *flags, *libraries))
     name = module_name(prefix, f"{source}\n# {build} for {host_target()}")
     directory = cache_dir("cython")

@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, cdivision=True
 """Cython restatement of ``elementwise.py`` and ``indexing.same_layout`` (Cython cannot wrap Python functions)."""
 
 cimport cython

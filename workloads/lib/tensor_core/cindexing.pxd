@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, cdivision=True
 """Cython restatement of ``indexing.py`` and ``operators.py`` (Cython cannot wrap Python functions).
 
 ``cdef inline`` bodies in a .pxd are inlined into every module that cimports them.

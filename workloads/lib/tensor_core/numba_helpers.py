@@ -1,5 +1,5 @@
 """The plain-Python tensor helpers wrapped for Numba CPU kernels (inlined into callers);
-``to_index`` restated in unsigned integers, which Numba divides as C does.
+``to_index`` restated with one unsigned division a dim, as C divides.
 
 Imported only by ``numba`` and ``numba_parallel`` implementation modules.
 """
@@ -10,7 +10,6 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 from numba import njit, typeof, types
 from numba.extending import overload
 
@@ -18,6 +17,7 @@ from harness.core.workload import Kernel, StepTimer
 
 from . import indexing, operators
 from .numba_exp import vectorisable_exp, vectorisable_sigmoid
+from .numba_indexing import check_dims, unsigned_divmod
 from .tensor import StridedTensor
 
 inline = njit(inline="always")
@@ -29,19 +29,17 @@ same_layout = inline(indexing.same_layout)
 
 @njit(inline="always")
 def to_index(ordinal: int, shape: Any, out_index: Any) -> None:
-    """``indexing.to_index`` in unsigned integers, for Numba's kernels.
+    """``indexing.to_index`` with one unsigned division a dim (``numba_indexing``), for Numba's kernels.
 
     The same loop, but Numba's signed ``%`` and ``//`` round toward minus infinity (Python's
     rule): each is a division plus a sign fix-up, and LLVM does not merge the two into one
-    division as it does C's. Ordinals and sizes are never negative, so unsigned ones give
-    the same index with one division a dim: MiniTorch's naive map ran at 1.46x c's time
-    before, 0.95x after (docs/performance.md, "Numba's naive loops: unsigned division").
+    division as it does C's. Ordinals and sizes are never negative (and a size is never 0
+    where an ordinal is in range), so an unsigned division gives the same index.
     """
-    remaining = np.uint64(ordinal)
+    remaining = ordinal
     for dim in range(len(shape) - 1, -1, -1):
-        size = np.uint64(shape[dim])
-        out_index[dim] = remaining % size
-        remaining = remaining // size
+        remaining, remainder = unsigned_divmod(remaining, shape[dim])
+        out_index[dim] = remainder
 
 
 def op_dispatch(by_code: Mapping[int, Any]) -> Callable[..., Any]:
@@ -146,8 +144,11 @@ def output_kernel(
 
     The last argument is the number of chunks or tasks the kernel splits its work into,
     read at every call (so a changed thread count changes it too). The kernel writes
-    ``output``, whose storage a call returns and whose shape ``fetch`` restores.
+    ``output``, whose storage a call returns and whose shape ``fetch`` restores. No
+    operand has more dims than the output (a broadcast shape, or a reduced one), so
+    ``check_dims`` of the output's covers the kernels' stack index buffers.
     """
+    check_dims(output.shape.size)
     with steps("compile"):
         compile_for(dispatcher, (*args, 1))
 
