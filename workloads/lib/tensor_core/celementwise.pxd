@@ -1,4 +1,4 @@
-# cython: language_level=3, cdivision=True
+# cython: language_level=3
 """Cython restatement of ``elementwise.py`` and ``indexing.same_layout`` (Cython cannot wrap Python functions)."""
 
 cimport cython

@@ -1,7 +1,10 @@
 # cython: language_level=3, cdivision=True
 """Cython restatement of ``indexing.py`` and ``operators.py`` (Cython cannot wrap Python functions).
 
-``cdef inline`` bodies in a .pxd are inlined into every module that cimports them.
+``cdef inline`` bodies in a .pxd are inlined into every module that cimports them, with
+this file's compiler directives, not the importing .pyx's: ``cdivision=True`` above makes
+``to_index``'s ``%`` and ``//`` C's single division (without it, Python's rules: a zero
+check, an overflow check and a sign fix-up around each, 1.74x c's time on the naive map).
 """
 
 from libc.math cimport exp
