@@ -6,7 +6,7 @@ arrays on the stack and each division is one ``div`` instruction giving both quo
 and remainder. Numba's kernels had neither:
 
 - **Index buffers.** ``np.empty`` is a heap allocation that LLVM cannot tell apart from
-  the shape and stride arrays, so after every store into the buffer it reloads them.
+  the shape and stride arrays (the likely reason a stack buffer measured faster).
   ``index_buffer(n)`` is a view of ``n`` elements of a ``MAX_DIMS`` array on the stack
   (the c kernels' size). Nothing checks ``n`` in the kernel (a ``raise`` in a ``prange``
   body keeps Numba from running it in parallel): ``check_dims`` does, before a kernel
