@@ -19,7 +19,7 @@ and remainder. Numba's kernels had neither:
   of one pair), and LLVM's unsigned division and remainder elsewhere.
 
 With both, MiniTorch's map loop at 2^16 elements (``neg``, one thread, CPU time
-alternating with c in one process) took 0.99-1.05 of c's time, against 1.20-1.32 with
+alternating with c in one process) took 0.99-1.05 of c's time, against 1.20-1.36 with
 heap buffers and LLVM's division (docs/performance.md, "On the Zen 5: one division and
 stack buffers").
 
