@@ -181,7 +181,7 @@ def evaluator_for(backend: str, kind: str, graph: Graph, tape: Tape, n_grads: in
     module, _ = numba_kernels.load_module(kind, False, graph, "gradient")
     arrays = numba_kernels.tape_arguments(kind, tape)
     scratch = numba_kernels.scratch_for(kind, arrays, 1)
-    return numba_kernels.make_evaluator(module, arrays, scratch, 1, n_grads)
+    return numba_kernels.make_evaluator(kind, module, arrays, scratch, 1, n_grads)
 
 
 def batch_mean(values: list[list[float]], kind: str) -> list[float]:

@@ -15,12 +15,14 @@ drivers (loss, gradient, SGD step, K steps), so the drivers are written once:
 - ``tape``: ``sample`` interprets the instruction tape. Its source never changes, so it
   is compiled once and for all (and cached on disk); a new graph is only new data.
 
-All take the tape arrays as leading arguments (codegen ignores them) so the drivers have
-one signature. Python calls the rungs through ``cfunc`` entry points via ctypes, with array
-addresses bound once: a dispatcher call shows up as extra Python calls under a profiler
-(Numba reports a fake frame, and boxing a returned array calls a Python helper), the
-ctypes call does not. The module is written to the cache directory under the hash of its text,
-so ``cache=True`` works and a second construction loads machine code from disk.
+The drivers take the tape arrays in every kind, so they are written once (codegen and lanes
+ignore them); the entry points of straight-line code pass empty views, and take only the
+scratch rows from their caller, as c's take no tape. Python calls the rungs through
+``cfunc`` entry points via ctypes, with array addresses bound once: a dispatcher call
+shows up as extra Python calls under a profiler (Numba reports a fake frame, and boxing a
+returned array calls a Python helper), the ctypes call does not. The module is written
+to the cache directory under the hash of its text, so ``cache=True`` works and a second
+construction loads machine code from disk.
 ``parallel`` splits the batch into one chunk per thread with ``prange``; each chunk sums
 its own gradient, and the chunks are then added in order, so results are deterministic
 for a given thread count.
@@ -117,10 +119,23 @@ def train(code, args, consts, outputs, samples, p, rate, k, snapshot, pending, s
 
 # Entry points: C functions called through ctypes with array addresses. A ctypes call
 # makes no Python-level call, where a Numba dispatcher returning an array makes two.
-# LEADING: the tape (four arrays, two sizes) and the scratch rows (address, chunks, width).
+# LEADING (the views, below): the tape's arguments, if any, and the scratch rows.
+SIZES = (types.intp, types.intp)
+
+
+'''
+
+# The entry points' leading arguments and the arrays they are viewed as. The tape's: its four
+# arrays and two sizes, then the scratch rows. Straight-line code (codegen, lanes) reads no
+# tape, so its entry points take the scratch rows alone, and the tape is four empty views:
+# every argument of a ctypes call costs about 0.1 us to convert (16 arguments 2.2 us a call,
+# 7 arguments 1.2 us, a no-op C function on the 2-core VM), and c's entry points for
+# straight-line code take no tape either. At a batch of 8, where the call is most of the
+# step, numba's step took 1.38-1.51x c's time in lanes with the tape's arguments and
+# 1.19-1.20x without (codegen: 1.17-1.23x and 1.04-1.06x).
+TAPE_VIEWS = '''
 LEADING = (types.voidptr, types.voidptr, types.voidptr, types.voidptr, types.intp, types.intp,
            types.voidptr, types.intp, types.intp)
-SIZES = (types.intp, types.intp)
 
 
 @njit(cache=True)
@@ -129,27 +144,35 @@ def views(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chu
             carray(consts_p, (n_code,), np.float64), carray(outputs_p, (n_outputs,), np.int64),
             carray(scratch_p, (chunks, width), np.float64))
 '''
+STRAIGHT_LINE_VIEWS = '''
+LEADING = (types.voidptr, types.intp, types.intp)
+
+
+@njit(cache=True)
+def views(scratch_p, chunks, width):
+    return (carray(scratch_p, (0,), np.int64), carray(scratch_p, (0, 3), np.int64),
+            carray(scratch_p, (0,), np.float64), carray(scratch_p, (0,), np.int64),
+            carray(scratch_p, (chunks, width), np.float64))
+'''
+TAPE_LEADING = "code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width"
+STRAIGHT_LINE_LEADING = "scratch_p, chunks, width"
 
 ENTRY_POINTS = {
     "loss": """
 
 @cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_loss(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
-           samples_p, params_p, n_samples, n_params):
-    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
-                                                 n_outputs, scratch_p, chunks, width)
+def c_loss({leading}, samples_p, params_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views({leading})
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
-    return accumulate(code, args, consts, outputs, samples, p, scratch, n_outputs - 1) / n_samples
+    return accumulate(code, args, consts, outputs, samples, p, scratch, 0) / n_samples
 """,
     "gradient": """
 
 @cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.voidptr, *SIZES),
        cache=True)
-def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks,
-               width, samples_p, params_p, gradient_p, n_samples, n_params):
-    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
-                                                 n_outputs, scratch_p, chunks, width)
+def c_gradient({leading}, samples_p, params_p, gradient_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views({leading})
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     out = carray(gradient_p, (n_params,), np.float64)
@@ -162,10 +185,8 @@ def c_gradient(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p
 
 @cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.float64, types.intp,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_steps(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
-            samples_p, params_p, rate, k, snapshot_p, pending_p, n_samples, n_params):
-    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
-                                                 n_outputs, scratch_p, chunks, width)
+def c_steps({leading}, samples_p, params_p, rate, k, snapshot_p, pending_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views({leading})
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     snapshot = carray(snapshot_p, (n_params,), np.float64)
@@ -176,10 +197,8 @@ def c_steps(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, c
 
 @cfunc(types.float64(*LEADING, types.voidptr, types.voidptr, types.float64,
                      types.voidptr, types.voidptr, *SIZES), cache=True)
-def c_step(code_p, args_p, consts_p, outputs_p, n_code, n_outputs, scratch_p, chunks, width,
-           samples_p, params_p, rate, snapshot_p, pending_p, n_samples, n_params):
-    code, args, consts, outputs, scratch = views(code_p, args_p, consts_p, outputs_p, n_code,
-                                                 n_outputs, scratch_p, chunks, width)
+def c_step({leading}, samples_p, params_p, rate, snapshot_p, pending_p, n_samples, n_params):
+    code, args, consts, outputs, scratch = views({leading})
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
     snapshot = carray(snapshot_p, (n_params,), np.float64)
@@ -360,8 +379,10 @@ def module_source(evaluator: str, parallel: bool, graph: Graph | None, rung: str
         chunk = SAMPLE_CHUNK
     drivers = DRIVERS.format(parallel=parallel, loop="prange" if parallel else "range",
                              columns=N_SAMPLE_COLUMNS, chunk=chunk)
-    return HEADER + sample + drivers + ENTRY_POINTS[rung].replace("{columns}",
-                                                                  str(N_SAMPLE_COLUMNS))
+    tape = evaluator == "tape"
+    entry = (ENTRY_POINTS[rung].replace("{columns}", str(N_SAMPLE_COLUMNS))
+             .replace("{leading}", TAPE_LEADING if tape else STRAIGHT_LINE_LEADING))
+    return HEADER + sample + drivers + (TAPE_VIEWS if tape else STRAIGHT_LINE_VIEWS) + entry
 
 
 # LLVM's SLP vectoriser (it packs independent scalar operations of straight-line code into
@@ -411,7 +432,8 @@ def load_module(evaluator: str, parallel: bool, graph: Graph,
 
 
 def tape_arguments(evaluator: str, tape: Tape) -> tuple[np.ndarray, ...]:
-    """The tape arrays the entry points take first; empty stand-ins for straight-line code."""
+    """The tape arrays the entry points take first; empty stand-ins for straight-line code
+    (whose entry points take none: only their sizes are used, to lay out the scratch rows)."""
     if evaluator == "tape":
         return (tape.code, tape.args, tape.consts, tape.outputs)
     return (np.zeros(0, np.int64), np.zeros((0, 3), np.int64), np.zeros(0), tape.outputs)
@@ -456,13 +478,15 @@ def scratch_for(evaluator: str, tape_arrays: tuple[np.ndarray, ...], chunks: int
     return scratch_rows(chunks, outputs.size - 1, work)
 
 
-def make_evaluator(module: ModuleType, tape_arrays: tuple[np.ndarray, ...], scratch: np.ndarray,
-                   batch: int, n_params: int) -> Evaluator:
-    """The ctypes entry points, with tape and scratch addresses and sizes bound as integers."""
+def make_evaluator(evaluator: str, module: ModuleType, tape_arrays: tuple[np.ndarray, ...],
+                   scratch: np.ndarray, batch: int, n_params: int) -> Evaluator:
+    """The ctypes entry points, with the scratch rows' address and shape (and for the tape
+    its arrays' addresses and sizes) bound as integers."""
     code, _, _, outputs = tape_arrays
     chunks, width = scratch.shape
-    leading = (*(_address(a) for a in tape_arrays), code.size, outputs.size,
-               _address(scratch), chunks, width)
+    leading: tuple[Any, ...] = (_address(scratch), chunks, width)
+    if evaluator == "tape":
+        leading = (*(_address(a) for a in tape_arrays), code.size, outputs.size, *leading)
     return Evaluator(loss=_entry(module, "loss"), gradient=_entry(module, "gradient"),
                      step=_entry(module, "step"), steps=_entry(module, "steps"),
                      leading=leading, trailing=(batch, n_params),
@@ -513,7 +537,7 @@ def prepare_numba(inputs: NetworkInputs, params: dict[str, Any], steps: StepTime
     tape_arrays = tape_arguments(evaluator_kind, construction.tape)
     chunks = numba.get_num_threads() if parallel else 1
     scratch = scratch_for(evaluator_kind, tape_arrays, chunks)
-    evaluator = make_evaluator(module, tape_arrays, scratch, inputs.batch,
+    evaluator = make_evaluator(evaluator_kind, module, tape_arrays, scratch, inputs.batch,
                                inputs.initial_params.size)
     state = TrainingState.arrays(inputs.initial_params)
     info = {**construction.info(), "evaluator": evaluator_kind, "chunks": chunks,
