@@ -12,10 +12,12 @@ from harness.run.planning import (
     VERDICT_ALPHA,
     expected_seconds,
     loops_for,
+    measured_startup,
     plan_evaluation,
     processes_for_verdicts,
     processes_to_add,
     relative_half_width,
+    replanned,
 )
 
 
@@ -159,3 +161,40 @@ def test_no_process_is_added_past_the_budget_or_to_a_single_one():
     assert processes_to_add([1.0, 2.0, 3.0], planned=3) == 0
     assert relative_half_width([1.0]) == math.inf
     assert processes_to_add([1.0], planned=4) == 3
+
+
+def test_a_rounds_start_up_is_its_time_a_process_less_its_first_calls_and_values():
+    plan = plan_evaluation(call_seconds=0.01, startup_seconds=0.5, budget_seconds=20)  # 16 loops: 0.16 s a value
+    assert (plan.loops, plan.values, plan.warmups) == (16, 3, 1)
+    per_process_work = 0.01 + 4 * 16 * 0.01
+    assert measured_startup(plan, 0.01, round_seconds=3 * (0.4 + per_process_work), processes=3) == pytest.approx(0.4)
+    assert measured_startup(plan, 0.01, round_seconds=0.1, processes=1) == 0.0  # never below nothing
+
+
+def test_workers_that_load_a_compile_the_plan_counted_get_the_processes_the_budget_holds():
+    # c's scalar network in lanes: 17 us a call, a cold construction of 4.1 s that is mostly
+    # the C compile, which every worker loads from the entry's build cache instead
+    plan = plan_evaluation(call_seconds=17e-6, startup_seconds=4.1, budget_seconds=8.0)
+    assert plan.processes == 1 and plan.values > 20  # one process of many values
+    round_seconds = 0.4 + expected_seconds(plan.round_of(1), 17e-6, 0.0)
+    again = replanned(plan, 17e-6, 8.0, planned_startup=4.1, round_seconds=round_seconds, processes=1)
+    assert again is not None
+    better, measured = again
+    assert measured == pytest.approx(0.4)
+    assert better == plan_evaluation(17e-6, 0.4, 8.0)
+    assert better.processes >= 8 and (better.values, better.warmups) == (3, 1)
+
+
+def test_a_start_up_about_as_planned_keeps_the_plan():
+    plan = plan_evaluation(call_seconds=1e-4, startup_seconds=1.2, budget_seconds=8.0)
+    work = expected_seconds(plan.round_of(1), 1e-4, 0.0)
+    # 0.7 s against 1.2 planned: faster, and the budget would hold more, but not under half
+    assert plan_evaluation(1e-4, 0.7, 8.0).processes > plan.processes
+    round_seconds = plan.processes * (0.7 + work)
+    assert replanned(plan, 1e-4, 8.0, 1.2, round_seconds=round_seconds, processes=plan.processes) is None
+
+
+def test_a_slow_call_keeps_its_one_process_however_fast_the_start_up():
+    plan = plan_evaluation(call_seconds=0.76, startup_seconds=1.0, budget_seconds=8.0)  # mandelbrot's python
+    assert plan.processes == 1
+    assert replanned(plan, 0.76, 8.0, 1.0, round_seconds=0.3 + expected_seconds(plan, 0.76, 0.0), processes=1) is None

@@ -8,8 +8,10 @@ its construction with a warm cache). A worker always makes an untimed first call
 its first value, whatever the budget. The budget sets the most worker processes; the
 evaluation runs a first round of them (as many as compare needs to call a change,
 ``processes_for_verdicts``) and adds more only while the process means disagree
-(``processes_to_add``), up to the budget's most. Every plan is stored in the entry, so
-nothing about it is hidden.
+(``processes_to_add``), up to the budget's most. The first round also measures the
+workers' start-up (``measured_startup``); where the budget allows more processes at it,
+the evaluation is planned again from it (``harness.run.runner``). Every plan is stored in
+the entry, so nothing about it is hidden.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ VERDICT_ALPHA = 0.01
 # means is within this share of it: well inside compare's 5% minimum effect (the interval of
 # a ratio of two such means is about 2.8% wide each way).
 TARGET_HALF_WIDTH = 0.02
+# An evaluation is planned again when its first round's workers started in under this share
+# of the planned start-up (an estimate that counted a compile into the entry's build cache).
+REPLAN_STARTUP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,42 @@ def expected_seconds(plan: EvaluationPlan, call_seconds: float, startup_seconds:
     value_seconds = plan.loops * max(call_seconds, 1e-9)
     per_process = startup_seconds + max(call_seconds, 0.0) + (plan.values + plan.warmups) * value_seconds
     return plan.processes * per_process
+
+
+def measured_startup(plan: EvaluationPlan, call_seconds: float, round_seconds: float, processes: int) -> float:
+    """The start-up of one worker that a round of ``processes`` workers of ``plan`` showed: the
+    round's wall time a process, less what its first call and values take (pyperf's master
+    and the guard are in it).
+
+    A plan's start-up is an estimate: a cache load for a JIT backend, else the cold
+    construction less its first call. Where that construction compiled into the entry's
+    build cache (c, a generated Cython module), the workers load the build and start in a
+    fraction of it, and the estimate left one process where the budget holds eight.
+    """
+    per_process = round_seconds / max(processes, 1)
+    return max(0.0, per_process - expected_seconds(plan.round_of(1), call_seconds, 0.0))
+
+
+def replanned(
+    plan: EvaluationPlan,
+    call_seconds: float,
+    budget_seconds: float,
+    planned_startup: float,
+    round_seconds: float,
+    processes: int,
+) -> tuple[EvaluationPlan, float] | None:
+    """The plan a first round of ``processes`` workers that took ``round_seconds`` calls for,
+    with the start-up it measured; None to keep ``plan``.
+
+    Planned again only where the workers started in under ``REPLAN_STARTUP_SHARE`` of the
+    planned start-up (an estimate that counted a compile) and the budget then holds more
+    processes: an estimate that was about right is kept, so noise does not move plans.
+    """
+    measured = measured_startup(plan, call_seconds, round_seconds, processes)
+    better = plan_evaluation(call_seconds, measured, budget_seconds)
+    if measured >= planned_startup * REPLAN_STARTUP_SHARE or better.processes <= plan.processes:
+        return None
+    return better, measured
 
 
 def processes_for_verdicts(entries: int, alpha: float = VERDICT_ALPHA) -> int:

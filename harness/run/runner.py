@@ -33,7 +33,7 @@ from harness.run.child import ChildOutcome, run_python_module
 from harness.run.entries import EntryPlan, Measurement, child_environment
 from harness.run.entry_warnings import measurement_warnings
 from harness.run.findings import ConstructionFindings, StepFailure
-from harness.run.planning import expected_seconds, plan_evaluation, processes_to_add
+from harness.run.planning import EvaluationPlan, expected_seconds, plan_evaluation, processes_to_add, replanned
 from harness.run.spec import ConstructionSpec, EvaluationSpec
 from harness.run.summary import (
     add_plain_loops,
@@ -118,6 +118,7 @@ class _EntryAttempt:
         self.folder = folder
         self.deadline = runner.clock() + runner.measurement.timeout
         self.step_seconds: dict[str, float] = {}  # wall seconds of the children, per results.STEP_KINDS
+        self.replanned: str | None = None  # why the evaluation was planned again, if it was
         folder.mkdir(parents=True, exist_ok=True)
 
     def child(self, step: str, module: str, args: list[str], env: Mapping[str, str], log_path: Path) -> ChildOutcome:
@@ -188,6 +189,8 @@ class _EntryAttempt:
         info = {**findings.get("info", {})}
         if cached:
             info["numba_cache"] = numba_cache_note(cached, evaluation)
+        if self.replanned:
+            info["evaluation_replanned"] = self.replanned
         if shared is not None:
             info["compiled_by"] = (
                 f"{shared.compiled_by}: this case's compile, loaded from that entry's cache; "
@@ -255,12 +258,7 @@ class _EntryAttempt:
         budget = self.runner.measurement.evaluation_budget
         plan = plan_evaluation(call_seconds, startup, budget)
         planned = expected_seconds(plan, call_seconds, startup)
-        over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
-        count = plan.first_round(self.runner.entries)
-        self.report(
-            f"evaluation (pyperf: {count} of at most {plan.processes} processes"
-            f" x {plan.values} values, ~{planned:.0f} s at most{over})"
-        )
+        count = self.report_plan(plan, planned, budget)
         pyperf_file = self.runner.pyperf_dir / f"{_slug(self.plan)}.json"
         pyperf_file.parent.mkdir(parents=True, exist_ok=True)
         pyperf_file.unlink(missing_ok=True)
@@ -270,17 +268,46 @@ class _EntryAttempt:
         env = self.runner.base_environment(self.plan, warm_cache)
         inherited = sorted(k for k in env if k.startswith(INHERITED_PREFIXES))
         extra = [f"--inherit-environ={','.join(inherited)}"] if inherited else []
+        first_round = True
         while count:  # rounds of workers appended to one file, until their means agree
             args = ["--spec", str(spec_path), "--append", str(pyperf_file), "--quiet", *extra]
             args += plan.round_of(count).pyperf_args()
+            started = self.runner.clock()
             outcome = self.child("evaluation", "harness.run.evaluate", args, env, self.folder / "evaluate.log")
             if not outcome.ok or not pyperf_file.exists():
                 return None, self.failed("evaluation", outcome)
-            count = processes_to_add(process_means(pyperf_file), plan.processes)
+            means = process_means(pyperf_file)
+            if first_round:  # workers that started far faster than planned: planned again
+                first_round = False
+                again = replanned(plan, call_seconds, budget, startup, self.runner.clock() - started, count)
+                if again is not None:
+                    better, measured = again
+                    self.replanned = replanned_note(plan, better, startup, measured)
+                    same_layout = better.round_of(plan.processes) == plan
+                    plan, planned = better, expected_seconds(better, call_seconds, measured)
+                    if not same_layout:  # other values or loops a process: the round is set aside
+                        pyperf_file.unlink()
+                        watch_file.unlink(missing_ok=True)
+                        count = self.report_plan(plan, planned, budget)
+                        continue
+                    first = plan.first_round(self.runner.entries) - len(means)  # the first round it would have had
+                    count = max(processes_to_add(means, plan.processes), first)
+                    continue
+            count = processes_to_add(means, plan.processes)
         evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
         evaluation.planned_seconds, evaluation.budget_seconds = round(planned, 3), budget
         evaluation.compiles = read_compile_watch(watch_file)
         return evaluation, None
+
+    def report_plan(self, plan: EvaluationPlan, planned: float, budget: float) -> int:
+        """Say what the evaluation will run; returns its first round's processes."""
+        over = f", over the {budget:g} s budget: a warm-up is never dropped" if planned > budget else ""
+        count = plan.first_round(self.runner.entries)
+        self.report(
+            f"evaluation (pyperf: {count} of at most {plan.processes} processes"
+            f" x {plan.values} values, ~{planned:.0f} s at most{over})"
+        )
+        return count
 
     def reference_file(self) -> Path:
         digest = _params_digest(self.plan.params)
@@ -308,6 +335,20 @@ class _EntryAttempt:
     def report(self, text: str) -> None:
         if self.runner.progress:
             self.runner.progress.step(self.plan, text)
+
+
+def replanned_note(before: EvaluationPlan, after: EvaluationPlan, planned_startup: float, measured: float) -> str:
+    """What ``info["evaluation_replanned"]`` says: the plans, and the start-ups they rest on."""
+    set_aside = after.round_of(before.processes) != before
+    return (
+        f"planned for a worker start-up of {planned_startup:.2f} s ({_processes(before)} at most); the first"
+        f" round's workers started in {measured:.2f} s, so the budget holds {_processes(after)}"
+        + ("; the first round was set aside, since a process now takes other values" if set_aside else "")
+    )
+
+
+def _processes(plan: EvaluationPlan) -> str:
+    return f"{plan.processes} process{'es' if plan.processes != 1 else ''} of {plan.values} values"
 
 
 def _params_digest(params: Mapping[str, object]) -> str:
