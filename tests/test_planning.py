@@ -194,6 +194,14 @@ def test_a_start_up_about_as_planned_keeps_the_plan():
     assert replanned(plan, 1e-4, 8.0, 1.2, round_seconds=round_seconds, processes=plan.processes) is None
 
 
+def test_a_short_start_up_shorter_still_keeps_the_plan():
+    # python's 0.35 s planned, 0.1 s measured: under half, but the values' estimate can err by that
+    plan = plan_evaluation(call_seconds=1e-5, startup_seconds=0.35, budget_seconds=8.0)
+    round_seconds = plan.processes * (0.1 + expected_seconds(plan.round_of(1), 1e-5, 0.0))
+    assert plan_evaluation(1e-5, 0.1, 8.0).processes > plan.processes
+    assert replanned(plan, 1e-5, 8.0, 0.35, round_seconds=round_seconds, processes=plan.processes) is None
+
+
 def test_a_slow_call_keeps_its_one_process_however_fast_the_start_up():
     plan = plan_evaluation(call_seconds=0.76, startup_seconds=1.0, budget_seconds=8.0)  # mandelbrot's python
     assert plan.processes == 1
