@@ -165,6 +165,7 @@ def c_loss({leading}, samples_p, params_p, n_samples, n_params):
     code, args, consts, outputs, scratch = views({leading})
     samples = carray(samples_p, (n_samples, {columns}), np.float64)
     p = carray(params_p, (n_params,), np.float64)
+    # the loss rung's graph has the loss as its one output: no gradient to sum, as in c's batch_loss
     return accumulate(code, args, consts, outputs, samples, p, scratch, 0) / n_samples
 """,
     "gradient": """
