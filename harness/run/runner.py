@@ -276,7 +276,6 @@ class _EntryAttempt:
             outcome = self.child("evaluation", "harness.run.evaluate", args, env, self.folder / "evaluate.log")
             if not outcome.ok or not pyperf_file.exists():
                 return None, self.failed("evaluation", outcome)
-            means = process_means(pyperf_file)
             if first_round:  # workers that started far faster than planned: planned again
                 first_round = False
                 again = replanned(plan, call_seconds, budget, startup, self.runner.clock() - started, count)
@@ -290,10 +289,10 @@ class _EntryAttempt:
                         watch_file.unlink(missing_ok=True)
                         count = self.report_plan(plan, planned, budget)
                         continue
-                    first = plan.first_round(self.runner.entries) - len(means)  # the first round it would have had
-                    count = max(processes_to_add(means, plan.processes), first)
-                    continue
-            count = processes_to_add(means, plan.processes)
+            means = process_means(pyperf_file)
+            # at least the plan's first round (a plan raised in the same layout has a larger one)
+            short = plan.first_round(self.runner.entries) - len(means)
+            count = max(processes_to_add(means, plan.processes), short)
         evaluation = read_pyperf(pyperf_file, plan, findings.get("work"))
         evaluation.planned_seconds, evaluation.budget_seconds = round(planned, 3), budget
         evaluation.compiles = read_compile_watch(watch_file)
