@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 
 import pytest
 
@@ -13,12 +14,13 @@ from harness.core.analysis import (
     case_size,
     declared_size_parameters,
     distinct_sizes,
-    parallel_efficiency,
     scaling_exponent,
     scaling_lines,
 )
 from harness.core.results import Entry, Run
 from harness.core.timings import Evaluation, Stats
+from harness.report.scaling_sections import parallel_section
+from harness.report.trust import efficiency_of, percent_text
 
 
 def test_break_even_after_compile_is_paid_off() -> None:
@@ -74,11 +76,46 @@ def test_scaling_exponent_needs_two_sizes() -> None:
         scaling_exponent([1.0, 2.0], [1.0])
 
 
-def test_parallel_efficiency_relative_to_one_thread() -> None:
-    efficiency = parallel_efficiency({1: 8.0, 2: 4.4, 4: 2.5})
-    assert efficiency == pytest.approx({1: 1.0, 2: 8.0 / 4.4 / 2, 4: 0.8})
-    with pytest.raises(ValueError, match="threads=1"):
-        parallel_efficiency({2: 1.0})
+ONE_THREAD = [8.0, 8.1, 8.2, 7.9, 8.05]  # process means, seconds
+FOUR_THREADS = [2.5, 2.55, 2.45, 2.6, 2.52]
+
+
+def parallel_entry(threads: int, means: list[float]) -> Entry:
+    """numba_parallel at ``threads``, two values a process around each of ``means``."""
+    values = [v for mean in means for v in (mean * 0.99, mean * 1.01)]
+    evaluation = Evaluation(
+        seconds=Stats.of(values), processes=len(means), values_per_process=2, warmups=1, loops=1
+    )
+    return Entry("mandelbrot", "numba_parallel", {"n": 1}, threads=threads, evaluation=evaluation)
+
+
+def test_parallel_efficiency_is_the_speedup_over_the_threads_with_its_interval() -> None:
+    # the Hodges-Lehmann estimate and its 95% interval, by hand: the median of the 25 ratios
+    # of one-thread to four-thread process means, and the 3rd smallest and 3rd largest of them
+    # (the distribution-free interval for five against five, 95.2%)
+    ratios = sorted(a / b for a in ONE_THREAD for b in FOUR_THREADS)
+    efficiency = efficiency_of(parallel_entry(4, FOUR_THREADS), parallel_entry(1, ONE_THREAD))
+    assert efficiency is not None
+    assert efficiency.value == pytest.approx(statistics.median(ratios) / 4)
+    assert (efficiency.low, efficiency.high) == pytest.approx((ratios[2] / 4, ratios[22] / 4))
+    assert percent_text(efficiency) == "80%\u00a0[77–82%]"
+
+
+def test_parallel_efficiency_of_one_process_has_no_interval() -> None:
+    efficiency = efficiency_of(parallel_entry(2, [4.2]), parallel_entry(1, ONE_THREAD))
+    assert efficiency is not None and efficiency.low is None
+    assert percent_text(efficiency) == f"{statistics.median(ONE_THREAD) / 4.2 / 2:.0%} (no interval)"
+
+
+def test_parallel_section_gives_each_efficiency_its_interval_and_samples() -> None:
+    entries = [parallel_entry(1, ONE_THREAD), parallel_entry(4, FOUR_THREADS)]
+    section = parallel_section("mandelbrot", entries)
+    assert section.chart is not None
+    (table,) = section.details
+    assert [row[1:] for row in table.rows] == [
+        ["1", "8.05 s", "1 (the reference)", "100% (the reference)", "5 proc."],
+        ["4", "2.52 s", "3.19×\u00a0[3.10–3.29]", "80%\u00a0[77–82%]", "5 proc."],
+    ]
 
 
 def _entry(params: dict[str, object], rate: dict[str, object] | None = None) -> Entry:

@@ -200,14 +200,6 @@ def case_size(entry: Entry, size_parameters: Sequence[str] = ()) -> float | None
     return float(numeric[0]) if len(numeric) == 1 else None
 
 
-def parallel_efficiency(seconds_by_threads: dict[int, float]) -> dict[int, float]:
-    """speedup(t) / t with speedup relative to one thread: 1.0 is perfect scaling."""
-    if 1 not in seconds_by_threads:
-        raise ValueError("parallel efficiency needs a threads=1 measurement")
-    single = seconds_by_threads[1]
-    return {t: single / s / t for t, s in sorted(seconds_by_threads.items())}
-
-
 @dataclass(frozen=True)
 class TimeSpent:
     """Where a run's wall time went: each step's children summed over the entries measured,

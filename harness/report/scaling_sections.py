@@ -9,15 +9,15 @@ from harness.core.analysis import (
     MIN_SCALING_SIZES,
     case_size,
     distinct_sizes,
-    parallel_efficiency,
     scaling_exponent,
     scaling_lines,
 )
 from harness.core.results import Entry
 from harness.report.charts import Axis, Series, line_chart, marker, thread_style
 from harness.report.grouping import backend_rank, by_case, median_seconds, short_case, varying_parameters
-from harness.report.labels import case_label, entry_label, format_number, format_ratio, format_seconds
+from harness.report.labels import case_label, entry_label, format_number, format_seconds
 from harness.report.model import Section, Table
+from harness.report.trust import Ratio, efficiency_of, percent_text, process_count, speedup_of
 
 
 def scaling_section(prefix: str, entries: Sequence[Entry], size_parameters: Sequence[str] | None = None) -> Section:
@@ -114,24 +114,34 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
         anchor=f"{prefix}-parallel",
         span="third",
         title="Parallel efficiency (numba_parallel)",
-        intro="Efficiency = speedup over one thread / threads; 1.0 is perfect scaling.",
+        intro="Efficiency = speedup over one thread / threads; 100% is perfect scaling. The "
+        "speedup is the Hodges-Lehmann ratio of the two entries' process samples, with its 95% "
+        "interval (bars): one thread and more ran in separate processes, so the interval is as "
+        "wide as the machine's speed moves from one process to the next.",
     )
     series, rows = [], []
     varying = varying_parameters(entries)
     for index, group in enumerate(
         by_case([e for e in entries if e.backend == "numba_parallel"]).values()
     ):
-        seconds = {e.threads or 1: median_seconds(e) for e in group}
-        if 1 not in seconds or len(seconds) < 2:
+        by_threads = {e.threads or 1: e for e in group}
+        one = by_threads.get(1)
+        if one is None or len(by_threads) < 2:
             continue
-        efficiency = parallel_efficiency(seconds)
+        # one thread is the reference, exactly 1; every other count with its interval
+        measured = {t: r for t, e in by_threads.items() if t != 1 and (r := efficiency_of(e, one)) is not None}
+        if not measured:
+            continue
+        efficiency = {1: Ratio(1.0, 1.0, 1.0), **measured}
         threads = sorted(efficiency)
         series.append(
             Series(
                 short_case(group[0].params, varying),
                 "numba_parallel",
                 threads,
-                [efficiency[t] for t in threads],
+                [efficiency[t].value for t in threads],
+                low=[_or_value(efficiency[t].low, efficiency[t]) for t in threads],
+                high=[_or_value(efficiency[t].high, efficiency[t]) for t in threads],
                 linestyle=thread_style(index),
                 marker=marker(index),
             )
@@ -140,9 +150,10 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
             [
                 case_label(group[0].params),
                 str(t),
-                format_seconds(seconds[t]),
-                format_ratio(seconds[1] / seconds[t]),
-                f"{efficiency[t]:.2f}",
+                format_seconds(median_seconds(by_threads[t])),
+                "1 (the reference)" if t == 1 else _speedup_text(by_threads[t], one),
+                "100% (the reference)" if t == 1 else percent_text(efficiency[t]),
+                process_count(by_threads[t]),
             ]
             for t in threads
         ]
@@ -159,16 +170,27 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
         Axis(
             "efficiency (speedup / threads)",
             log=False,
-            limits=(0.0, max(1.1, *(v for s in series for v in s.y)) * 1.05),
+            limits=(0.0, max(1.1, *(v for s in series for v in (*s.y, *(s.high or [])))) * 1.05),
         ),
         alt="parallel efficiency of numba_parallel against threads: "
-        + "; ".join(f"{s.label} {s.y[-1]:.2f} at {s.x[-1]:g} threads" for s in series),
+        + "; ".join(f"{s.label} {s.y[-1]:.0%} at {s.x[-1]:g} threads" for s in series),
         narrow=True,
     )
     section.details.append(
         Table(
-            ["case", "threads", "median", "speedup", "efficiency"], rows, caption="Every thread count's figures"
+            ["case", "threads", "median", "speedup over one thread", "efficiency", "samples"],
+            rows,
+            caption="Every thread count's figures, with 95% intervals",
         )
     )
     return section
 
+
+
+def _or_value(bound: float | None, ratio: Ratio) -> float:
+    return ratio.value if bound is None else bound
+
+
+def _speedup_text(entry: Entry, one_thread: Entry) -> str:
+    speedup = speedup_of(entry, over=one_thread)
+    return "-" if speedup is None else speedup.text()

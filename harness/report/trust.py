@@ -81,3 +81,24 @@ def _speedup(slow: tuple[float, ...], fast: tuple[float, ...]) -> Ratio | None:
 def process_count(entry: Entry) -> str:
     """How many samples (worker processes) the median and its intervals rest on."""
     return f"{len(samples(entry))} proc."
+
+
+def efficiency_of(entry: Entry, one_thread: Entry) -> Ratio | None:
+    """numba_parallel's parallel efficiency at ``entry``'s threads: its speedup over the case's
+    one-thread entry (``speedup_of``, the Hodges-Lehmann ratio of their process samples, with
+    that interval) over the threads. The two entries ran in separate processes, so the
+    interval is as wide as the machine's speed moves from one process to the next."""
+    speedup = speedup_of(entry, over=one_thread)
+    if speedup is None:
+        return None
+    threads = entry.threads or 1
+    low = None if speedup.low is None else speedup.low / threads
+    high = None if speedup.high is None else speedup.high / threads
+    return Ratio(speedup.value / threads, low, high)
+
+
+def percent_text(ratio: Ratio) -> str:
+    """A ratio as a percentage with its interval: "70% [59–83%]"."""
+    if ratio.low is None or ratio.high is None:
+        return f"{ratio.value:.0%} (no interval)"
+    return f"{ratio.value:.0%}\u00a0[{ratio.low * 100:.0f}–{ratio.high:.0%}]"
