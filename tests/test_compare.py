@@ -437,6 +437,27 @@ def test_cli_refuses_a_bad_minimum_effect(
     assert "WORKLOAD=FRACTION" in capsys.readouterr().err
 
 
+def test_cli_refuses_a_minimum_effect_for_a_workload_in_neither_side(
+    saved: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a misspelt name would otherwise leave the default threshold in place, silently
+    code = main(["compare", str(saved["base"]), str(saved["same"]), "--min-effect-for", "mandelbrott=0.1"])
+    assert code == 2
+    assert (
+        "--min-effect-for names 'mandelbrott', not a workload in either side's results; choose from mandelbrot"
+        in capsys.readouterr().err
+    )
+
+
+def test_check_refuses_a_minimum_effect_for_an_unknown_workload_before_running(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["check", "--against", "HEAD", "--min-effect-for", "mandelbrott=0.1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--min-effect-for names 'mandelbrott', not a workload this tree has; choose from mandelbrot," in err
+
+
 def test_importing_harness_loads_neither_scipy_nor_numba() -> None:
     code = (
         "import sys, harness, harness.cli.main, harness.regress.compare, harness.cli.regress, harness.regress.ab;"

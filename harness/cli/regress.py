@@ -15,7 +15,7 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from harness.cli import instructions
 from harness.cli.option_types import non_negative_float, positive_float, positive_int
 from harness.cli.options import add_selection_options, run_settings
+from harness.core.registry import discover
 from harness.core.results import ResultsError
 from harness.regress.ab import CheckError
 from harness.regress.ab_check import MODES, CheckSettings, run_check, warn_skipped
@@ -173,6 +174,17 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
     )
 
 
+def check_effect_workloads(thresholds: Thresholds, known: Iterable[str], where: str) -> None:
+    """A ``--min-effect-for`` workload that is not among ``known`` is a usage error, not a
+    threshold silently never applied."""
+    unknown = sorted(set(thresholds.min_effect_for) - set(known))
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise UsageError(
+            f"--min-effect-for names {names}, not a workload {where}; choose from {', '.join(sorted(known))}"
+        )
+
+
 def outputs_from(args: argparse.Namespace) -> Outputs:
     return Outputs(markdown=args.markdown, json=args.json)
 
@@ -185,6 +197,8 @@ def command_compare(args: argparse.Namespace) -> int:
     thresholds, outputs = thresholds_from(args), outputs_from(args)
     base = load_side("base", [args.base])
     new = load_side("new", [args.new])
+    workloads = {entry.workload for side in (base, new) for run in side.runs for entry in run.entries}
+    check_effect_workloads(thresholds, workloads, "in either side's results")
     warn_skipped([base, new], log)
     return report([compare_sides(base, new, thresholds)], outputs)
 
@@ -229,8 +243,11 @@ def command_check(args: argparse.Namespace) -> int:
 
 def check_settings(args: argparse.Namespace) -> CheckSettings:
     """Everything ``harness check`` was asked to do, checked, in one frozen object."""
+    selection = run_settings(args)
+    thresholds = thresholds_from(args)
+    check_effect_workloads(thresholds, discover(selection.workload_dirs), "this tree has")
     return CheckSettings(
-        selection=run_settings(args),
+        selection=selection,
         counter_arguments=tuple(counter_arguments(args)),
         workload_dirs=tuple(Path(d).resolve() for d in args.workload_dir),
         against=args.against,
@@ -241,7 +258,7 @@ def check_settings(args: argparse.Namespace) -> CheckSettings:
         stall_timeout=args.stall_timeout,
         output_dir=args.output_dir,
         mode=args.mode,
-        thresholds=thresholds_from(args),
+        thresholds=thresholds,
         timer=args.timer,
         command=("python", "-m", "harness", *sys.argv[1:]),
     )
