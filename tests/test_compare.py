@@ -21,7 +21,7 @@ from harness.core.results import Entry, Run, load, save
 from harness.core.timings import Evaluation, Stats
 from harness.regress.ab_check import sampling_like
 from harness.regress.compare import compare_sides
-from harness.regress.render import markdown
+from harness.regress.render import headline, markdown
 from harness.regress.sides import CompareError, Side, load_side
 from harness.regress.time_verdicts import holm, process_means
 from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, UNCHANGED, Thresholds
@@ -345,6 +345,36 @@ def test_markdown_lists_regressions_first_with_the_warnings() -> None:
     rows = [line for line in text.splitlines() if line.startswith("| mandelbrot")]
     assert "cython" in rows[0] and "regressed" in rows[0]
     assert "| entry | base | new | ratio | 95% CI | p | samples | status | why |" in text
+
+
+def test_headline_says_when_no_change_could_be_called() -> None:
+    # one process a side (a quick run's): the rank test cannot give p below 1, so an 18%
+    # slowdown is "unchanged", and the headline must not read as a clean bill
+    base = run_of(timed_entry(process_values(31, 1, 1e-3)))
+    new = run_of(timed_entry(process_values(32, 1, 1.18e-3)))
+    comparison = compare_sides(side("base", base), side("new", new))
+    assert comparison.entries[0].status == UNCHANGED and comparison.underpowered == 1
+    assert headline(comparison) == (
+        "No change could be called: all 1 compared entries have too few samples to show one "
+        "(1 unchanged); add samples: more --rounds, or a folder of runs a side"
+    )
+    assert comparison.to_json()["underpowered"] == 1
+
+
+def test_headline_counts_the_unchanged_entries_too_thin_to_show_a_change() -> None:
+    base = run_of(
+        timed_entry(process_values(41, 10, 1e-3)),
+        timed_entry(process_values(42, 1, 1e-3), backend="cython"),
+    )
+    new = run_of(
+        timed_entry(process_values(43, 10, 1e-3)),
+        timed_entry(process_values(44, 1, 1e-3), backend="cython"),
+    )
+    comparison = compare_sides(side("base", base), side("new", new))
+    assert sorted(e.underpowered for e in comparison.entries) == [False, True]
+    assert headline(comparison) == (
+        "No performance regression: 2 unchanged; 1 of the 2 unchanged had too few samples to show a change"
+    )
 
 
 # -- the command line ---------------------------------------------------------------------------

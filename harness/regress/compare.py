@@ -69,6 +69,11 @@ class SidesComparison:
     def compared(self) -> int:
         return sum(1 for e in self.entries if e.status != NOT_COMPARABLE)
 
+    @property
+    def underpowered(self) -> int:
+        """Compared entries whose samples were too few to call any change."""
+        return sum(1 for e in self.entries if e.underpowered)
+
     def counts(self) -> dict[str, int]:
         return {status: len(self.with_status(status)) for status in STATUSES}
 
@@ -76,6 +81,7 @@ class SidesComparison:
         return {
             "regressed": self.regressed,
             "counts": self.counts(),
+            "underpowered": self.underpowered,
             "warnings": self.warnings,
             "base": self.base.sources,
             "new": self.new.sources,

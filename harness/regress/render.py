@@ -11,7 +11,7 @@ from rich.markup import escape as rich_escape
 from rich.table import Table
 
 from harness.regress.compare import SidesComparison
-from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, EntryComparison
+from harness.regress.verdicts import IMPROVED, NOT_COMPARABLE, REGRESSED, UNCHANGED, EntryComparison
 
 STATUS_STYLE = {REGRESSED: "bold red", IMPROVED: "green", NOT_COMPARABLE: "yellow"}
 STATUS_ICON = {REGRESSED: ":red_circle:", IMPROVED: ":green_circle:", NOT_COMPARABLE: ":warning:"}
@@ -22,8 +22,17 @@ def headline(comparison: SidesComparison) -> str:
     """One line: the verdict and how many entries fell in each status."""
     counts = comparison.counts()
     tally = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    weak, compared = comparison.underpowered, comparison.compared
     if comparison.regressed:
         return f"Performance regression: {tally}"
+    if weak and weak == compared:
+        return (
+            f"No change could be called: all {compared} compared entries have too few samples "
+            f"to show one ({tally}); add samples: more --rounds, or a folder of runs a side"
+        )
+    if weak:
+        few = f"{weak} of the {counts[UNCHANGED]} unchanged had too few samples to show a change"
+        return f"No performance regression: {tally}; {few}"
     return f"No performance regression: {tally}"
 
 

@@ -68,7 +68,8 @@ def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
     status, reason = verdict(stats, min_effect, thresholds.alpha)
     notes = entry.notes
     clearly_small = 1 - min_effect < stats.ci_low and stats.ci_high < 1 + min_effect
-    if stats.min_p_value * stats.family >= thresholds.alpha and not clearly_small:
+    underpowered = stats.min_p_value * stats.family >= thresholds.alpha and not clearly_small
+    if underpowered:
         family = f" for {stats.family} entries" if stats.family > 1 else ""
         notes = (
             *notes,
@@ -76,7 +77,9 @@ def judged(entry: EntryComparison, thresholds: Thresholds) -> EntryComparison:
             f"{stats.min_p_value:.2g}, too few{family}; add samples (harness check: more --rounds; "
             "compare: a folder of runs a side)",
         )
-    return dataclasses.replace(entry, status=status, reason=reason, min_effect=min_effect, notes=notes)
+    return dataclasses.replace(
+        entry, status=status, reason=reason, min_effect=min_effect, notes=notes, underpowered=underpowered
+    )
 
 
 def verdict(stats: Statistics, min_effect: float, alpha: float) -> tuple[str, str]:

@@ -66,6 +66,8 @@ class EntryComparison:
     statistics: Statistics | None = None
     min_effect: float = 0.0
     notes: tuple[str, ...] = ()
+    # too few samples for any p-value to pass alpha (after Holm): "unchanged" is then no finding
+    underpowered: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -77,4 +79,5 @@ class EntryComparison:
             "min_effect": self.min_effect,
             "statistics": self.statistics.to_json() if self.statistics else None,
             "notes": list(self.notes),
+            "underpowered": self.underpowered,
         }
