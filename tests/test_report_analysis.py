@@ -14,6 +14,7 @@ from harness.core.analysis import (
     case_size,
     declared_size_parameters,
     distinct_sizes,
+    reliability_warning,
     scaling_exponent,
     scaling_lines,
 )
@@ -179,3 +180,19 @@ def test_the_construction_table_names_the_thread_count_whose_compile_an_entry_lo
     assert _cold_text(compiled) == "3.25 s"
     assert _cold_text(loaded) == "3.25 s (the compile at threads=1)"
     assert _cold_text(Entry("tensor_map", "numba", {"n": 1}, status="ok")) == "not measured"
+
+
+def test_few_values_of_a_fast_call_blame_the_workers_start_up_not_the_call() -> None:
+    fast = Evaluation(
+        seconds=Stats.of([2e-6, 2.1e-6]), processes=1, values_per_process=2, warmups=1, loops=65536, budget_seconds=1.0
+    )
+    warning = reliability_warning(Entry("w", "numba", {"n": 1}, evaluation=fast))
+    assert warning == (
+        "only 2 values: too few to judge noise; raise --budget (the budget of 1 s held 1 worker process: "
+        "starting one, with its imports and its kernel, takes most of a small budget; --preset quick gives "
+        "a first look, not a figure to keep)"
+    )
+    slow = Evaluation(seconds=Stats.of([0.7, 0.71, 0.69]), processes=1, values_per_process=3, warmups=0, loops=1)
+    assert reliability_warning(Entry("w", "python", {"n": 1}, evaluation=slow)) == (
+        "only 3 values: too few to judge noise; raise --budget (a call this slow gets few values in the budget)"
+    )

@@ -70,10 +70,16 @@ def reliability_warning(entry: Entry) -> str | None:
             "for the CPU, or the call varies; close other programs or raise --budget"
         )
     if len(seconds.values) < FEW_VALUES:
-        return (
-            f"only {len(seconds.values)} values: too few to judge noise; raise --budget "
-            "(a call this slow gets few values in the budget)"
-        )
+        count = f"only {len(seconds.values)} values: too few to judge noise; raise --budget"
+        evaluation = entry.evaluation
+        if evaluation.loops > 1:  # fast calls: the budget went on starting the workers
+            budget = f" of {evaluation.budget_seconds:g} s" if evaluation.budget_seconds else ""
+            workers = f"{evaluation.processes} worker process{'es' if evaluation.processes != 1 else ''}"
+            return (
+                f"{count} (the budget{budget} held {workers}: starting one, with its imports and its "
+                "kernel, takes most of a small budget; --preset quick gives a first look, not a figure to keep)"
+            )
+        return f"{count} (a call this slow gets few values in the budget)"
     return None
 
 
