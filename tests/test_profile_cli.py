@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
+from harness.cli.profile import profile_cells
 from harness.core.profiles import Profile
 from harness.core.results import Entry, Run, load, save
 
@@ -199,3 +200,8 @@ def test_into_refuses_another_preset(workload_dir: Path, tmp_path: Path, capsys:
     save(Run(metadata={"preset": "default"}), path)
     assert profile(workload_dir, "--into", str(path)) == 2
     assert "--preset default" in capsys.readouterr().err
+
+
+def test_the_summary_gives_the_whole_profiles_seconds_under_its_own_name() -> None:
+    entry = Entry("mandelbrot", "numba", {"width": 8}, profile=Profile(seconds=6.5))
+    assert profile_cells(entry)[-1] == "6.5 s"  # the column "profiling took", beside the hottest line

@@ -244,7 +244,7 @@ class ProfileConsole:
 
         table = Table(title="Profiles")
         for column in ("entry", "constr. peak", "eval peak", "growth /1000 calls", "growing",
-                       "calls/eval", "hottest evaluation line", "seconds"):
+                       "calls/eval", "hottest evaluation line", "profiling took"):
             table.add_column(column, overflow="fold")
         for plan in plans:
             entry = run.find(plan.key)
@@ -275,7 +275,8 @@ def last_lines(reason: str) -> str:
 
 
 def profile_cells(entry: Entry) -> list[str]:
-    """Summary cells for one entry's profile: memory, growth, calls, hottest line, seconds."""
+    """Summary cells for one entry's profile: memory, growth, calls, hottest line, and the
+    seconds the whole profile of the entry took (not the line's)."""
     profile = entry.profile or Profile()
     memory = profile.memory or MemoryProfile()
     growth = memory.growth
@@ -288,7 +289,7 @@ def profile_cells(entry: Entry) -> list[str]:
         "-" if growth is None else ("YES" if growth.growing else "no"),
         str(calls.get("total", "-")),
         hottest_line(profile),
-        f"{profile.seconds:.1f}" if profile.seconds is not None else "-",
+        f"{profile.seconds:.1f} s" if profile.seconds is not None else "-",
     ]
 
 
