@@ -452,7 +452,8 @@ def test_a_ref_worktree_imports_its_own_harness(tmp_path: Path) -> None:
 
 def test_an_unknown_ref_is_a_check_error(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
-    with pytest.raises(CheckError, match="rev-parse"), ref_worktree(tmp_path, "no-such-ref"):
+    message = r"--against 'no-such-ref' names no commit in .*: give a branch, tag or commit"
+    with pytest.raises(CheckError, match=message), ref_worktree(tmp_path, "no-such-ref"):
         pass
 
 

@@ -31,7 +31,7 @@ from harness.regress.compare import SidesComparison, compare_sides
 from harness.regress.instructions import InstructionsError
 from harness.regress.render import markdown, print_comparison
 from harness.regress.sides import load_side
-from harness.regress.targets import TIMERS
+from harness.regress.targets import CPU_TIMED_BACKENDS, TIMERS
 from harness.regress.verdicts import NOT_COMPARABLE, Thresholds
 from harness.regress.workers import STALL_TIMEOUT
 from harness.run.selection import UsageError
@@ -74,8 +74,8 @@ def add_compare_commands(commands: Subparsers) -> None:
         "--timer",
         choices=TIMERS,
         default="auto",
-        help="cpu: process CPU time; wall: wall clock; auto (default): CPU time for the python, cython "
-        "and numba backends, whose kernels run on one thread, wall clock for the others",
+        help="cpu: process CPU time; wall: wall clock; auto (default): CPU time for the "
+        f"{', '.join(CPU_TIMED_BACKENDS)} backends, whose kernels run on one thread, wall clock for the others",
     )
     check.add_argument("--min-rounds", type=positive_int, default=2, help="rounds every entry gets (default 2)")
     check.add_argument(

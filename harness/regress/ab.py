@@ -68,7 +68,13 @@ def ref_worktree(repo: Path, ref: str, parent: Path | None = None) -> Iterator[P
     The worktree is ``<temporary folder>/ref``; ``alias_beside`` puts this tree's alias
     next to it, so both sides' paths have the same length.
     """
-    commit = git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    try:
+        commit = git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    except CheckError:
+        raise CheckError(
+            f"--against {ref!r} names no commit in {repo}: give a branch, tag or commit "
+            "(e.g. origin/main, HEAD~1; `git branch -a` lists the branches)"
+        ) from None
     folder = Path(tempfile.mkdtemp(prefix="harness-ref-", dir=parent)) / "ref"
     git(repo, "worktree", "add", "--detach", str(folder), commit)
     try:
