@@ -81,6 +81,16 @@ def test_corrupt_and_missing_files_are_named(tmp_path):
         load(path)
 
 
+def test_an_entry_without_params_is_refused(tmp_path):
+    # params are part of the entry's key: an entry that lost them is not the case it was
+    data = sample_run().to_json()
+    del data["entries"][0]["params"]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultsError, match=r"entries\[0\]\.params must be present; found nothing"):
+        load(path)
+
+
 def test_unknown_status_is_rejected():
     with pytest.raises(ResultsError, match="choose from: ok, unavailable"):
         Entry(workload="w", backend="python", params={}, status="great")

@@ -132,7 +132,7 @@ class Entry:
         return cls(
             workload=fields.text("workload"),
             backend=fields.text("backend"),
-            params=fields.mapping("params", {}),
+            params=fields.mapping("params"),  # part of the entry's key: never assumed empty
             threads=fields.optional_integer("threads", minimum=1),
             status=status,
             reason=fields.text("reason", ""),
