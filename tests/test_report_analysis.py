@@ -102,10 +102,14 @@ def test_parallel_efficiency_is_the_speedup_over_the_threads_with_its_interval()
     assert percent_text(efficiency) == "80%\u00a0[77–82%]"
 
 
-def test_parallel_efficiency_of_one_process_has_no_interval() -> None:
-    efficiency = efficiency_of(parallel_entry(2, [4.2]), parallel_entry(1, ONE_THREAD))
-    assert efficiency is not None and efficiency.low is None
-    assert percent_text(efficiency) == f"{statistics.median(ONE_THREAD) / 4.2 / 2:.0%} (no interval)"
+def test_parallel_efficiency_of_one_process_has_no_interval_and_divides_medians() -> None:
+    one, two = parallel_entry(1, ONE_THREAD), parallel_entry(2, [4.2])
+    efficiency = efficiency_of(two, one)
+    assert efficiency is not None and efficiency.low is None and efficiency.high is None
+    # the medians of all values, as every other table divides them
+    medians = statistics.median(one.evaluation.seconds.values) / statistics.median(two.evaluation.seconds.values)
+    assert efficiency.value == pytest.approx(medians / 2)
+    assert percent_text(efficiency) == f"{medians / 2:.0%} (no interval)"
 
 
 def test_parallel_section_gives_each_efficiency_its_interval_and_samples() -> None:

@@ -62,8 +62,16 @@ def samples(entry: Entry) -> tuple[float, ...]:
 
 
 def speedup_of(entry: Entry, over: Entry) -> Ratio | None:
-    """How many times faster per call ``entry`` is than ``over`` (their process samples)."""
-    return _speedup(samples(over), samples(entry))
+    """How many times faster per call ``entry`` is than ``over`` (their process samples).
+
+    With one process on a side there is no interval, and the Hodges-Lehmann estimate would
+    be a ratio of process means where every other table of the report divides medians: the
+    figure is then the ratio of the two entries' medians, as theirs is."""
+    slow, fast = samples(over), samples(entry)
+    if (len(slow) < 2 or len(fast) < 2) and entry.evaluation and over.evaluation:
+        slowest, fastest = over.evaluation.seconds.median, entry.evaluation.seconds.median
+        return Ratio(slowest / fastest, None, None) if slowest > 0 and fastest > 0 else None
+    return _speedup(slow, fast)
 
 
 @lru_cache(maxsize=4096)
