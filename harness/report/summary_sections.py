@@ -85,7 +85,8 @@ def summary_section(run: Run, previous: Previous) -> Section:
         title="Which backend, by how much, and can it be trusted",
         intro="Fastest backend by median seconds per call, ≈ backends tied with it (the 95% "
         "interval of their ratio holds 1); speedups with 95% intervals (Hodges-Lehmann, one "
-        "sample per worker process; with one process a side, no interval and the ratio of medians); its speed as a share of plain C's (the c backend: one "
+        "sample per worker process; with one process a side, no interval and the ratio of "
+        "medians); its speed as a share of plain C's (the c backend: one "
         "core at -O3, the ceiling; a one-core backend faster than c by over 10% is named, as c "
         "is then no ceiling for the case); trust: answer checked (and against an outside figure), "
         "spread (sd/mean), processes, ⚠ warnings in the case; harness compare's verdict "
