@@ -117,7 +117,8 @@ def parallel_section(prefix: str, entries: Sequence[Entry]) -> Section:
         intro="Efficiency = speedup over one thread / threads; 100% is perfect scaling. The "
         "speedup is the Hodges-Lehmann ratio of the two entries' process samples, with its 95% "
         "interval (bars): one thread and more ran in separate processes, so the interval is as "
-        "wide as the machine's speed moves from one process to the next. The median is of all "
+        "wide as the machine's speed moves from one process to the next (one process on a side: "
+        "no interval, and the ratio of the medians). The median is of all "
         "values; where processes ran at different speeds, the ratio of two medians and the "
         "speedup of the process samples differ.",
     )
